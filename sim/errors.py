@@ -1,0 +1,60 @@
+"""Exceptions raised by ``sim``.
+
+Every error that reports bad input subclasses :class:`ValueError` and names *where* the
+value came from (a file or a parameter path), *what* the value was and *what is allowed*,
+so that a message alone is enough to fix the input.
+"""
+
+from __future__ import annotations
+
+
+class SimError(Exception):
+    """Base class of every error ``sim`` raises on purpose."""
+
+
+class SpecError(SimError, ValueError):
+    """A vehicle file or a parameter value is invalid.
+
+    Attributes
+    ----------
+    source : str
+        The file (or ``"<set_params>"``, ``"<argument>"``) the value came from.
+    field : str
+        Dotted path of the offending field, e.g. ``"packs.front.energy_kwh"``.
+    value : object
+        The offending value (for a batch, the first offending member).
+    allowed : str
+        Human-readable description of what is allowed.
+    """
+
+    def __init__(self, source: str, field: str, value: object, allowed: str):
+        self.source = source
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        shown = "(missing)" if value is _MISSING else repr(value)
+        super().__init__(f"{source}: {field} = {shown}: {allowed}")
+
+
+class UnknownVehicleError(SpecError):
+    """A vehicle name that is neither a built-in variant nor an existing file."""
+
+    def __init__(self, name: str, known: list[str]):
+        self.known = list(known)
+        super().__init__(
+            "<vehicle name>",
+            "vehicle",
+            name,
+            "unknown variant; built-in variants are " + ", ".join(self.known)
+            + " (or give the path of a .toml file)",
+        )
+
+
+class _Missing:
+    def __repr__(self) -> str:  # pragma: no cover - repr only used in messages
+        return "(missing)"
+
+
+#: Sentinel used as ``SpecError.value`` for a required field that is absent.
+_MISSING = _Missing()
+MISSING = _MISSING

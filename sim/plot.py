@@ -1,0 +1,172 @@
+"""Pictures (needs the ``plots`` extra: ``pip install "sim[plots]"``).
+
+This is the only module of ``sim`` that imports matplotlib. Every function returns the
+matplotlib ``Figure`` it drew on, so a notebook shows it and a script can ``savefig`` it.
+Axes are ISO 8855 with the front of the car to the right: the top view is seen from above
+(x forward to the right, y left upwards), the side view from the car's right side (x forward to
+the right, z up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.mass.properties import mass_properties
+from sim.mass.split import SplitResult
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+
+try:
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, Rectangle
+except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
+    raise ImportError(
+        "sim.plot needs matplotlib: install the plots extra, pip install 'sim[plots]'"
+    ) from exc
+
+GROUP_COLOURS = {
+    "structure": "#7f7f7f", "chassis": "#8c564b", "body": "#bcbd22", "interior": "#e377c2",
+    "powertrain": "#d62728", "energy": "#1f77b4", "electrical": "#ff7f0e",
+    "thermal": "#17becf", "other": "#c7c7c7", "unsprung": "#2f2f2f", "payload": "#2ca02c",
+}
+_CG_COLOURS = ("#000000", "#9467bd", "#d62728", "#2ca02c", "#ff7f0e", "#1f77b4")
+_AREA_PER_KG = 4.0  # marker area [pt²] per kg: a 100 kg item is a ~20 pt disc
+
+
+def plot_layout(vehicle: Vehicle, load_cases: Sequence[str] | None = None, *,
+                member: int = 0, fig=None):
+    """Top and side view of ``vehicle``: every item as a disc with area proportional to its
+    mass (colour by group), boxes outlined, wheels and axles, the body outline, and the centre
+    of mass of each of ``load_cases`` (default: every load case of the vehicle, ``curb``
+    first). ``member`` picks the batch member to draw. Returns the figure."""
+    cases = list(load_cases) if load_cases is not None else list(vehicle.load_case_names)
+    if fig is None:
+        fig = plt.figure(figsize=(13, 7.0), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=(4.0, 1.15), height_ratios=(1.55, 1.0))
+    ax_top = fig.add_subplot(grid[0, 0])
+    ax_side = fig.add_subplot(grid[1, 0], sharex=ax_top)
+    ax_key_top, ax_key_side = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
+    g = vehicle.geometry
+
+    def val(v):
+        return float(np.broadcast_to(np.asarray(v, dtype=float), (vehicle.batch_size,))[member])
+
+    wheelbase, length, width = val(g.wheelbase_m), val(g.length_m), val(g.width_m)
+    height, radius, overhang = val(g.height_m), val(g.wheel_radius_m), val(g.front_overhang_m)
+    x_front, x_rear = overhang, overhang - length
+    tracks = (val(g.front_track_m), val(g.rear_track_m))
+
+    for ax in (ax_top, ax_side):
+        ax.set_aspect("equal")
+        ax.grid(True, lw=0.3, alpha=0.5)
+    ax_top.add_patch(Rectangle((x_rear, -width / 2), length, width, fill=False, lw=1.2))
+    ax_side.add_patch(Rectangle((x_rear, 0.0), length, height, fill=False, lw=1.2, ls="--"))
+    ax_side.axhline(0.0, color="k", lw=1.5)
+    tyre_width = 0.26
+    for x_axle, track in zip((0.0, -wheelbase), tracks, strict=True):
+        ax_top.plot([x_axle, x_axle], [-track / 2, track / 2], color="k", lw=1)
+        for side in (1, -1):
+            ax_top.add_patch(Rectangle((x_axle - radius, side * track / 2 - tyre_width / 2),
+                                       2 * radius, tyre_width, color="#444444", alpha=0.6))
+        ax_side.add_patch(Circle((x_axle, radius), radius, fill=False, lw=1.5, color="#444444"))
+
+    # The heaviest payload (all seats, all boots) so every occupant and bag is drawn.
+    items = vehicle.mass_items(max(cases, key=lambda c: float(
+        np.max(vehicle.total_mass_kg(c)))))
+    for it in items:
+        m = val(it.mass_kg)
+        if m <= 0:
+            continue
+        x, y, z = val(it.x_m), val(it.y_m), val(it.z_m)
+        lx, ly, lz = val(it.length_m), val(it.width_m), val(it.height_m)
+        colour = GROUP_COLOURS.get(it.group, "#c7c7c7")
+        if lx > 0 and ly > 0:
+            ax_top.add_patch(Rectangle((x - lx / 2, y - ly / 2), lx, ly, fill=False, lw=0.5,
+                                       ec=colour, alpha=0.45))
+        if lx > 0 and lz > 0:
+            ax_side.add_patch(Rectangle((x - lx / 2, z - lz / 2), lx, lz, fill=False, lw=0.5,
+                                        ec=colour, alpha=0.45))
+        for ax, (u, v) in ((ax_top, (x, y)), (ax_side, (x, z))):
+            ax.scatter([u], [v], s=_AREA_PER_KG * m, color=colour, alpha=0.55,
+                       edgecolors="k", linewidths=0.3, zorder=3)
+        if it.group == "energy" and it.name.startswith("pack_"):
+            pack = vehicle.packs[it.name.removeprefix("pack_")]
+            ax_top.annotate(f"{it.name.removeprefix('pack_')} pack\n{val(pack.energy_kwh):.0f} "
+                            f"kWh, {m:.0f} kg", (x, y), ha="center", va="center", fontsize=7,
+                            zorder=4)
+
+    for k, case in enumerate(cases):
+        mp = mass_properties(vehicle, case)
+        cx, cy, cz = mp.cg_m[member]
+        colour = _CG_COLOURS[k % len(_CG_COLOURS)]
+        label = (f"CG {case}: {mp.mass_kg[member]:.0f} kg, "
+                 f"{100 * mp.front_mass_fraction[member]:.1f} % front, h {cz:.3f} m")
+        for ax, (u, v) in ((ax_top, (cx, cy)), (ax_side, (cx, cz))):
+            ax.scatter([u], [v], marker="P", s=120, color=colour, edgecolors="w",
+                       linewidths=0.8, zorder=5, label=label if ax is ax_top else None)
+
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, alpha=0.6, label=g_)
+               for g_, c in GROUP_COLOURS.items() if any(it.group == g_ for it in items)]
+    for key_ax, key_handles, title in (
+            (ax_key_top, ax_top.get_legend_handles_labels()[0], "centre of mass"),
+            (ax_key_side, handles, "items (disc area ∝ mass)")):
+        key_ax.axis("off")
+        key_ax.legend(handles=key_handles, loc="upper left", fontsize=7, title=title,
+                      title_fontsize=8, frameon=False)
+    margin = 0.15
+    ax_top.set_xlim(x_rear - margin, x_front + margin)
+    ax_top.set_ylim(-width / 2 - margin, width / 2 + margin)
+    ax_side.set_ylim(-0.05, height + margin)
+    ax_top.set_ylabel("y (left) [m]")
+    ax_side.set_ylabel("z (up) [m]")
+    ax_side.set_xlabel("x (forward, 0 = front axle) [m]")
+    ax_top.set_title(f"{vehicle.info.title}: top view (front to the right)")
+    ax_side.set_title("side view, from the right")
+    return fig
+
+
+def plot_split(result: SplitResult, *, fig=None):
+    """Front mass fraction, yaw inertia and CG height against the front pack's energy share,
+    from :func:`sim.split_packs` over an array of shares. Returns the figure."""
+    if fig is None:
+        fig = plt.figure(figsize=(10, 3.4), layout="constrained")
+    axes = fig.subplots(1, 3, sharex=True)
+    share = result.front_energy_share * 100.0
+    m = result.mass
+    curves = ((100 * m.front_mass_fraction, "front mass fraction [%]"),
+              (m.yaw_inertia_kgm2, "yaw inertia about CG [kg m²]"),
+              (1000 * m.cg_height_m, "CG height [mm]"))
+    for ax, (y, label) in zip(axes, curves, strict=True):
+        ax.plot(share, y, lw=1.8)
+        ax.set_ylabel(label)
+        ax.set_xlabel(f"front pack share of {result.total_energy_kwh:.0f} kWh [%]")
+        ax.grid(True, lw=0.3)
+    fig.suptitle(f"{result.vehicle.info.title}: moving energy between the packs "
+                 f"({m.load_case})")
+    return fig
+
+
+def plot_variants(vehicles: Sequence[Vehicle], load_case: str = DEFAULT_LOAD_CASE, *, fig=None):
+    """Side-by-side bars of mass, front mass fraction, CG height and yaw inertia of several
+    variants for one load case. Returns the figure."""
+    props = [mass_properties(v, load_case) for v in vehicles]
+    names = [v.name for v in vehicles]
+    if fig is None:
+        fig = plt.figure(figsize=(11, 3.2), layout="constrained")
+    axes = fig.subplots(1, 4)
+    columns = (([p.mass_kg[0] for p in props], "mass [kg]"),
+               ([100 * p.front_mass_fraction[0] for p in props], "front mass fraction [%]"),
+               ([1000 * p.cg_height_m[0] for p in props], "CG height [mm]"),
+               ([p.yaw_inertia_kgm2[0] for p in props], "yaw inertia [kg m²]"))
+    for ax, (values, label) in zip(axes, columns, strict=True):
+        ax.barh(names, values, color="#1f77b4")
+        ax.set_xlabel(label)
+        ax.grid(True, axis="x", lw=0.3)
+        if label.startswith("front"):
+            ax.set_xlim(35, 60)
+            ax.axvline(50, color="k", lw=0.6)
+    for ax in axes[1:]:
+        ax.set_yticklabels([])
+    fig.suptitle(f"variants side by side ({load_case})")
+    return fig

@@ -1,0 +1,48 @@
+"""The vehicle-file schema reference, generated from the section declarations.
+
+``python -m sim schema`` prints it; ``docs/vehicle_files.md`` embeds it and a test keeps the
+two identical, so the reference can never drift from the code.
+"""
+
+from __future__ import annotations
+
+from sim.spec.fields import allowed_range, file_key
+from sim.spec.vehicle import Vehicle, fields_of
+
+
+def _rows(cls) -> list[str]:
+    rows = []
+    for f in fields_of(cls):
+        m = f.metadata
+        kind = m["kind"]
+        if kind in ("quantity", "quantity_table"):
+            allowed = allowed_range(m)
+            if m.get("file_sign", 1.0) != 1.0:
+                allowed += f"; stored as `{f.name}` = {m['file_sign']:+g} x file value"
+        elif kind == "text":
+            allowed = "text" + (": " + ", ".join(f"`{c}`" for c in m["choices"])
+                                if m["choices"] else "")
+        else:
+            allowed = f"{kind} of `{m['cls'].__name__}`"
+        required = f.default is f.default_factory  # both MISSING: no default
+        default = "required" if required else (
+            "optional" if f.default is None or kind in ("table", "quantity_table")
+            else f"default `{f.default!r}`")
+        rows.append(f"| `{file_key(f)}` | {m['doc']} | {allowed} | {default} |")
+    return rows
+
+
+def schema_markdown() -> str:
+    """Markdown tables of every section and field: key, meaning, unit and range, default."""
+    out = ["# Vehicle-file schema reference", "",
+           "Generated from `sim/spec/vehicle.py` by `python -m sim schema`; do not edit by hand.",
+           ""]
+    top = [f for f in fields_of(Vehicle)]
+    for f in top:
+        cls = f.metadata["cls"]
+        name = f"[{f.name}]" if f.metadata["kind"] == "section" else f"[{f.name}.<name>]"
+        out += [f"## `{name}`: {f.metadata['doc']}", "", (cls.__doc__ or "").strip()
+                .split("\n\n")[0].replace("\n", " "), "",
+                "| key | meaning | allowed | default |", "| --- | --- | --- | --- |",
+                *_rows(cls), ""]
+    return "\n".join(out).rstrip() + "\n"
