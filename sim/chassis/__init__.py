@@ -1,0 +1,41 @@
+"""Chassis models. ``linear``: the linear single-track (bicycle) model in closed form."""
+
+from sim.chassis.linear import (
+    PARAMETER_NAMES,
+    STATE_NAMES,
+    FrequencyResponse,
+    LinearSingleTrack,
+    SteadyStateGains,
+    TimeResponse,
+    YawMode,
+    characteristic_speed_mps,
+    critical_speed_mps,
+    frequency_response,
+    ramp_step_response,
+    state_space,
+    steady_state_gains,
+    steer_response,
+    understeer_gradient_deg_per_g,
+    understeer_gradient_rad_per_mps2,
+    yaw_mode,
+)
+
+__all__ = [
+    "PARAMETER_NAMES",
+    "STATE_NAMES",
+    "FrequencyResponse",
+    "LinearSingleTrack",
+    "SteadyStateGains",
+    "TimeResponse",
+    "YawMode",
+    "characteristic_speed_mps",
+    "critical_speed_mps",
+    "frequency_response",
+    "ramp_step_response",
+    "state_space",
+    "steady_state_gains",
+    "steer_response",
+    "understeer_gradient_deg_per_g",
+    "understeer_gradient_rad_per_mps2",
+    "yaw_mode",
+]
