@@ -2,8 +2,8 @@
 
 * :mod:`sim.tyre.tir`: read, validate and write MF 6.1 ``.tir`` property files.
 * :mod:`sim.tyre.mf61`: Magic Formula 6.1 Fx/Fy (pure and combined slip) as compiled
-  scalar kernels over a flat parameter vector, plus a vectorised ``evaluate`` and queries
-  (Kxk, Kya, mux, muy) and the :class:`MF61Tyre` container.
+  scalar kernels over a flat parameter vector, plus a vectorised ``evaluate``, the
+  aligning moment, queries (Kxk, Kya, mux, muy) and the :class:`MF61Tyre` container.
 * :mod:`sim.tyre.linear`: linear tyre (optionally friction-circle saturated) and
   first-order lateral relaxation.
 
@@ -16,6 +16,7 @@ from sim.tyre.mf61 import (
     MF61_PARAMETER_COUNT,
     MF61_PARAMETER_NAMES,
     MF61Tyre,
+    aligning_moment_nm,
     cornering_stiffness_kya,
     evaluate,
     linear_cornering_stiffness_n_per_rad,
@@ -31,6 +32,7 @@ __all__ = [
     "LinearTyre",
     "MF61Tyre",
     "TirFile",
+    "aligning_moment_nm",
     "cornering_stiffness_kya",
     "evaluate",
     "format_tir",

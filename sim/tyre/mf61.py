@@ -4,8 +4,10 @@ Equations: Pacejka, *Tire and Vehicle Dynamics*, 3rd ed. 2012, section 4.3.2 (eq
 4.E67), in the form used by MFeval (M. Furlan) with ``useMode = 221``: no limit checks or
 low-speed reduction, ``alpha* = tan(alpha)``, ``gamma* = sin(gamma)``, combined slip on,
 no turn slip. Longitudinal force Fx and lateral force Fy, pure and combined slip, with load
-(``dfz``), camber, inflation pressure (``dpi``) and every scaling factor that acts on them.
-The numbers agree with MFeval to better than 1e-6 relative (tests/validation).
+(``dfz``), camber, inflation pressure (``dpi``) and every scaling factor that acts on them;
+the aligning moment Mz (pneumatic trail, residual torque, Fx moment arm) in a separate
+kernel so that force-only callers do not pay for it. Forces agree with MFeval to ~1e-12 N,
+Mz to ~1e-7 relative (tests/validation).
 
 Axes and signs (ISO-W / TYDEX, as in ``.tir`` files and MFeval)
 ------------------------------------------------------------------
@@ -28,7 +30,8 @@ Road friction ``mu_road``
 shifts SVx, SVy, SVyk scale with it, while the slip stiffnesses Kxk and Kya do **not** (the
 stiffness factors B = K / (C D) grow as D shrinks). Physical reasoning: the initial slope
 comes from the tread/carcass elasticity, the peak from the adhesion limit. With all shifts
-zero, ``mu_road = 0.5`` halves the peak force and keeps the slope at the origin.
+zero, ``mu_road = 0.5`` halves the peak force and keeps the slope at the origin. In Mz the
+factors that carry LMUY* (trail stiffness Bt, residual torque Br and Dr) follow it too.
 
 Parameters reach compiled code as a plain 1-D float64 array ``p`` laid out by
 :data:`MF61_PARAMETER_NAMES` (one tuple; the index constants ``IX_<NAME>`` are generated
@@ -57,6 +60,8 @@ MF61_PARAMETER_NAMES: tuple[str, ...] = (
     # scaling factors (lambda) acting on Fx / Fy
     "LFZO", "LCX", "LMUX", "LEX", "LKX", "LHX", "LVX",
     "LCY", "LMUY", "LEY", "LKY", "LHY", "LVY", "LXAL", "LYKA", "LVYKA", "LKYC",
+    # scaling factors acting on the aligning moment
+    "LTR", "LRES", "LS", "LKZC",
     # longitudinal force, pure and combined slip
     "PCX1", "PDX1", "PDX2", "PDX3", "PEX1", "PEX2", "PEX3", "PEX4", "PKX1", "PKX2", "PKX3",
     "PHX1", "PHX2", "PVX1", "PVX2", "PPX1", "PPX2", "PPX3", "PPX4",
@@ -67,6 +72,11 @@ MF61_PARAMETER_NAMES: tuple[str, ...] = (
     "PHY1", "PHY2", "PVY1", "PVY2", "PVY3", "PVY4", "PPY1", "PPY2", "PPY3", "PPY4", "PPY5",
     "RBY1", "RBY2", "RBY3", "RBY4", "RCY1", "REY1", "REY2", "RHY1", "RHY2",
     "RVY1", "RVY2", "RVY3", "RVY4", "RVY5", "RVY6",
+    # aligning moment: pneumatic trail, residual torque, Fx moment arm
+    "QBZ1", "QBZ2", "QBZ3", "QBZ4", "QBZ5", "QBZ9", "QBZ10", "QCZ1",
+    "QDZ1", "QDZ2", "QDZ3", "QDZ4", "QDZ6", "QDZ7", "QDZ8", "QDZ9", "QDZ10", "QDZ11",
+    "QEZ1", "QEZ2", "QEZ3", "QEZ4", "QEZ5", "QHZ1", "QHZ2", "QHZ3", "QHZ4",
+    "PPZ1", "PPZ2", "SSZ1", "SSZ2", "SSZ3", "SSZ4",
 )
 
 #: Number of entries of the parameter vector.
@@ -102,6 +112,10 @@ IX_LXAL = _index("LXAL")
 IX_LYKA = _index("LYKA")
 IX_LVYKA = _index("LVYKA")
 IX_LKYC = _index("LKYC")
+IX_LTR = _index("LTR")
+IX_LRES = _index("LRES")
+IX_LS = _index("LS")
+IX_LKZC = _index("LKZC")
 IX_PCX1 = _index("PCX1")
 IX_PDX1 = _index("PDX1")
 IX_PDX2 = _index("PDX2")
@@ -170,6 +184,39 @@ IX_RVY3 = _index("RVY3")
 IX_RVY4 = _index("RVY4")
 IX_RVY5 = _index("RVY5")
 IX_RVY6 = _index("RVY6")
+IX_QBZ1 = _index("QBZ1")
+IX_QBZ2 = _index("QBZ2")
+IX_QBZ3 = _index("QBZ3")
+IX_QBZ4 = _index("QBZ4")
+IX_QBZ5 = _index("QBZ5")
+IX_QBZ9 = _index("QBZ9")
+IX_QBZ10 = _index("QBZ10")
+IX_QCZ1 = _index("QCZ1")
+IX_QDZ1 = _index("QDZ1")
+IX_QDZ2 = _index("QDZ2")
+IX_QDZ3 = _index("QDZ3")
+IX_QDZ4 = _index("QDZ4")
+IX_QDZ6 = _index("QDZ6")
+IX_QDZ7 = _index("QDZ7")
+IX_QDZ8 = _index("QDZ8")
+IX_QDZ9 = _index("QDZ9")
+IX_QDZ10 = _index("QDZ10")
+IX_QDZ11 = _index("QDZ11")
+IX_QEZ1 = _index("QEZ1")
+IX_QEZ2 = _index("QEZ2")
+IX_QEZ3 = _index("QEZ3")
+IX_QEZ4 = _index("QEZ4")
+IX_QEZ5 = _index("QEZ5")
+IX_QHZ1 = _index("QHZ1")
+IX_QHZ2 = _index("QHZ2")
+IX_QHZ3 = _index("QHZ3")
+IX_QHZ4 = _index("QHZ4")
+IX_PPZ1 = _index("PPZ1")
+IX_PPZ2 = _index("PPZ2")
+IX_SSZ1 = _index("SSZ1")
+IX_SSZ2 = _index("SSZ2")
+IX_SSZ3 = _index("SSZ3")
+IX_SSZ4 = _index("SSZ4")
 
 #: Small number guarding divisions, as MFeval (Pacejka 2012 eq. 4.E6a): B = K / (C D + eps).
 EPSILON = 1e-6
@@ -293,7 +340,11 @@ def _kya(p, fz_n, dpi, gamma_star):
 
 @numba.njit(cache=True)
 def _fy0(p, alpha_star, fz_n, dfz, dpi, gamma_star, mu_road):
-    """Pure lateral force Fy0 [N] and muy (4.E19 to 4.E30, camber via Kyg0 and SVyg)."""
+    """Pure lateral force Fy0 [N] (4.E19 to 4.E30, camber via Kyg0 and SVyg).
+
+    Returns ``(fy0, muy, kya, shy, svy, by, cy)``: the force and the terms the aligning
+    moment reuses.
+    """
     kya = _kya(p, fz_n, dpi, gamma_star)
     svyg = fz_n * (p[IX_PVY3] + p[IX_PVY4] * dfz) * gamma_star * p[IX_LKYC] \
         * p[IX_LMUY] * mu_road
@@ -313,7 +364,7 @@ def _fy0(p, alpha_star, fz_n, dfz, dpi, gamma_star, mu_road):
     )
     ey = min(ey, 1.0)
     by = kya / (cy * dy + EPSILON * _sign(dy))
-    return _magic_formula(by, cy, dy, ey, alpha_y) + svy, muy
+    return _magic_formula(by, cy, dy, ey, alpha_y) + svy, muy, kya, shy, svy, by, cy
 
 
 @numba.njit(cache=True)
@@ -370,11 +421,112 @@ def mf61_forces(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_road):
     alpha_star = math.tan(alpha_rad)
     gamma_star = math.sin(gamma_rad)
     fx0 = _fx0(p, kappa, fz, dfz, dpi, gamma_rad, mu_road)
-    fy0, muy = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, mu_road)
+    fy0, muy, _, _, _, _, _ = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, mu_road)
     fx = _gxa(p, kappa, alpha_star, gamma_star, dfz) * fx0
     fy = _gyk(p, kappa, alpha_star, gamma_star, dfz) * fy0 \
         + _svyk(p, kappa, alpha_star, gamma_star, fz, dfz, muy)
     return fx, fy
+
+
+@numba.njit(cache=True)
+def _equivalent_slip_angle(alpha_t, kxk, kya_prime, kappa):
+    """Combined-slip equivalent angle ``atan(sqrt(tan^2 a + (Kxk/Kya')^2 kappa^2)) sgn a``.
+
+    MFeval's form (Besselink et al. 2010, eqs. A54/A55) of Pacejka 2012 eqs. 4.E77/4.E78.
+    """
+    ratio = kxk / kya_prime * kappa
+    t = math.tan(alpha_t)
+    return math.atan(math.sqrt(t * t + ratio * ratio)) * _sign(alpha_t)
+
+
+@numba.njit(cache=True)
+def _trail(p, alpha_t, alpha_t_eq, fz_n, dfz, dpi, gamma_rad, gamma_star, mu_road, cos_a):
+    """Pneumatic trail t [m] (4.E33, 4.E40 to 4.E44, 4.E73), MFeval's MF 6.1 variant.
+
+    Bt and Dt use the raw camber angle (paper eqs. A58/A60), Et the pure-slip angle
+    ``alpha_t``, the cosine ``alpha_t_eq``; the result is scaled by LFZO as MFeval does.
+    """
+    bt = (
+        (p[IX_QBZ1] + p[IX_QBZ2] * dfz + p[IX_QBZ3] * dfz * dfz)
+        * (1.0 + p[IX_QBZ4] * gamma_rad + p[IX_QBZ5] * abs(gamma_rad))
+        * p[IX_LKY] / (p[IX_LMUY] * mu_road)
+    )
+    ct = p[IX_QCZ1]
+    dt = (
+        (p[IX_QDZ1] + p[IX_QDZ2] * dfz) * (1.0 - p[IX_PPZ1] * dpi)
+        * (1.0 + p[IX_QDZ3] * gamma_rad + p[IX_QDZ4] * gamma_rad * gamma_rad)
+        * fz_n * p[IX_UNLOADED_RADIUS] / (p[IX_LFZO] * p[IX_FNOMIN]) * p[IX_LTR]
+    )
+    et = (
+        (p[IX_QEZ1] + p[IX_QEZ2] * dfz + p[IX_QEZ3] * dfz * dfz)
+        * (1.0 + (p[IX_QEZ4] + p[IX_QEZ5] * gamma_star) * (2.0 / math.pi)
+           * math.atan(bt * ct * alpha_t))
+    )
+    et = min(et, 1.0)
+    return dt * _magic_formula_cos(bt, ct, et, alpha_t_eq) * cos_a * p[IX_LFZO]
+
+
+@numba.njit(cache=True)
+def _residual_torque(p, alpha_r_eq, alpha_star, fz_n, dfz, dpi, gamma_star, mu_road, by, cy):
+    """Residual aligning torque Mzr [N m] (4.E45 to 4.E47, 4.E75), as MFeval."""
+    lmuy = p[IX_LMUY] * mu_road
+    br = p[IX_QBZ9] * p[IX_LKY] / lmuy + p[IX_QBZ10] * by * cy
+    dr = (
+        fz_n * p[IX_UNLOADED_RADIUS]
+        * ((p[IX_QDZ6] + p[IX_QDZ7] * dfz) * p[IX_LRES]
+           + ((p[IX_QDZ8] + p[IX_QDZ9] * dfz) * (1.0 + p[IX_PPZ2] * dpi)
+              + (p[IX_QDZ10] + p[IX_QDZ11] * dfz) * abs(gamma_star))
+           * gamma_star * p[IX_LKZC])
+        * lmuy * math.cos(alpha_star)
+    )
+    return dr * math.cos(math.atan(br * alpha_r_eq))
+
+
+@numba.njit(cache=True)
+def _fx_moment_arm(p, fy_n, dfz, gamma_rad):
+    """Moment arm s [m] of Fx about the z axis (4.E76 / paper A56: FNOMIN, raw camber)."""
+    return p[IX_UNLOADED_RADIUS] * (
+        p[IX_SSZ1] + p[IX_SSZ2] * fy_n / p[IX_FNOMIN]
+        + (p[IX_SSZ3] + p[IX_SSZ4] * dfz) * gamma_rad
+    ) * p[IX_LS]
+
+
+@numba.njit(cache=True)
+def mf61_forces_moment(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_road):
+    """Combined-slip MF 6.1 ``(fx_n, fy_n, mz_nm)`` of one tyre, ISO-W axes.
+
+    Same arguments and forces as :func:`mf61_forces`, plus the aligning moment Mz [N m]
+    about the tyre z axis (up): ``Mz = -t Fy' + Mzr + s Fx`` (4.E71, 4.E72), positive for
+    alpha > 0 on a normal tyre (it turns the wheel back towards alpha = 0). MFeval's
+    ``cos(alpha')`` with ``V_c + 1e-6`` is ``cos(alpha)`` here (no speed): relative
+    difference below 1e-6 / V_c. Zero load or zero friction gives (0, 0, 0) moment terms.
+    """
+    fz = max(fz_n, 0.0)
+    dfz = _load_increment(p, fz)
+    dpi = _pressure_increment(p, pressure_pa)
+    alpha_star = math.tan(alpha_rad)
+    gamma_star = math.sin(gamma_rad)
+    fx0 = _fx0(p, kappa, fz, dfz, dpi, gamma_rad, mu_road)
+    fy0, muy, kya, shy, svy, by, cy = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, mu_road)
+    gyk = _gyk(p, kappa, alpha_star, gamma_star, dfz)
+    fx = _gxa(p, kappa, alpha_star, gamma_star, dfz) * fx0
+    fy = gyk * fy0 + _svyk(p, kappa, alpha_star, gamma_star, fz, dfz, muy)
+    if fz == 0.0 or p[IX_LMUY] * mu_road == 0.0:
+        return fx, fy, 0.0
+    kya_prime = kya + EPSILON * _sign(kya)
+    kxk = _kxk(p, fz, dfz, dpi)
+    alpha_r = alpha_star + shy + svy / kya_prime
+    alpha_t = alpha_star + p[IX_QHZ1] + p[IX_QHZ2] * dfz \
+        + (p[IX_QHZ3] + p[IX_QHZ4] * dfz) * gamma_star
+    alpha_r_eq = _equivalent_slip_angle(alpha_r, kxk, kya_prime, kappa)
+    alpha_t_eq = _equivalent_slip_angle(alpha_t, kxk, kya_prime, kappa)
+    fy0_upright = _fy0(p, alpha_star, fz, dfz, dpi, 0.0, mu_road)[0]
+    trail = _trail(p, alpha_t, alpha_t_eq, fz, dfz, dpi, gamma_rad, gamma_star, mu_road,
+                   math.cos(alpha_rad))
+    mzr = _residual_torque(p, alpha_r_eq, alpha_star, fz, dfz, dpi, gamma_star, mu_road,
+                           by, cy)
+    mz = -trail * gyk * fy0_upright + mzr + _fx_moment_arm(p, fy, dfz, gamma_rad) * fx
+    return fx, fy, mz
 
 
 @numba.njit(cache=True)
@@ -404,6 +556,13 @@ def _forces_many(p2d, tyre, kappa, alpha, gamma, fz, pressure, mu, fx_out, fy_ou
                              mu[i])
         fx_out[i] = fx
         fy_out[i] = fy
+
+
+@numba.njit(cache=True)
+def _moment_many(p2d, tyre, kappa, alpha, gamma, fz, pressure, mu, mz_out):
+    for i in range(kappa.size):
+        mz_out[i] = mf61_forces_moment(p2d[tyre[i]], kappa[i], alpha[i], gamma[i], fz[i],
+                                       pressure[i], mu[i])[2]
 
 
 @numba.njit(cache=True)
@@ -510,6 +669,23 @@ def evaluate(p, kappa, alpha_rad, *, fz_n, gamma_rad=0.0, pressure_pa=None, mu_r
     return _shaped(fx, shape), _shaped(fy, shape)
 
 
+def aligning_moment_nm(p, kappa, alpha_rad, *, fz_n, gamma_rad=0.0, pressure_pa=None,
+                       mu_road=1.0):
+    """MF 6.1 combined-slip aligning moment Mz [N m] about the ISO-W z axis (up).
+
+    Same arguments, checks and broadcasting as :func:`evaluate`. Mz > 0 for alpha > 0 on a
+    normal tyre (self-aligning); MFeval's equations (pneumatic trail, residual torque and
+    the Fx moment arm s), see :func:`mf61_forces_moment`.
+    """
+    p, fz, gamma, pressure, mu = _common_inputs(p, fz_n, gamma_rad, pressure_pa, mu_road)
+    kappa = _checked("kappa", kappa, -math.inf, math.inf, True, "(longitudinal slip)")
+    alpha = _checked("alpha_rad", alpha_rad, -math.pi / 2, math.pi / 2, True, "rad")
+    p2d, tyre, flat, shape = _flatten(p, (kappa, alpha, gamma, fz, pressure, mu))
+    mz = np.empty(tyre.size)
+    _moment_many(p2d, tyre, *flat, mz)
+    return _shaped(mz, shape)
+
+
 def _characteristics(p, fz_n, gamma_rad, pressure_pa, mu_road):
     p, fz, gamma, pressure, mu = _common_inputs(p, fz_n, gamma_rad, pressure_pa, mu_road)
     p2d, tyre, flat, shape = _flatten(p, (fz, gamma, pressure, mu))
@@ -597,6 +773,13 @@ class MF61Tyre:
         """Combined-slip forces ``(fx_n, fy_n)`` [N], ISO-W; see :func:`evaluate`."""
         return evaluate(self.parameters, kappa, alpha_rad, fz_n=fz_n, gamma_rad=gamma_rad,
                         pressure_pa=pressure_pa, mu_road=mu_road)
+
+    def aligning_moment_nm(self, kappa, alpha_rad, *, fz_n, gamma_rad=0.0, pressure_pa=None,
+                           mu_road=1.0):
+        """Aligning moment Mz [N m], ISO-W z up; see :func:`aligning_moment_nm`."""
+        return aligning_moment_nm(self.parameters, kappa, alpha_rad, fz_n=fz_n,
+                                  gamma_rad=gamma_rad, pressure_pa=pressure_pa,
+                                  mu_road=mu_road)
 
     def slip_stiffness_kxk(self, fz_n, *, pressure_pa=None):
         """Kxk [N per unit slip] > 0; see :func:`slip_stiffness_kxk`."""

@@ -25,17 +25,18 @@ allowed):
 
 Keys used by :mod:`sim.tyre.mf61` (the rest are kept and written back unchanged, but unused):
 
-* ``[DIMENSION]`` UNLOADED_RADIUS (packed for the chassis; not used by the force kernels);
+* ``[DIMENSION]`` UNLOADED_RADIUS (aligning moment arms; also packed for the chassis);
 * ``[OPERATING_CONDITIONS]`` NOMPRES;
 * ``[VERTICAL]`` FNOMIN;
 * ``[SCALING_COEFFICIENTS]`` LFZO, LCX, LMUX, LEX, LKX, LHX, LVX, LCY, LMUY, LEY, LKY, LHY,
-  LVY, LXAL, LYKA, LVYKA, LKYC;
+  LVY, LXAL, LYKA, LVYKA, LKYC (forces), LTR, LRES, LS, LKZC (aligning moment);
 * ``[LONGITUDINAL_COEFFICIENTS]`` all of PCX1..PPX4 and RBX1..RHX1;
-* ``[LATERAL_COEFFICIENTS]`` all of PCY1..PPY5 and RBY1..RVY6.
+* ``[LATERAL_COEFFICIENTS]`` all of PCY1..PPY5 and RBY1..RVY6;
+* ``[ALIGNING_COEFFICIENTS]`` all of QBZ1..SSZ4 (aligning moment Mz).
 
 Not used: [MODEL] speeds and ADAMS switches, INFLPRES (the force functions default to
 NOMPRES), inertia, vertical/structural stiffness, contact patch, ranges (no limit checks,
-as MFeval useMode 221), overturning / rolling / aligning moments, turn slip.
+as MFeval useMode 221), overturning and rolling moments, turn slip.
 
 The writer (:func:`format_tir`, :func:`write_tir`) reproduces the usual column layout,
 section banners and ``$`` comments; numbers are written in their shortest exact form, so
@@ -46,7 +47,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -138,10 +139,11 @@ MF61_REQUIRED_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "VERTICAL": ("FNOMIN",),
         "SCALING_COEFFICIENTS": (
             "LFZO", "LCX", "LMUX", "LEX", "LKX", "LHX", "LVX", "LCY", "LMUY", "LEY", "LKY",
-            "LHY", "LVY", "LXAL", "LYKA", "LVYKA", "LKYC",
+            "LHY", "LVY", "LXAL", "LYKA", "LVYKA", "LKYC", "LTR", "LRES", "LS", "LKZC",
         ),
         "LONGITUDINAL_COEFFICIENTS": MF61_TIR_KEYS["LONGITUDINAL_COEFFICIENTS"],
         "LATERAL_COEFFICIENTS": MF61_TIR_KEYS["LATERAL_COEFFICIENTS"],
+        "ALIGNING_COEFFICIENTS": MF61_TIR_KEYS["ALIGNING_COEFFICIENTS"],
     }
 )
 
@@ -448,15 +450,3 @@ def _check_fittyp(source: str, value: object) -> None:
         raise SpecError(source, "MODEL.FITTYP", value,
                         "must be 61: only Magic Formula 6.1 is implemented "
                         "(5.2 = 6/21, 6.2 = 62 are not)")
-
-
-def standard_keys(section: str) -> tuple[str, ...]:
-    """Return the MF 6.1 standard keys of ``section`` (KeyError if not a standard section)."""
-    return MF61_TIR_KEYS[section]
-
-
-def iter_values(tir: TirFile) -> Iterable[tuple[str, str, TirValue]]:
-    """Yield ``(section, key, value)`` for every entry of ``tir`` in file order."""
-    for section, entries in tir.sections.items():
-        for key, value in entries.items():
-            yield section, key, value

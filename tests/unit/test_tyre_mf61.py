@@ -102,6 +102,7 @@ def test_compiled_kernels_equal_their_py_func(kappa, alpha, gamma, fz, pressure,
     a_star, g_star = math.tan(alpha), math.sin(gamma)
     cases = [
         (mf61.mf61_forces, (p, kappa, alpha, gamma, fz, pressure, mu)),
+        (mf61.mf61_forces_moment, (p, kappa, alpha, gamma, fz, pressure, mu)),
         (mf61.mf61_characteristics, (p, fz, gamma, pressure, mu)),
         (mf61._fx0, (p, kappa, fz, dfz, dpi, gamma, mu)),
         (mf61._fy0, (p, a_star, fz, dfz, dpi, g_star, mu)),
@@ -112,6 +113,10 @@ def test_compiled_kernels_equal_their_py_func(kappa, alpha, gamma, fz, pressure,
         (mf61._kya, (p, fz, dpi, g_star)),
         (mf61._mux, (p, fz, dfz, dpi, gamma, mu)),
         (mf61._muy, (p, fz, dfz, dpi, g_star, mu)),
+        (mf61._equivalent_slip_angle, (a_star, 2.0e5, -1.0e5, kappa)),
+        (mf61._trail, (p, a_star, a_star, fz, dfz, dpi, gamma, g_star, 1.0, math.cos(alpha))),
+        (mf61._residual_torque, (p, a_star, a_star, fz, dfz, dpi, g_star, 1.0, 10.0, 1.4)),
+        (mf61._fx_moment_arm, (p, 1000.0, dfz, gamma)),
     ]
     for kernel, args in cases:
         compiled = np.atleast_1d(kernel(*args))
@@ -294,7 +299,29 @@ def test_queries_broadcast_over_loads():
 def test_lifted_wheel_gives_no_force():
     p = SAMPLE_TYRE.parameters
     assert mf61.mf61_forces(p, 0.1, 0.1, 0.02, -50.0, 2.6e5, 1.0) == (0.0, 0.0)
+    assert mf61.mf61_forces_moment(p, 0.1, 0.1, 0.02, -50.0, 2.6e5, 1.0) == (0.0, 0.0, 0.0)
     assert SAMPLE_TYRE.evaluate(0.1, 0.1, fz_n=0.0, gamma_rad=0.02) == (0.0, 0.0)
+    assert SAMPLE_TYRE.aligning_moment_nm(0.1, 0.1, fz_n=0.0) == 0.0
+
+
+def test_no_road_friction_gives_no_force_and_no_moment():
+    assert SAMPLE_TYRE.evaluate(0.1, 0.1, fz_n=5000.0, mu_road=0.0) == (0.0, 0.0)
+    assert SAMPLE_TYRE.aligning_moment_nm(0.1, 0.1, fz_n=5000.0, mu_road=0.0) == 0.0
+
+
+@PROPERTY
+@given(kappa=st.floats(-0.3, 0.3), alpha=st.floats(-0.3, 0.3), gamma=st.floats(-0.1, 0.1),
+       fz=st.floats(0.0, 15000.0), mu=st.floats(0.0, 1.5))
+def test_forces_moment_kernel_gives_the_same_forces(kappa, alpha, gamma, fz, mu):
+    p = SAMPLE_TYRE.parameters
+    fx, fy, _ = mf61.mf61_forces_moment(p, kappa, alpha, gamma, fz, 2.4e5, mu)
+    assert (fx, fy) == mf61.mf61_forces(p, kappa, alpha, gamma, fz, 2.4e5, mu)
+
+
+def test_aligning_moment_is_self_aligning_at_small_slip():
+    for alpha in (0.01, 0.03, 0.05):
+        assert SAMPLE_TYRE.aligning_moment_nm(0.0, alpha, fz_n=6000.0) > 0.0
+        assert SAMPLE_TYRE.aligning_moment_nm(0.0, -alpha, fz_n=6000.0) < 0.0
 
 
 @pytest.mark.parametrize("name", INVENTED)
@@ -340,7 +367,8 @@ def test_query_with_negative_load_is_named():
 
 
 def test_wrong_parameter_vector_is_named():
-    with pytest.raises(SpecError, match=r"p = \(10,\): must have shape \(\.\.\., 88\)"):
+    with pytest.raises(SpecError, match=rf"p = \(10,\): must have shape "
+                                        rf"\(\.\.\., {MF61_PARAMETER_COUNT}\)"):
         evaluate(np.zeros(10), 0.0, 0.0, fz_n=1000.0)
     p = SAMPLE_TYRE.parameters.copy()
     p[mf61.IX_PCY1] = np.nan

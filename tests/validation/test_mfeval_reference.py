@@ -53,6 +53,14 @@ def test_random_combined_points_26_forces():
     np.testing.assert_allclose(fy, RANDOM["Fy"], rtol=RTOL, atol=ATOL_N)
 
 
+def test_random_combined_points_26_aligning_moment():
+    # MFeval divides by V_c + 1e-6 inside cos(alpha'); sim has no speed and uses cos(alpha):
+    # the difference is below 1e-6 / V_c relative (V_c >= 6 m/s here).
+    mz = TYRE.aligning_moment_nm(RANDOM["kappa"], RANDOM["alpha"], fz_n=RANDOM["fz"],
+                                 gamma_rad=RANDOM["gamma"], pressure_pa=RANDOM["pressure"])
+    np.testing.assert_allclose(mz, RANDOM["Mz"], rtol=RTOL, atol=ATOL_N)
+
+
 def test_random_points_26_stiffness_and_friction():
     fz, gamma, pressure = RANDOM["fz"], RANDOM["gamma"], RANDOM["pressure"]
     kxk = TYRE.slip_stiffness_kxk(fz, pressure_pa=pressure)
