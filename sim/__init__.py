@@ -33,6 +33,7 @@ from sim.spec import (
     member,
     param_paths,
     set_params,
+    vehicle_from_dict,
 )
 
 __version__ = "0.1.0"
@@ -57,4 +58,5 @@ __all__ = [
     "split_for_front_fraction",
     "split_for_min_yaw_inertia",
     "split_packs",
+    "vehicle_from_dict",
 ]

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from sim.errors import SpecError
 from sim.mass.properties import MassProperties, mass_properties
@@ -111,18 +110,23 @@ def split_for_front_fraction(vehicle: Vehicle, target_front_fraction, *,
 
 
 def split_for_min_yaw_inertia(vehicle: Vehicle, *, total_energy_kwh: float | None = None,
-                              load_case: str = DEFAULT_LOAD_CASE) -> SplitResult:
-    """The pack split that minimises the yaw inertia about the centre of mass (bounded scalar
-    minimisation over the share in [0, 1]; the yaw inertia is smooth in the share)."""
+                              load_case: str = DEFAULT_LOAD_CASE,
+                              share_bounds: tuple[float, float] = (0.0, 1.0)) -> SplitResult:
+    """The pack split with the smallest yaw inertia about the centre of mass, for front energy
+    shares within ``share_bounds`` (e.g. ``(0.2, 0.8)`` to keep at least 20 % in each pack).
+
+    The minimum always lies at one of the bounds: with item masses affine in the share ``s``,
+    ``Izz(s) = A(s) - (P_x(s)² + P_y(s)²) / M(s)`` where ``A`` (the sum of ``m (x² + y²)`` and
+    the boxes' own inertias) and the first moments ``P`` and total mass ``M`` are affine in
+    ``s``; ``P²/M`` is convex for ``M > 0``, so ``Izz`` is concave and has no interior minimum.
+    Both bounds are evaluated and the smaller is returned.
+    """
+    lo, hi = (float(b) for b in share_bounds)
+    if not (0.0 <= lo <= hi <= 1.0):
+        raise SpecError("<argument>", "share_bounds", share_bounds,
+                        "(low, high) with 0 <= low <= high <= 1")
     total = _total_energy(vehicle, total_energy_kwh)
-
-    def yaw(share: float) -> float:
-        r = split_packs(vehicle, share, total_energy_kwh=total, load_case=load_case)
-        return float(r.mass.yaw_inertia_kgm2[0])
-
-    best = minimize_scalar(yaw, bounds=(0.0, 1.0), method="bounded",
-                           options={"xatol": 1e-9})
-    # the bounded method never evaluates the end points themselves: compare them explicitly
-    candidates = [float(best.x), 0.0, 1.0]
-    share = min(candidates, key=yaw)
-    return split_packs(vehicle, share, total_energy_kwh=total, load_case=load_case)
+    ends = split_packs(vehicle, [lo, hi], total_energy_kwh=total, load_case=load_case)
+    best = int(np.argmin(ends.mass.yaw_inertia_kgm2))
+    return split_packs(vehicle, ends.front_energy_share[best], total_energy_kwh=total,
+                       load_case=load_case)

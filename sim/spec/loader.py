@@ -153,3 +153,13 @@ def load_vehicle(name_or_path: str | Path) -> Vehicle:
                                   overrides=tuple(overrides))
     check_vehicle(vehicle, origin)
     return vehicle
+
+
+def vehicle_from_dict(data: Mapping[str, Any], *, name: str = "custom",
+                      source: str = "<dict>") -> Vehicle:
+    """Build and validate a vehicle from a mapping shaped like a vehicle file (file keys and
+    conventions, no ``extends``), e.g. one made in a notebook. Errors name ``source``."""
+    vehicle = build_section(Vehicle, data, source, "")
+    vehicle = dataclasses.replace(vehicle, name=name, files=(source,))
+    check_vehicle(vehicle, source)
+    return vehicle
