@@ -1,0 +1,172 @@
+"""Chassis-model throughput: medians of repeated runs and ratios against a peer.
+
+    python benchmarks/chassis.py [--members 1000] [--repeats 5] [--skip-peer]
+
+Case: N step steers as one batch, each a different speed (10..45 m/s) and final road-wheel steer
+(+-0.005..0.05 rad), reached by a ramp at 0.4 rad/s (CommonRoad's steering-rate limit, so all
+rows simulate the same manoeuvre), 10 s recorded every 0.01 s. Parameters: CommonRoad vehicle 2
+(mapped as in tests/parity/test_commonroad_single_track.py).
+
+Each row is a function ``row_*(case) -> Callable[[], object]`` that does its setup and returns
+the timed call; add rows (e.g. the two-track model) to ``ROWS``. Times are wall clock medians;
+the first (warm-up) call, which includes loading numba's on-disk cache, is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sim.chassis import linear as lst  # noqa: E402
+
+COMMONROAD_GRAVITY_MPS2 = 9.81
+STEER_RATE_RADPS = 0.4
+DURATION_S = 10.0
+TIME_STEP_S = 0.01
+
+
+@dataclass(frozen=True)
+class Case:
+    """The batch every row simulates."""
+
+    speed_mps: np.ndarray  # (N,)
+    final_steer_rad: np.ndarray  # (N,)
+
+    @classmethod
+    def make(cls, members: int, seed: int = 2024) -> Case:
+        rng = np.random.default_rng(seed)
+        magnitude = rng.uniform(0.005, 0.05, members)
+        return cls(rng.uniform(10.0, 45.0, members), magnitude * rng.choice([-1.0, 1.0], members))
+
+    @property
+    def time_s(self) -> np.ndarray:
+        return TIME_STEP_S * np.arange(int(round(DURATION_S / TIME_STEP_S)) + 1)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    setup: Callable[[Case], Callable[[], object]]
+    peer: str | None = None  # name of the row this one is compared with
+
+
+def commonroad_vehicle2():
+    from vehiclemodels.parameters_vehicle2 import parameters_vehicle2
+
+    return parameters_vehicle2()
+
+
+def linear_vehicle2() -> lst.LinearSingleTrack:
+    """Our linear single track with CommonRoad vehicle 2's parameters."""
+    p = commonroad_vehicle2()
+    L, c = p.a + p.b, -p.tire.p_ky1 * p.m * COMMONROAD_GRAVITY_MPS2
+    return lst.LinearSingleTrack(p.m, p.I_z, p.a, p.b, c * p.b / L, c * p.a / L,
+                                 source="commonroad vehicle 2")
+
+
+# --- rows ------------------------------------------------------------------------------------
+def row_linear_ramp_step(case: Case):
+    model = linear_vehicle2()
+    return lambda: lst.ramp_step_response(model, case.speed_mps, case.final_steer_rad,
+                                          STEER_RATE_RADPS, DURATION_S, TIME_STEP_S)
+
+
+def row_linear_ideal_step_zoh(case: Case):
+    model = linear_vehicle2()
+    steer = np.repeat(case.final_steer_rad[:, None], case.time_s.size, axis=1)
+    return lambda: lst.steer_response(model, case.speed_mps, steer, TIME_STEP_S)
+
+
+def row_commonroad_odeint(case: Case):
+    """CommonRoad vehicle_dynamics_st, one odeint run per member (default tolerances)."""
+    from scipy.integrate import odeint
+    from vehiclemodels.vehicle_dynamics_st import vehicle_dynamics_st
+
+    p = commonroad_vehicle2()
+    time_s = case.time_s
+    tol = 1e-9 * time_s[-1]
+
+    def rhs(x, t, u):
+        return vehicle_dynamics_st(x, u, p)
+
+    def one(speed, final):
+        # Integrate each constant-input segment separately so odeint cannot step over the ramp.
+        t_ramp = abs(final) / STEER_RATE_RADPS
+        out = np.empty((time_s.size, 7))
+        x = np.array([0.0, 0.0, 0.0, speed, 0.0, 0.0, 0.0])
+        for t_a, t_b, rate in ((0.0, t_ramp, np.sign(final) * STEER_RATE_RADPS),
+                               (t_ramp, time_s[-1], 0.0)):
+            inside = (time_s > t_a + tol) & (time_s < t_b - tol)
+            xs = odeint(rhs, x, np.concatenate([[t_a], time_s[inside], [t_b]]),
+                        args=([rate, 0.0],))
+            out[inside] = xs[1:-1]
+            out[np.abs(time_s - t_a) <= tol] = xs[0]
+            out[np.abs(time_s - t_b) <= tol] = xs[-1]
+            x = xs[-1]
+        return out
+
+    return lambda: [one(s, d) for s, d in zip(case.speed_mps, case.final_steer_rad, strict=True)]
+
+
+PEER = "CommonRoad ST, odeint, one run after another"
+ROWS = [
+    Row("linear single track, exact ramp-step, one batch", row_linear_ramp_step, peer=PEER),
+    Row("linear single track, exact ideal step (ZOH), one batch", row_linear_ideal_step_zoh,
+        peer=PEER),
+    Row(PEER, row_commonroad_odeint),
+]
+
+
+# --- measuring and printing ------------------------------------------------------------------
+def median_seconds(call: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """(first call, median of ``repeats`` further calls) in seconds."""
+    start = time.perf_counter()
+    call()
+    first = time.perf_counter() - start
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return first, statistics.median(times)
+
+
+def print_table(results: dict[str, tuple[float, float]], rows: list[Row], members: int) -> None:
+    width = max(len(r.name) for r in rows)
+    print(f"{'row':<{width}}  {'first s':>8}  {'median s':>9}  {'per member ms':>13}  ratio")
+    for row in rows:
+        if row.name not in results:
+            continue
+        first, median = results[row.name]
+        ratio = ""
+        if row.peer in results:
+            ratio = f"{results[row.peer][1] / median:.0f}x faster than peer"
+        print(f"{row.name:<{width}}  {first:8.3f}  {median:9.4f}  "
+              f"{1e3 * median / members:13.4f}  {ratio}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip-peer", action="store_true", help="skip CommonRoad rows")
+    args = parser.parse_args(argv)
+    case = Case.make(args.members)
+    rows = [r for r in ROWS if not (args.skip_peer and r.name == PEER)]
+    print(f"{args.members} step steers, {DURATION_S:g} s at {TIME_STEP_S:g} s output step; "
+          f"median of {args.repeats} runs after one warm-up call")
+    results = {row.name: median_seconds(row.setup(case), args.repeats) for row in rows}
+    print_table(results, rows, args.members)
+
+
+if __name__ == "__main__":
+    main()
