@@ -89,8 +89,9 @@ def split_for_front_fraction(vehicle: Vehicle, target_front_fraction, *,
     or an array) for ``load_case``, solved exactly.
 
     With ``F(s)`` the mass carried by the front axle and ``M(s)`` the total mass, both affine in
-    the share ``s``, the target ``f`` is met at ``s = (F0 - f M0) / (f (M1 - M0) - (F1 - F0))``. Raises
-    :class:`~sim.errors.SpecError` naming the reachable range when a target lies outside it.
+    the share ``s``, the target ``f`` is met at ``s = (F0 - f M0) / (f (M1 - M0) - (F1 - F0))``.
+    Raises :class:`~sim.errors.SpecError` naming the reachable range when a target lies outside
+    it.
     """
     ends = split_packs(vehicle, [0.0, 1.0], total_energy_kwh=total_energy_kwh,
                        load_case=load_case)

@@ -41,8 +41,9 @@ def schema_markdown() -> str:
     for f in top:
         cls = f.metadata["cls"]
         name = f"[{f.name}]" if f.metadata["kind"] == "section" else f"[{f.name}.<name>]"
-        out += [f"## `{name}`: {f.metadata['doc']}", "", (cls.__doc__ or "").strip()
-                .split("\n\n")[0].replace("\n", " "), "",
+        summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
+        summary = summary.split(": ", 1)[1] if summary.startswith("``[") else summary
+        out += [f"## `{name}`: {f.metadata['doc']}", "", summary[:1].upper() + summary[1:], "",
                 "| key | meaning | allowed | default |", "| --- | --- | --- | --- |",
                 *_rows(cls), ""]
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(out).rstrip()
