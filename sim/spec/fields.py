@@ -18,6 +18,8 @@ Kinds of field:
     A mapping of user-chosen names to sections of one type (``[components.<name>]``).
 ``quantity_table``
     A mapping of names to quantities (``occupants = { driver = 75.0 }``).
+``path``
+    A file path, written relative to the file that sets it and stored absolute.
 
 A quantity may be stored under another name and sign than the file uses: positions are written
 in the vehicle-design convention (``x_from_front_axle_m``, measured rearward) and stored in
@@ -28,7 +30,9 @@ happens once, here.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -84,6 +88,12 @@ def quantity_table(doc: str, unit: str, *, ge: float | None = None, le: float | 
     meta = dict(kind="quantity_table", doc=doc, unit=unit, ge=ge, gt=None, le=le, lt=None,
                 file_key=None, file_sign=1.0)
     return dataclasses.field(default_factory=lambda: types.MappingProxyType({}), metadata=meta)
+
+
+def path(doc: str, *, suffix: str):
+    """Declare a file path (relative to the vehicle file that sets it) ending in ``suffix``;
+    the stored value is the absolute path, and the file must exist."""
+    return dataclasses.field(metadata=dict(kind="path", doc=doc, suffix=suffix))
 
 
 def file_key(f: dataclasses.Field) -> str:
@@ -165,6 +175,13 @@ def source_of(source: Any, path: str) -> str:
     return source if isinstance(source, str) else source.of(path)
 
 
+def _directory_of(source: Any, path: str) -> Path:
+    """Folder against which a relative path set at ``path`` is resolved."""
+    if isinstance(source, str):
+        return Path.cwd()
+    return source.directory_of(path)
+
+
 def build_section(cls: type, data: Any, source: Any, path: str):
     """Build and validate section ``cls`` from a TOML table ``data``.
 
@@ -180,8 +197,10 @@ def build_section(cls: type, data: Any, source: Any, path: str):
     unknown = [k for k in data if k not in by_key]
     if unknown:
         bad = prefix + unknown[0]
+        close = difflib.get_close_matches(unknown[0], by_key, n=1)
+        hint = f"unknown field (did you mean '{close[0]}'?)" if close else "unknown field"
         raise SpecError(source_of(source, bad), bad, data[unknown[0]],
-                        "unknown field; allowed fields here are " + ", ".join(sorted(by_key)))
+                        hint + "; allowed fields here are " + ", ".join(sorted(by_key)))
     kwargs = {}
     for key, f in by_key.items():
         meta = f.metadata
@@ -214,6 +233,13 @@ def _build_value(meta: Mapping[str, Any], raw: Any, source: str, fpath: str):
         if meta["choices"] and raw not in meta["choices"]:
             raise SpecError(src, fpath, raw, "one of " + ", ".join(meta["choices"]))
         return raw
+    if kind == "path":
+        if not isinstance(raw, str) or not raw.endswith(meta["suffix"]):
+            raise SpecError(src, fpath, raw, f"a file path ending in {meta['suffix']}")
+        resolved = (_directory_of(source, fpath) / raw).resolve()
+        if not resolved.is_file():
+            raise SpecError(src, fpath, raw, f"no such file (looked for {resolved})")
+        return str(resolved)
     if kind == "section":
         return build_section(meta["cls"], raw, source, fpath)
     if kind == "table":

@@ -37,17 +37,25 @@ class Origin:
     """Which file set each dotted path of a merged vehicle; ``of(path)`` names the file that
     set ``path`` or, failing that, its nearest parent (used in error messages)."""
 
-    def __init__(self, default: str):
+    def __init__(self, default: Path):
         self.default = default
-        self.by_path: dict[str, str] = {}
+        self.by_path: dict[str, Path] = {}
 
-    def of(self, path: str) -> str:
+    def _file(self, path: str) -> Path:
         parts = path.split(".")
         for n in range(len(parts), 0, -1):
             hit = self.by_path.get(".".join(parts[:n]))
             if hit is not None:
                 return hit
         return self.default
+
+    def of(self, path: str) -> str:
+        """Display name of the file that set ``path``."""
+        return _display(self._file(path))
+
+    def directory_of(self, path: str) -> Path:
+        """Folder of the file that set ``path`` (relative paths in it start there)."""
+        return self._file(path).parent
 
 
 def _display(path: Path) -> str:
@@ -68,7 +76,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SpecError(_display(path), "<toml>", str(exc), "valid TOML") from None
 
 
-def _merge(base: dict, top: Mapping, origin: Origin, file: str, overrides: list[str],
+def _merge(base: dict, top: Mapping, origin: Origin, file: Path, overrides: list[str],
            prefix: str = "") -> None:
     """Merge ``top`` into ``base`` in place (tables key by key), recording origins/overrides."""
     for key, value in top.items():
@@ -86,7 +94,7 @@ def _plain(value):
     return {k: _plain(v) for k, v in value.items()} if isinstance(value, Mapping) else value
 
 
-def _record(value, path: str, origin: Origin, file: str) -> None:
+def _record(value, path: str, origin: Origin, file: Path) -> None:
     origin.by_path[path] = file
     if isinstance(value, Mapping):
         for k, v in value.items():
@@ -142,11 +150,11 @@ def load_vehicle(name_or_path: str | Path) -> Vehicle:
     texts: dict[Path, dict] = {}
     layers = _resolve_layers(path, (), texts)
     merged: dict[str, Any] = {}
-    origin = Origin(_display(path))
+    origin = Origin(path)
     overrides: list[str] = []
     for layer in layers:
         data = {k: v for k, v in texts[layer].items() if k != "extends"}
-        _merge(merged, data, origin, _display(layer), overrides)
+        _merge(merged, data, origin, layer, overrides)
     vehicle = build_section(Vehicle, merged, origin, "")
     vehicle = dataclasses.replace(vehicle, name=path.stem,
                                   files=tuple(_display(p) for p in layers),

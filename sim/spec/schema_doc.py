@@ -22,6 +22,8 @@ def _rows(cls) -> list[str]:
         elif kind == "text":
             allowed = "text" + (": " + ", ".join(f"`{c}`" for c in m["choices"])
                                 if m["choices"] else "")
+        elif kind == "path":
+            allowed = f"file path ending in `{m['suffix']}`, relative to the vehicle file"
         else:
             allowed = f"{kind} of `{m['cls'].__name__}`"
         required = f.default is f.default_factory  # both MISSING: no default

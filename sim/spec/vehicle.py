@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import SpecError
+from sim.spec.dynamics import Aero, Brakes, Drivetrain, Suspension, Tyre, Wheels, check_dynamics
 from sim.spec.fields import quantity, quantity_table, section, table, text
 from sim.units import WH_PER_KWH
 
@@ -79,6 +80,9 @@ class Steering:
 
     ratio: float = quantity("steering-wheel angle / road-wheel angle around straight ahead",
                             "-", gt=1.0, lt=40.0)
+    ackermann_fraction: float = quantity(
+        "0: both front wheels steer alike (parallel); 1: full Ackermann geometry", "-",
+        ge=0.0, le=1.0, default=0.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,6 +197,14 @@ class Vehicle:
     seats: Mapping[str, Seat] = table(Seat, "occupant positions", optional=False)
     boots: Mapping[str, Boot] = table(Boot, "luggage spaces")
     load_cases: Mapping[str, LoadCase] = table(LoadCase, "named load cases", optional=False)
+    tyres: Mapping[str, Tyre] = table(Tyre, "tyre model per axle (front, rear)")
+    suspension: Suspension | None = section(Suspension, "load transfer", optional=True)
+    wheels: Wheels | None = section(Wheels, "wheel spin inertia, rolling resistance",
+                                    optional=True)
+    aero: Aero | None = section(Aero, "drag and downforce", optional=True)
+    drivetrain: Drivetrain | None = section(Drivetrain, "traction machines and passive split",
+                                            optional=True)
+    brakes: Brakes | None = section(Brakes, "friction brakes", optional=True)
     name: str = ""
     files: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
@@ -299,6 +311,7 @@ def check_vehicle(vehicle: Vehicle, source) -> None:
                 value = float(np.broadcast_to(shown, np.broadcast(bad, shown).shape).flat[i])
                 raise SpecError(source_of(source, f"{path}.{key}"), f"{path}.{key}", value,
                                 "outside the car's body: " + allowed)
+    check_dynamics(vehicle, source)
     for case_name, case in vehicle.load_cases.items():
         base = f"load_cases.{case_name}"
         if case_name == CURB:
