@@ -1,0 +1,33 @@
+"""Driver inputs. ``sim.driver.open_loop``: open-loop steering and longitudinal-demand profiles."""
+
+from sim.driver.open_loop import (
+    Profile,
+    bos_time_s,
+    constant,
+    cos_time_s,
+    fmvss126_amplitude_series,
+    iso7401_step_steer,
+    ramp,
+    sine,
+    sine_with_dwell,
+    slowly_increasing_steer,
+    step,
+    table,
+    time_at_fraction,
+)
+
+__all__ = [
+    "Profile",
+    "bos_time_s",
+    "constant",
+    "cos_time_s",
+    "fmvss126_amplitude_series",
+    "iso7401_step_steer",
+    "ramp",
+    "sine",
+    "sine_with_dwell",
+    "slowly_increasing_steer",
+    "step",
+    "table",
+    "time_at_fraction",
+]
