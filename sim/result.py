@@ -1,0 +1,121 @@
+"""Simulation results: time histories with names and units, per-member status.
+
+A :class:`Result` holds raw arrays (time, one (N, T) array per channel) plus what produced them
+(the parameters, labels such as ``adm = off``, the numerics). Simulating, measuring (metrics)
+and plotting stay separate functions that read a Result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.errors import SimError
+
+
+class SimulationDiverged(SimError, ArithmeticError):
+    """A member's state went non-finite or spun out (in a single run, or with ``strict=True``).
+
+    Attributes: ``member`` (batch index), ``time_s``, ``status`` (text) and ``state`` (a dict
+    of state name -> last finite value).
+    """
+
+    def __init__(self, member: int, time_s: float, status: str, state: Mapping[str, float]):
+        self.member, self.time_s, self.status, self.state = member, time_s, status, dict(state)
+        shown = ", ".join(f"{k}={v:.6g}" for k, v in self.state.items())
+        super().__init__(f"member {member}: {status} at t = {time_s:.4f} s; last state: {shown}")
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Time histories of a batch of N runs.
+
+    Attributes
+    ----------
+    time_s : (T,)
+        Output times [s].
+    channels : mapping of name -> (N, T) array
+        States and derived signals; after a member fails its remaining samples are NaN (its
+        ``status`` says why; nothing is NaN silently).
+    units : mapping of name -> unit string
+    status : (N,) array of str
+        ``"ok"``, ``"stopped"`` (speed fell below the stop speed: a normal end of a braking run),
+        ``"spun out"`` or ``"non-finite state"``.
+    end_time_s : (N,)
+        When each member ended (the final time when ``ok``).
+    end_state : mapping of state name -> (N,) array
+        Each member's state at its end (the last finite state for a failed member).
+    labels : mapping of str -> str
+        What produced the run (vehicle, load case, controller, ...), shown in tables and plots.
+    parameters : mapping of str -> (N,) array
+        The packed kernel parameters by name, as simulated.
+    """
+
+    time_s: np.ndarray
+    channels: Mapping[str, np.ndarray]
+    units: Mapping[str, str]
+    status: np.ndarray
+    end_time_s: np.ndarray
+    end_state: Mapping[str, np.ndarray]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The (N, T) history of channel ``name``."""
+        try:
+            return self.channels[name]
+        except KeyError:
+            raise KeyError(f"no channel {name!r}; channels are "
+                           + ", ".join(self.channels)) from None
+
+    def per_wheel(self, pattern: str) -> np.ndarray:
+        """(N, T, 4) stack of the four wheels' channels in the order FL, FR, RL, RR, from a
+        name pattern with ``{w}`` for the wheel, e.g. ``res.per_wheel("fz_{w}_n")``."""
+        return np.stack([self[pattern.format(w=w)] for w in ("fl", "fr", "rl", "rr")], axis=-1)
+
+    @property
+    def batch_size(self) -> int:
+        """Number of members N."""
+        return len(self.status)
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        """All channel names, states first."""
+        return tuple(self.channels)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """(N,) bool: members that ran to the end (``ok``) or stopped normally."""
+        return np.isin(self.status, ("ok", "stopped"))
+
+    def raise_for_status(self) -> Result:
+        """Raise :class:`SimulationDiverged` for the first member that spun out or went
+        non-finite; return ``self`` otherwise."""
+        for i, s in enumerate(self.status):
+            if s not in ("ok", "stopped"):
+                state = {k: float(v[i]) for k, v in self.end_state.items()}
+                raise SimulationDiverged(i, float(self.end_time_s[i]), str(s), state)
+        return self
+
+    def member(self, index: int) -> Result:
+        """Member ``index`` as a Result of one."""
+        sl = slice(index, index + 1) if index != -1 else slice(-1, None)
+        return Result(self.time_s, {k: v[sl] for k, v in self.channels.items()}, self.units,
+                      self.status[sl], self.end_time_s[sl],
+                      {k: v[sl] for k, v in self.end_state.items()}, self.labels,
+                      {k: v[sl] for k, v in self.parameters.items()})
+
+    def to_pandas(self, member: int | None = None):
+        """A pandas DataFrame (needs pandas): one row per (member, time) with a column per
+        channel, or only one member's rows. Column names carry their units."""
+        import pandas as pd
+
+        members = range(self.batch_size) if member is None else [member]
+        frames = []
+        for i in members:
+            data = {"member": i, "time_s": self.time_s}
+            data.update({k: v[i] for k, v in self.channels.items()})
+            frames.append(pd.DataFrame(data))
+        return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,200 @@
+"""``sim.simulate``: run the two-track model over a batch of vehicles and inputs.
+
+Physical parameters come from the vehicle (and the load case and road), inputs from driver
+profiles, numerical settings from :class:`Numerics`; the three never mix, so a mass sweep never
+touches a tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.chassis import two_track as tt
+from sim.errors import SpecError
+from sim.params import two_track_parameters
+from sim.result import Result
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.units import deg_to_rad, kmh_to_mps
+
+CONTROLLERS = {"passive": tt.CONTROLLER_PASSIVE, "direct": tt.CONTROLLER_DIRECT}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Numerics:
+    """Numerical settings of :func:`simulate` (never physics).
+
+    ``time_step_s``: RK4 step [s]; each step is subdivided automatically where the wheel-spin,
+    lateral, relaxation or load-transfer modes would make it unstable (see
+    :func:`sim.chassis.two_track.stiffest_rate`), so the step sets accuracy, not stability.
+    ``output_interval_s``: spacing of the recorded samples [s] (a multiple of the step).
+    ``low_speed_mps``: floor of the slip denominators ``max(|v_cx|, v_low)`` (the usual
+    low-speed regularisation of slip, as MFeval's VXLOW). ``stop_speed_mps``: a member whose
+    forward speed falls below it ends with status ``stopped``. ``max_sideslip_deg``: a member
+    whose sideslip at the centre of mass exceeds it has **spun out** (no road car recovers from
+    45 degrees without the driver catching it; the run is frozen and flagged).
+    """
+
+    time_step_s: float = 0.002
+    output_interval_s: float = 0.01
+    low_speed_mps: float = 1.0
+    stop_speed_mps: float = 0.5
+    max_sideslip_deg: float = 45.0
+
+    def __post_init__(self):
+        checks = (("time_step_s", 1e-5, 0.05), ("output_interval_s", 1e-5, 10.0),
+                  ("low_speed_mps", 0.01, 5.0), ("stop_speed_mps", 0.0, 5.0),
+                  ("max_sideslip_deg", 1.0, 89.0))
+        for name, low, high in checks:
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value)
+                    and low <= value <= high):
+                raise SpecError("<Numerics>", name, value, f"a number in [{low:g}, {high:g}]")
+        ratio = self.output_interval_s / self.time_step_s
+        if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+            raise SpecError("<Numerics>", "output_interval_s", self.output_interval_s,
+                            f"a whole multiple of time_step_s = {self.time_step_s:g} s")
+
+
+def _sample(name: str, value, times: np.ndarray, n: int, scale: float = 1.0) -> np.ndarray:
+    """An input as an (n, len(times)) table: a number, an (n,) array of numbers, or an object
+    with ``sample(time_s) -> (1 or n, T)`` (a driver profile)."""
+    if hasattr(value, "sample"):
+        table = np.asarray(value.sample(times), dtype=float)
+    else:
+        table = np.asarray(value, dtype=float)
+        if table.ndim == 1 and table.size in (1, n):
+            table = table.reshape(-1, 1)
+        elif table.ndim != 0:
+            raise SpecError("<argument>", name, value,
+                            f"a number, an array of one value per member ({n}) or a profile")
+    try:
+        table = np.broadcast_to(table, (n, times.size)) * scale
+    except ValueError:
+        raise SpecError("<argument>", name, f"shape {table.shape}",
+                        f"a profile of 1 or {n} rows (one per batch member)") from None
+    if not np.all(np.isfinite(table)):
+        raise SpecError("<argument>", name, "non-finite values", "finite inputs")
+    return np.ascontiguousarray(table)
+
+
+def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
+             steering_wheel_angle_deg=0.0, force_demand_n=0.0,
+             drive_torque_nm=None, brake_torque_nm=None,
+             controller: str = "passive", load_case: str = DEFAULT_LOAD_CASE,
+             road_friction=1.0, road_grade_rad=0.0, tyre_model: str = "mf61",
+             linear_tyre_stiffness=None, numerics: Numerics | None = None,
+             strict: bool = False) -> Result:
+    """Simulate the two-track model for every member of ``vehicle`` (a batch of N).
+
+    Parameters
+    ----------
+    speed_kmh : float or (N,)
+        Initial forward speed [km/h]; the car starts straight, wheels rolling freely.
+    duration_s : float
+        Simulated time [s].
+    steering_wheel_angle_deg : number, (N,) array or profile
+        Steering-wheel angle [deg], positive to the left (counter-clockwise); the steering
+        ratio converts it to road-wheel angle. A profile is anything with
+        ``sample(time_s) -> (1 or N, T)`` in degrees, e.g. from :mod:`sim.driver`.
+    force_demand_n : number, (N,) array or profile
+        The driver's longitudinal force demand at the ground [N]: positive drives, negative
+        brakes (``controller="passive"``).
+    drive_torque_nm, brake_torque_nm : sequence of 4 inputs (FL, FR, RL, RR), optional
+        Per-wheel drive and brake torques [N·m] (each a number, array or profile) for
+        ``controller="direct"``.
+    controller : ``"passive"`` (module off: fixed split, open differential, friction brakes)
+        or ``"direct"`` (per-wheel torques as given).
+    load_case, road_friction, road_grade_rad
+        Load case of the mass model; road friction scale [-]; road grade [rad], uphill > 0.
+    tyre_model, linear_tyre_stiffness
+        ``"mf61"`` (the vehicle's Magic Formula tyres) or ``"linear"`` (see
+        :func:`sim.params.two_track_parameters`).
+    numerics : :class:`Numerics`
+    strict : bool
+        Raise :class:`~sim.result.SimulationDiverged` on the first member that spins out or
+        goes non-finite (a single-member run always raises). Otherwise failed members are
+        flagged in ``Result.status`` and their remaining samples are NaN.
+
+    Returns
+    -------
+    Result
+        States (:data:`sim.chassis.two_track.STATE_NAMES`) and derived signals
+        (:data:`sim.chassis.two_track.AUX_NAMES`) every ``numerics.output_interval_s``.
+    """
+    numerics = numerics or Numerics()
+    if controller not in CONTROLLERS:
+        raise SpecError("<argument>", "controller", controller,
+                        "one of " + ", ".join(CONTROLLERS))
+    if not (isinstance(duration_s, int | float) and math.isfinite(duration_s)
+            and 0.0 < duration_s <= 3600.0):
+        raise SpecError("<argument>", "duration_s", duration_s, "a number in (0, 3600] [s]")
+    params, tyre_params, _ = two_track_parameters(
+        vehicle, load_case, road_friction=road_friction, road_grade_rad=road_grade_rad,
+        tyre_model=tyre_model, linear_tyre_stiffness=linear_tyre_stiffness)
+    n = params.shape[0]
+    speed = np.broadcast_to(np.asarray(speed_kmh, dtype=float), (n,)) \
+        if np.ndim(speed_kmh) == 0 or np.size(speed_kmh) == n else None
+    if speed is None or not np.all(np.isfinite(speed)) or np.any(speed < 0) \
+            or np.any(speed > 400):
+        raise SpecError("<argument>", "speed_kmh", speed_kmh,
+                        f"a number or {n} numbers in [0, 400] [km/h]")
+
+    h = numerics.time_step_s
+    n_steps = int(round(duration_s / h))
+    out_every = int(round(numerics.output_interval_s / h))
+    dt_in = 0.5 * h
+    t_in = np.arange(2 * n_steps + 1) * dt_in
+    steer = _sample("steering_wheel_angle_deg", steering_wheel_angle_deg, t_in, n,
+                    deg_to_rad(1.0))
+    force = _sample("force_demand_n", force_demand_n, t_in, n)
+    drive = np.zeros((n, 4, t_in.size))
+    brake = np.zeros((n, 4, t_in.size))
+    if controller == "direct":
+        for name, given, table in (("drive_torque_nm", drive_torque_nm, drive),
+                                   ("brake_torque_nm", brake_torque_nm, brake)):
+            if given is None:
+                continue
+            if len(given) != 4:
+                raise SpecError("<argument>", name, given, "four inputs, FL, FR, RL, RR")
+            for w in range(4):
+                table[:, w] = _sample(f"{name}[{w}]", given[w], t_in, n)
+    elif drive_torque_nm is not None or brake_torque_nm is not None:
+        raise SpecError("<argument>", "controller", controller,
+                        "'direct' when per-wheel drive/brake torques are given")
+
+    v0 = kmh_to_mps(speed)
+    radius = params[:, tt.PARAMETER_NAMES.index("wheel_radius_m")]
+    x0 = np.zeros((n, tt.N_STATES))
+    x0[:, tt.S_VX] = v0
+    x0[:, tt.S_OMEGA:tt.S_OMEGA + 4] = (v0 / radius)[:, None]
+
+    n_out = n_steps // out_every + 1
+    out = np.full((n, n_out, tt.N_STATES + tt.N_AUX), np.nan)
+    status = np.zeros(n, dtype=np.int64)
+    end_time = np.zeros(n)
+    end_state = np.zeros((n, tt.N_STATES))
+    tt.integrate_batch(CONTROLLERS[controller], params, tyre_params, x0, 0.0, dt_in, steer,
+                       force, drive, brake, h, n_steps, out_every, numerics.low_speed_mps,
+                       numerics.stop_speed_mps, deg_to_rad(numerics.max_sideslip_deg), out,
+                       status, end_time, end_state)
+
+    names = tt.STATE_NAMES + tt.AUX_NAMES
+    units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS, strict=True))
+    channels = {name: np.ascontiguousarray(out[:, :, k]) for k, name in enumerate(names)}
+    result = Result(
+        time_s=np.arange(n_out) * out_every * h,
+        channels=channels,
+        units=units,
+        status=np.array([tt.STATUS_NAMES[s] for s in status]),
+        end_time_s=end_time,
+        end_state={name: end_state[:, k] for k, name in enumerate(tt.STATE_NAMES)},
+        labels={"vehicle": vehicle.name, "load_case": load_case, "controller": controller,
+                "model": "two_track", "tyre_model": tyre_model},
+        parameters={name: params[:, k] for k, name in enumerate(tt.PARAMETER_NAMES)},
+    )
+    if strict or n == 1:
+        result.raise_for_status()
+    return result
