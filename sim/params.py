@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from sim.chassis import two_track as tt
+from sim.chassis.linear import LinearSingleTrack
 from sim.errors import SpecError
 from sim.mass import MassProperties, mass_properties
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
@@ -172,3 +173,25 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
             chosen = given.get(key, value)
             put(key, _check_road(key, chosen, n, 1.0, 1e7, "N or N/rad"))
     return p, tyre_params, mp
+
+
+def linear_single_track(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
+                        ) -> LinearSingleTrack:
+    """The linear single-track model of ``vehicle`` (a batch of N) for ``load_case``: mass,
+    yaw inertia and axle distances from the mass model; **axle** cornering stiffnesses
+    ``C = 2 (-Kya)`` of the vehicle's MF 6.1 tyres at each axle's mean static wheel load
+    (road friction scales the peak force, not the cornering stiffness, so it does not enter).
+    """
+    require_dynamics(vehicle)
+    mp = mass_properties(vehicle, load_case)
+    front, rear = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
+    fz_front = 0.5 * (mp.wheel_loads_n[:, 0] + mp.wheel_loads_n[:, 1])
+    fz_rear = 0.5 * (mp.wheel_loads_n[:, 2] + mp.wheel_loads_n[:, 3])
+    return LinearSingleTrack(
+        mass_kg=mp.mass_kg, yaw_inertia_kgm2=mp.yaw_inertia_kgm2,
+        cg_to_front_axle_m=mp.cg_to_front_axle_m, cg_to_rear_axle_m=mp.cg_to_rear_axle_m,
+        front_cornering_stiffness_npr=2.0 * linear_cornering_stiffness_n_per_rad(
+            front.parameters, fz_front),
+        rear_cornering_stiffness_npr=2.0 * linear_cornering_stiffness_n_per_rad(
+            rear.parameters, fz_rear),
+        source=vehicle.name or "<vehicle>")

@@ -21,7 +21,8 @@ from sim.tyre.tir import (
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "data" / "MagicFormula61_Parameters.tir"
 INVENTED_DIR = ROOT / "sim" / "vehicles" / "tyres"
-INVENTED = ["sport_front_245_35R20.tir", "sport_rear_295_30R20.tir", "gt_255_45R20.tir"]
+INVENTED = ["sport_front_245_35R20.tir", "sport_rear_295_30R20.tir", "gt_255_45R20.tir",
+            "gt_rear_285_40R20.tir"]
 ALL_FILES = [SAMPLE] + [INVENTED_DIR / name for name in INVENTED]
 
 
