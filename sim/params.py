@@ -152,6 +152,9 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
                                   (n, 2, front.parameters.size)).copy()
     put("front_relaxation_length_m", vehicle.tyres["front"].relaxation_length_m)
     put("rear_relaxation_length_m", vehicle.tyres["rear"].relaxation_length_m)
+    for axle, tyre in (("front", front), ("rear", rear)):
+        side = str(tyre.tir["MODEL"].get("TYRESIDE", "LEFT")).strip("'\" ").upper()
+        put(f"{axle}_tyre_side", tt.SIDE_RIGHT if side == "RIGHT" else tt.SIDE_LEFT)
     put("front_pressure_pa", front.parameters[IX_NOMPRES])
     put("rear_pressure_pa", rear.parameters[IX_NOMPRES])
     put("slip_stiffness_bound_n", tt.slip_stiffness_bound(tyre_params, mp.wheel_loads_n))

@@ -170,3 +170,35 @@ def plot_variants(vehicles: Sequence[Vehicle], load_case: str = DEFAULT_LOAD_CAS
         ax.set_yticklabels([])
     fig.suptitle(f"variants side by side ({load_case})")
     return fig
+
+
+def plot_time_histories(results, channels: Sequence[str] = ("yaw_rate_radps", "ay_mps2",
+                                                             "sideslip_rad", "vx_mps"),
+                        *, labels: Sequence[str] | None = None, members=None, fig=None):
+    """Time histories of ``channels`` from one or several :class:`~sim.result.Result` objects,
+    overlaid (e.g. module off and on), one axis per channel; angles shown in degrees.
+
+    ``labels`` name each result (default: its ``labels`` mapping); ``members`` picks batch
+    members to draw (default: all). Returns the figure."""
+    results = list(results) if isinstance(results, list | tuple) else [results]
+    if fig is None:
+        fig = plt.figure(figsize=(10, 2.2 * len(channels)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(channels), 1, sharex=True))
+    for k, res in enumerate(results):
+        name = labels[k] if labels is not None else ", ".join(
+            f"{v}" for key, v in res.labels.items() if key in ("vehicle", "controller"))
+        picked = range(res.batch_size) if members is None else members
+        for ax, channel in zip(axes, channels, strict=True):
+            unit = res.units[channel]
+            scale, unit = (180.0 / np.pi, unit.replace("rad", "deg")) if "rad" in unit \
+                else (1.0, unit)
+            for i in picked:
+                suffix = f" [{i}]" if res.batch_size > 1 else ""
+                ax.plot(res.time_s, scale * res[channel][i], lw=1.4,
+                        color=f"C{k}", alpha=1.0 if len(picked) == 1 else 0.6,
+                        label=(name + suffix) if ax is axes[0] else None)
+            ax.set_ylabel(f"{channel.rsplit('_', 1)[0]}\n[{unit}]")
+            ax.grid(True, lw=0.3)
+    axes[-1].set_xlabel("time [s]")
+    axes[0].legend(fontsize=8, loc="best")
+    return fig

@@ -58,7 +58,7 @@ class Numerics:
                             f"a whole multiple of time_step_s = {self.time_step_s:g} s")
 
 
-def _sample(name: str, value, times: np.ndarray, n: int, scale: float = 1.0) -> np.ndarray:
+def _sample(name: str, value, times: np.ndarray, n: int) -> np.ndarray:
     """An input as an (n, len(times)) table: a number, an (n,) array of numbers, or an object
     with ``sample(time_s) -> (1 or n, T)`` (a driver profile)."""
     if hasattr(value, "sample"):
@@ -71,7 +71,7 @@ def _sample(name: str, value, times: np.ndarray, n: int, scale: float = 1.0) -> 
             raise SpecError("<argument>", name, value,
                             f"a number, an array of one value per member ({n}) or a profile")
     try:
-        table = np.broadcast_to(table, (n, times.size)) * scale
+        table = np.broadcast_to(table, (n, times.size))
     except ValueError:
         raise SpecError("<argument>", name, f"shape {table.shape}",
                         f"a profile of 1 or {n} rows (one per batch member)") from None
@@ -81,7 +81,7 @@ def _sample(name: str, value, times: np.ndarray, n: int, scale: float = 1.0) -> 
 
 
 def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
-             steering_wheel_angle_deg=0.0, force_demand_n=0.0,
+             steering_wheel_angle_rad=0.0, force_demand_n=0.0,
              drive_torque_nm=None, brake_torque_nm=None,
              controller: str = "passive", load_case: str = DEFAULT_LOAD_CASE,
              road_friction=1.0, road_grade_rad=0.0, tyre_model: str = "mf61",
@@ -95,10 +95,11 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         Initial forward speed [km/h]; the car starts straight, wheels rolling freely.
     duration_s : float
         Simulated time [s].
-    steering_wheel_angle_deg : number, (N,) array or profile
-        Steering-wheel angle [deg], positive to the left (counter-clockwise); the steering
+    steering_wheel_angle_rad : number, (N,) array or profile
+        Steering-wheel angle [rad], positive to the left (counter-clockwise); the steering
         ratio converts it to road-wheel angle. A profile is anything with
-        ``sample(time_s) -> (1 or N, T)`` in degrees, e.g. from :mod:`sim.driver`.
+        ``sample(time_s) -> (1 or N, T)`` in radians, e.g. :func:`sim.driver.iso7401_step_steer`
+        (whose amplitudes are given in degrees).
     force_demand_n : number, (N,) array or profile
         The driver's longitudinal force demand at the ground [N]: positive drives, negative
         brakes (``controller="passive"``).
@@ -147,8 +148,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     out_every = int(round(numerics.output_interval_s / h))
     dt_in = 0.5 * h
     t_in = np.arange(2 * n_steps + 1) * dt_in
-    steer = _sample("steering_wheel_angle_deg", steering_wheel_angle_deg, t_in, n,
-                    deg_to_rad(1.0))
+    steer = _sample("steering_wheel_angle_rad", steering_wheel_angle_rad, t_in, n)
     force = _sample("force_demand_n", force_demand_n, t_in, n)
     drive = np.zeros((n, 4, t_in.size))
     brake = np.zeros((n, 4, t_in.size))

@@ -91,6 +91,7 @@ PARAMETER_NAMES = (
     # tyres
     "front_relaxation_length_m", "rear_relaxation_length_m",
     "front_pressure_pa", "rear_pressure_pa", "slip_stiffness_bound_n",
+    "front_tyre_side", "rear_tyre_side",
     "tyre_model", "front_cornering_stiffness_npr", "rear_cornering_stiffness_npr",
     "front_slip_stiffness_n", "rear_slip_stiffness_n",
     # aero
@@ -135,6 +136,7 @@ P_SIGMA_R = _index(PARAMETER_NAMES, "rear_relaxation_length_m")
 P_PRESS_F = _index(PARAMETER_NAMES, "front_pressure_pa")
 P_PRESS_R = _index(PARAMETER_NAMES, "rear_pressure_pa")
 P_KXK_BOUND = _index(PARAMETER_NAMES, "slip_stiffness_bound_n")
+P_TYRE_SIDE_F = _index(PARAMETER_NAMES, "front_tyre_side")  # rear follows
 P_TYRE_MODEL = _index(PARAMETER_NAMES, "tyre_model")
 P_CALPHA_F = _index(PARAMETER_NAMES, "front_cornering_stiffness_npr")  # rear follows
 P_CKAPPA_F = _index(PARAMETER_NAMES, "front_slip_stiffness_n")  # rear follows
@@ -166,6 +168,9 @@ AUX_UNITS = ("m/s²", "m/s²", "rad", "rad", "rad",
 N_AUX = len(AUX_NAMES)
 A_AX, A_AY, A_BETA, A_STEER = 0, 1, 2, 3
 A_KAPPA, A_ALPHA, A_FX, A_FY, A_FZ, A_TD, A_TB = 5, 9, 13, 17, 21, 25, 29
+
+#: ``TYRESIDE`` of a tyre file: a tyre mounted on the other side is evaluated mirrored.
+SIDE_LEFT, SIDE_RIGHT = -1.0, 1.0
 
 #: Tyre model codes: MF 6.1 combined slip, or linear (per-tyre stiffnesses, unsaturated).
 TYRE_MF61, TYRE_LINEAR = 0, 1
@@ -326,6 +331,19 @@ def _wheel_torques(controller, p, x, force_demand_n, direct_drive, direct_brake,
 
 
 @numba.njit(cache=True)
+def _mounted_tyre_forces(tp, tyre_side, w, kappa, alpha, fz, pressure, mu):
+    """MF 6.1 forces (Fx, Fy) [N] of the tyre on wheel ``w``: a tyre whose file describes the
+    other side of the car (``TYRESIDE``) is mirrored, ``Fy(alpha) = -Fy_file(-alpha)``, so that
+    conicity and ply-steer shifts act symmetrically on a symmetric car (as ADAMS-type
+    simulators mount tyres)."""
+    wheel_side = SIDE_LEFT if (w % 2) == 0 else SIDE_RIGHT
+    if wheel_side == tyre_side:
+        return mf61_forces(tp, kappa, alpha, 0.0, fz, pressure, mu)
+    fx, fy = mf61_forces(tp, kappa, -alpha, 0.0, fz, pressure, mu)
+    return fx, -fy
+
+
+@numba.njit(cache=True)
 def rhs(x, steering_wheel_angle_rad, drive, brake, p, tp, v_low, dx, aux):
     """Time derivative ``dx`` of the state ``x`` for the given steering-wheel angle [rad] and
     wheel torques [N·m]; also fills ``aux`` with the derived signals (:data:`AUX_NAMES`).
@@ -362,7 +380,8 @@ def rhs(x, steering_wheel_angle_rad, drive, brake, p, tp, v_low, dx, aux):
             fx, fy = linear_forces(p[P_CKAPPA_F + axle], p[P_CALPHA_F + axle], -1.0, kappa,
                                    alpha, fz[w], mu)
         else:
-            fx, fy = mf61_forces(tp[axle], kappa, alpha, 0.0, fz[w], pressure, mu)
+            fx, fy = _mounted_tyre_forces(tp[axle], p[P_TYRE_SIDE_F + axle], w, kappa, alpha,
+                                          fz[w], pressure, mu)
         c, s = math.cos(delta), math.sin(delta)
         fbx = fx * c - fy * s
         fby = fx * s + fy * c
