@@ -157,7 +157,6 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
         put(f"{axle}_tyre_side", tt.SIDE_RIGHT if side == "RIGHT" else tt.SIDE_LEFT)
     put("front_pressure_pa", front.parameters[IX_NOMPRES])
     put("rear_pressure_pa", rear.parameters[IX_NOMPRES])
-    put("slip_stiffness_bound_n", tt.slip_stiffness_bound(tyre_params, mp.wheel_loads_n))
     if tyre_model not in ("mf61", "linear"):
         raise SpecError("<argument>", "tyre_model", tyre_model, "one of mf61, linear")
     put("tyre_model", tt.TYRE_LINEAR if tyre_model == "linear" else tt.TYRE_MF61)

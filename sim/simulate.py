@@ -184,6 +184,12 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     names = tt.STATE_NAMES + tt.AUX_NAMES
     units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS, strict=True))
     channels = {name: np.ascontiguousarray(out[:, :, k]) for k, name in enumerate(names)}
+    # angles the kernel keeps as velocity ratios (no atan in the time loop)
+    channels["sideslip_rad"] = np.arctan2(channels["vy_mps"], np.abs(channels["vx_mps"]))
+    units["sideslip_rad"] = "rad"
+    for w in ("fl", "fr", "rl", "rr"):
+        channels[f"slip_angle_{w}_rad"] = np.arctan(channels[f"tan_slip_angle_{w}"])
+        units[f"slip_angle_{w}_rad"] = "rad"
     result = Result(
         time_s=np.arange(n_out) * out_every * h,
         channels=channels,

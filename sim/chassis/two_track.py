@@ -3,13 +3,13 @@
 Axes and signs: ISO 8855 body axes at the centre of mass (x forward, y left, z up); yaw rate,
 steer angle and lateral acceleration positive to the left; wheels FL, FR, RL, RR. Tyres act in
 ISO-W wheel axes through the Magic Formula (:mod:`sim.tyre.mf61`): slip angle
-``alpha = atan(v_cy / max(|v_cx|, v_low))`` (positive alpha gives negative Fy), longitudinal slip
+``tan(alpha) = v_cy / max(|v_cx|, v_low)`` (positive alpha gives negative Fy), longitudinal slip
 ``kappa = (omega R - v_cx) / max(|v_cx|, v_low)`` (positive drives).
 
 The model, one physics idea per function:
 
-* **Kinematics** (:func:`_wheel_velocity`): contact-point velocities from (vx, vy, r) and the
-  wheel positions relative to the centre of mass; front wheels steered, with optional partial
+* **Kinematics** (in :func:`rhs`): contact-point velocities from (vx, vy, r) and the
+  wheel positions relative to the centre of mass (:func:`_wheel_position`); front wheels steered, with optional partial
   Ackermann geometry (:func:`_road_wheel_angles`).
 * **Wheel loads** (:func:`_wheel_loads`): static loads from the mass model, longitudinal
   transfer ``-m a_x h / L``, lateral transfer per axle
@@ -20,17 +20,18 @@ The model, one physics idea per function:
   the accelerations, so steady-state load transfer is exact.
 * **Tyres**: MF 6.1 combined slip (:func:`sim.tyre.mf61.mf61_forces`) scaled by road friction,
   or a linear tyre (``TYRE_LINEAR``: constant per-tyre stiffnesses, for analytic comparisons);
-  optional first-order lateral relaxation ``d alpha/dt = (alpha_ss - alpha) |v_cx| / sigma``.
+  optional first-order lateral relaxation of ``tan(alpha)`` over the length ``sigma``.
 * **Wheel spin**: ``J omega_dot = T_drive - T_brake s(omega) - R Fx - f_rr Fz R s(omega)`` with
-  ``s(omega) = tanh(omega / 1 rad/s)`` (brake and rolling-resistance torques oppose rotation and
-  vanish smoothly at standstill).
+  the smooth sign ``s(omega) = omega / sqrt(omega² + (1 rad/s)²)`` (brake and rolling-resistance
+  torques oppose rotation and vanish smoothly at standstill).
 * **Body**: Newton-Euler in the rotating body frame, aerodynamic drag ``1/2 rho CdA vx|vx|`` and
   grade, ground-frame position and heading.
 
 Numerics: classical RK4 with a fixed step ``h``. The wheel-spin equation is stiff at low speed
-(eigenvalue about ``R² K_xk / (J v)``); each step estimates the fastest eigenvalue of the wheel,
-lateral, relaxation and load-transfer modes and **subdivides the step** so that ``h λ <= 2.5``
-(inside RK4's real stability limit 2.785), so a too-large step is never silently wrong.
+(eigenvalue about ``R² K_xk / (J v)``); each step bounds the fastest eigenvalue of the wheel,
+lateral, relaxation and load-transfer modes from the current loads and speeds
+(:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 2.7`` (inside RK4's real
+stability limit 2.785), so a too-large step is never silently wrong.
 
 Parameters reach the kernels as a float64 array ``p`` of shape (N, P) whose columns are named by
 :data:`PARAMETER_NAMES` (index constants ``P_<NAME>``), tyre parameter vectors as (N, 2, PT)
@@ -48,7 +49,7 @@ import numba
 import numpy as np
 
 from sim.tyre.linear import linear_forces, relaxed_slip_angle_rate_radps
-from sim.tyre.mf61 import IX_NOMPRES, mf61_characteristics, mf61_forces
+from sim.tyre.mf61 import mf61_characteristics, mf61_forces_tan
 
 # --------------------------------------------------------------------------------------------
 # Names and indices: one ordered tuple each, index constants generated from it.
@@ -58,16 +59,16 @@ STATE_NAMES = (
     "omega_fl_radps", "omega_fr_radps", "omega_rl_radps", "omega_rr_radps",
     "x_m", "y_m", "yaw_rad",
     "ax_lagged_mps2", "ay_lagged_mps2",
-    "alpha_lag_fl_rad", "alpha_lag_fr_rad", "alpha_lag_rl_rad", "alpha_lag_rr_rad",
+    "tan_slip_lag_fl", "tan_slip_lag_fr", "tan_slip_lag_rl", "tan_slip_lag_rr",
 )
 STATE_UNITS = ("m/s", "m/s", "rad/s", "rad/s", "rad/s", "rad/s", "rad/s", "m", "m", "rad",
-               "m/s²", "m/s²", "rad", "rad", "rad", "rad")
+               "m/s²", "m/s²", "-", "-", "-", "-")
 N_STATES = len(STATE_NAMES)
 S_VX, S_VY, S_R = 0, 1, 2
 S_OMEGA = 3  # four wheels from here
 S_X, S_Y, S_PSI = 7, 8, 9
 S_AXF, S_AYF = 10, 11
-S_ALPHA = 12  # four wheels from here
+S_ALPHA = 12  # four wheels from here: lagged tan(slip angle)
 
 #: Machine slots: every layout maps onto at most four machines.
 N_MACHINES = 4
@@ -90,7 +91,7 @@ PARAMETER_NAMES = (
     "spin_inertia_rr_kgm2", "rolling_resistance_coefficient",
     # tyres
     "front_relaxation_length_m", "rear_relaxation_length_m",
-    "front_pressure_pa", "rear_pressure_pa", "slip_stiffness_bound_n",
+    "front_pressure_pa", "rear_pressure_pa",
     "front_tyre_side", "rear_tyre_side",
     "tyre_model", "front_cornering_stiffness_npr", "rear_cornering_stiffness_npr",
     "front_slip_stiffness_n", "rear_slip_stiffness_n",
@@ -135,7 +136,6 @@ P_SIGMA_F = _index(PARAMETER_NAMES, "front_relaxation_length_m")
 P_SIGMA_R = _index(PARAMETER_NAMES, "rear_relaxation_length_m")
 P_PRESS_F = _index(PARAMETER_NAMES, "front_pressure_pa")
 P_PRESS_R = _index(PARAMETER_NAMES, "rear_pressure_pa")
-P_KXK_BOUND = _index(PARAMETER_NAMES, "slip_stiffness_bound_n")
 P_TYRE_SIDE_F = _index(PARAMETER_NAMES, "front_tyre_side")  # rear follows
 P_TYRE_MODEL = _index(PARAMETER_NAMES, "tyre_model")
 P_CALPHA_F = _index(PARAMETER_NAMES, "front_cornering_stiffness_npr")  # rear follows
@@ -156,18 +156,18 @@ P_GRADE = _index(PARAMETER_NAMES, "road_grade_rad")
 #: Derived signals recorded beside the states, in this order.
 _WHEELS = ("fl", "fr", "rl", "rr")
 AUX_NAMES = (
-    "ax_mps2", "ay_mps2", "sideslip_rad", "steer_fl_rad", "steer_fr_rad",
-    *(f"kappa_{w}" for w in _WHEELS), *(f"slip_angle_{w}_rad" for w in _WHEELS),
+    "ax_mps2", "ay_mps2", "steer_fl_rad", "steer_fr_rad",
+    *(f"kappa_{w}" for w in _WHEELS), *(f"tan_slip_angle_{w}" for w in _WHEELS),
     *(f"fx_{w}_n" for w in _WHEELS), *(f"fy_{w}_n" for w in _WHEELS),
     *(f"fz_{w}_n" for w in _WHEELS), *(f"drive_torque_{w}_nm" for w in _WHEELS),
     *(f"brake_torque_{w}_nm" for w in _WHEELS),
 )
-AUX_UNITS = ("m/s²", "m/s²", "rad", "rad", "rad",
-             *("-",) * 4, *("rad",) * 4, *("N",) * 4, *("N",) * 4, *("N",) * 4,
+AUX_UNITS = ("m/s²", "m/s²", "rad", "rad",
+             *("-",) * 4, *("-",) * 4, *("N",) * 4, *("N",) * 4, *("N",) * 4,
              *("N·m",) * 4, *("N·m",) * 4)
 N_AUX = len(AUX_NAMES)
-A_AX, A_AY, A_BETA, A_STEER = 0, 1, 2, 3
-A_KAPPA, A_ALPHA, A_FX, A_FY, A_FZ, A_TD, A_TB = 5, 9, 13, 17, 21, 25, 29
+A_AX, A_AY, A_STEER = 0, 1, 2
+A_KAPPA, A_ALPHA, A_FX, A_FY, A_FZ, A_TD, A_TB = 4, 8, 12, 16, 20, 24, 28
 
 #: ``TYRESIDE`` of a tyre file: a tyre mounted on the other side is evaluated mirrored.
 SIDE_LEFT, SIDE_RIGHT = -1.0, 1.0
@@ -183,8 +183,8 @@ CONTROLLER_DIRECT = 1    # per-wheel drive and brake torques given as input tabl
 STATUS_OK, STATUS_NONFINITE, STATUS_SPUN_OUT, STATUS_STOPPED = 0, 1, 2, 3
 STATUS_NAMES = ("ok", "non-finite state", "spun out", "stopped")
 
-_OMEGA_SMOOTH_RADPS = 1.0   # scale of tanh(omega/.) for brake and rolling-resistance torque
-_RK4_REAL_LIMIT = 2.5       # h * lambda allowed per substep (RK4 real-axis limit is 2.785)
+_OMEGA_SMOOTH_RADPS = 1.0   # scale of the smooth sign of omega for brake and rolling torque
+_RK4_REAL_LIMIT = 2.7       # h * lambda allowed per substep (RK4 real-axis limit is 2.785)
 _MAX_SUBSTEPS = 10_000
 
 
@@ -217,15 +217,6 @@ def _wheel_position(p, w):
     half_track = 0.5 * (p[P_TF] if w < 2 else p[P_TR])
     y = half_track if (w % 2) == 0 else -half_track
     return x, y - p[P_CGY]
-
-
-@numba.njit(cache=True)
-def _wheel_velocity(vx, vy, r, x_w, y_w, delta):
-    """Contact-point velocity (v_cx, v_cy) [m/s] in the axes of a wheel steered by ``delta``."""
-    vwx = vx - r * y_w
-    vwy = vy + r * x_w
-    c, s = math.cos(delta), math.sin(delta)
-    return vwx * c + vwy * s, -vwx * s + vwy * c
 
 
 @numba.njit(cache=True)
@@ -331,16 +322,20 @@ def _wheel_torques(controller, p, x, force_demand_n, direct_drive, direct_brake,
 
 
 @numba.njit(cache=True)
-def _mounted_tyre_forces(tp, tyre_side, w, kappa, alpha, fz, pressure, mu):
-    """MF 6.1 forces (Fx, Fy) [N] of the tyre on wheel ``w``: a tyre whose file describes the
-    other side of the car (``TYRESIDE``) is mirrored, ``Fy(alpha) = -Fy_file(-alpha)``, so that
-    conicity and ply-steer shifts act symmetrically on a symmetric car (as ADAMS-type
-    simulators mount tyres)."""
-    wheel_side = SIDE_LEFT if (w % 2) == 0 else SIDE_RIGHT
-    if wheel_side == tyre_side:
-        return mf61_forces(tp, kappa, alpha, 0.0, fz, pressure, mu)
-    fx, fy = mf61_forces(tp, kappa, -alpha, 0.0, fz, pressure, mu)
-    return fx, -fy
+def _mounted_tyre_forces(tp, tyre_side, w, kappa, tan_alpha, fz, pressure, mu):
+    """MF 6.1 forces (Fx, Fy) [N] of the tyre on wheel ``w`` at slip ``tan_alpha``: a tyre
+    whose file describes the other side of the car (``TYRESIDE``) is mirrored,
+    ``Fy(alpha) = -Fy_file(-alpha)``, so that conicity and ply-steer shifts act symmetrically on
+    a symmetric car (as ADAMS-type simulators mount tyres)."""
+    mirror = tyre_side * (SIDE_LEFT if (w % 2) == 0 else SIDE_RIGHT)  # +1 same side, -1 other
+    fx, fy = mf61_forces_tan(tp, kappa, mirror * tan_alpha, 0.0, fz, pressure, mu)
+    return fx, mirror * fy
+
+
+@numba.njit(cache=True)
+def _smooth_sign(omega):
+    """Sign of a wheel speed, smoothed over :data:`_OMEGA_SMOOTH_RADPS` (0 at standstill)."""
+    return omega / math.sqrt(omega * omega + _OMEGA_SMOOTH_RADPS * _OMEGA_SMOOTH_RADPS)
 
 
 @numba.njit(cache=True)
@@ -349,50 +344,55 @@ def rhs(x, steering_wheel_angle_rad, drive, brake, p, tp, v_low, dx, aux):
     wheel torques [N·m]; also fills ``aux`` with the derived signals (:data:`AUX_NAMES`).
 
     ``p``: the member's row of chassis parameters; ``tp``: (2, PT) tyre parameters (front,
-    rear); ``v_low`` [m/s]: floor of the slip denominators (low-speed regularisation).
+    rear); ``v_low`` [m/s]: floor of the slip denominators (low-speed regularisation). The slip
+    angle enters the tyre model as ``tan(alpha) = v_cy / max(|v_cx|, v_low)``.
     """
     vx, vy, r = x[S_VX], x[S_VY], x[S_R]
     m, iz, radius = p[P_MASS], p[P_IZ], p[P_RW]
     mu = p[P_MU]
     delta_l, delta_r = _road_wheel_angles(p, steering_wheel_angle_rad)
+    cos_l, sin_l = math.cos(delta_l), math.sin(delta_l)
+    cos_r, sin_r = math.cos(delta_r), math.sin(delta_r)
     fz = aux[A_FZ:A_FZ + 4]
     _wheel_loads(p, vx, x[S_AXF], x[S_AYF], fz)
     sum_fx = 0.0
     sum_fy = 0.0
     sum_mz = 0.0
     for w in range(4):
-        delta = delta_l if w == 0 else (delta_r if w == 1 else 0.0)
+        c, s = (cos_l, sin_l) if w == 0 else ((cos_r, sin_r) if w == 1 else (1.0, 0.0))
         x_w, y_w = _wheel_position(p, w)
-        v_cx, v_cy = _wheel_velocity(vx, vy, r, x_w, y_w, delta)
+        vwx = vx - r * y_w
+        vwy = vy + r * x_w
+        v_cx = vwx * c + vwy * s
+        v_cy = -vwx * s + vwy * c
         v_den = max(abs(v_cx), v_low)
-        alpha_ss = math.atan(v_cy / v_den)
+        tan_alpha_ss = v_cy / v_den
         axle = 0 if w < 2 else 1
         sigma = p[P_SIGMA_F] if axle == 0 else p[P_SIGMA_R]
         if sigma > 0.0:
-            alpha = x[S_ALPHA + w]
-            dx[S_ALPHA + w] = relaxed_slip_angle_rate_radps(alpha_ss, alpha, v_den, sigma)
+            tan_alpha = x[S_ALPHA + w]
+            dx[S_ALPHA + w] = relaxed_slip_angle_rate_radps(tan_alpha_ss, tan_alpha, v_den,
+                                                            sigma)
         else:
-            alpha = alpha_ss
+            tan_alpha = tan_alpha_ss
             dx[S_ALPHA + w] = 0.0
         kappa = (x[S_OMEGA + w] * radius - v_cx) / v_den
-        pressure = p[P_PRESS_F] if axle == 0 else p[P_PRESS_R]
         if p[P_TYRE_MODEL] == TYRE_LINEAR:
             fx, fy = linear_forces(p[P_CKAPPA_F + axle], p[P_CALPHA_F + axle], -1.0, kappa,
-                                   alpha, fz[w], mu)
+                                   tan_alpha, fz[w], mu)
         else:
-            fx, fy = _mounted_tyre_forces(tp[axle], p[P_TYRE_SIDE_F + axle], w, kappa, alpha,
-                                          fz[w], pressure, mu)
-        c, s = math.cos(delta), math.sin(delta)
+            pressure = p[P_PRESS_F] if axle == 0 else p[P_PRESS_R]
+            fx, fy = _mounted_tyre_forces(tp[axle], p[P_TYRE_SIDE_F + axle], w, kappa,
+                                          tan_alpha, fz[w], pressure, mu)
         fbx = fx * c - fy * s
         fby = fx * s + fy * c
         sum_fx += fbx
         sum_fy += fby
         sum_mz += x_w * fby - y_w * fbx
-        spin = math.tanh(x[S_OMEGA + w] / _OMEGA_SMOOTH_RADPS)
-        resist = (brake[w] + p[P_FRR] * fz[w] * radius) * spin
+        resist = (brake[w] + p[P_FRR] * fz[w] * radius) * _smooth_sign(x[S_OMEGA + w])
         dx[S_OMEGA + w] = (drive[w] - resist - radius * fx) / p[P_J + w]
         aux[A_KAPPA + w] = kappa
-        aux[A_ALPHA + w] = alpha
+        aux[A_ALPHA + w] = tan_alpha
         aux[A_FX + w] = fx
         aux[A_FY + w] = fy
         aux[A_TD + w] = drive[w]
@@ -413,31 +413,49 @@ def rhs(x, steering_wheel_angle_rad, drive, brake, p, tp, v_low, dx, aux):
     dx[S_AYF] = (ay - x[S_AYF]) / tau
     aux[A_AX] = ax
     aux[A_AY] = ay
-    aux[A_BETA] = math.atan2(vy, max(abs(vx), v_low))
     aux[A_STEER] = delta_l
     aux[A_STEER + 1] = delta_r
 
 
+#: Safety factor on the slip stiffnesses in :func:`stiffest_rate` (the Magic Formula's slope
+#: can exceed its value at zero slip slightly when its curvature factor E is negative, and
+#: the load may grow within a step).
+_STIFFNESS_MARGIN = 1.25
+
+
 @numba.njit(cache=True)
-def stiffest_rate(x, p, v_low):
-    """Upper bound [1/s] of the magnitude of the fastest decaying mode at state ``x``: wheel
-    spin ``R² Kxk / (J v)``, lateral ``(C_f + C_r)/(m v) + (a² C_f + b² C_r)/(I_z v)``, lateral
-    relaxation ``v/sigma`` and load-transfer lag ``1/tau``. ``Kxk`` is bounded by the
-    parameter ``slip_stiffness_bound_n`` (the tyres' largest slip stiffness at up to 2.5 times
-    the static load), the cornering stiffness by the same bound (it is smaller)."""
+def stiffest_rate(x, p, tp, v_low, fz):
+    """Upper bound [1/s] of the magnitude of the fastest decaying mode at state ``x``, from the
+    wheels' current loads (written to ``fz``) and speeds: wheel spin ``R² Kxk / (J v_w)`` per
+    wheel, the lateral modes ``sum(C) / (m v) + sum(x_w² C) / (I_z v)``, lateral relaxation
+    ``v / sigma`` and the load-transfer lag ``1 / tau``; slip stiffnesses (Kxk, |Kya| of the
+    tyre model at the wheel's load) times :data:`_STIFFNESS_MARGIN`."""
+    vx, r = x[S_VX], x[S_R]
     radius = p[P_RW]
-    half_track = 0.5 * max(p[P_TF], p[P_TR])
-    v = max(abs(x[S_VX]) - abs(x[S_R]) * half_track, v_low)
-    bound = p[P_KXK_BOUND]
-    j_min = min(min(p[P_J], p[P_J + 1]), min(p[P_J + 2], p[P_J + 3]))
-    rate = radius * radius * bound / (j_min * v)
-    a, b = p[P_A], p[P_B]
-    lateral = 4.0 * bound / (p[P_MASS] * v) + 2.0 * bound * (a * a + b * b) / (p[P_IZ] * v)
-    rate = max(rate, lateral)
-    sigma = min(p[P_SIGMA_F], p[P_SIGMA_R])
-    if sigma > 0.0:
-        rate = max(rate, v / sigma)
-    return max(rate, 1.0 / p[P_TAU_LT])
+    _wheel_loads(p, vx, x[S_AXF], x[S_AYF], fz)
+    v_body = max(abs(vx), v_low)
+    rate = 1.0 / p[P_TAU_LT]
+    lateral_force = 0.0
+    lateral_moment = 0.0
+    for w in range(4):
+        axle = 0 if w < 2 else 1
+        x_w, y_w = _wheel_position(p, w)
+        if p[P_TYRE_MODEL] == TYRE_LINEAR:
+            kxk, kya = p[P_CKAPPA_F + axle], p[P_CALPHA_F + axle]
+        else:
+            pressure = p[P_PRESS_F] if axle == 0 else p[P_PRESS_R]
+            kxk, kya, _, _ = mf61_characteristics(tp[axle], fz[w], 0.0, pressure, 1.0)
+        kxk = _STIFFNESS_MARGIN * abs(kxk)
+        kya = _STIFFNESS_MARGIN * abs(kya)
+        v_w = max(abs(vx - r * y_w), v_low)
+        rate = max(rate, radius * radius * kxk / (p[P_J + w] * v_w))
+        lateral_force += kya
+        lateral_moment += x_w * x_w * kya
+        sigma = p[P_SIGMA_F] if axle == 0 else p[P_SIGMA_R]
+        if sigma > 0.0:
+            rate = max(rate, v_w / sigma)
+    lateral = lateral_force / (p[P_MASS] * v_body) + lateral_moment / (p[P_IZ] * v_body)
+    return max(rate, lateral)
 
 
 @numba.njit(cache=True)
@@ -457,11 +475,13 @@ def _interp(table, t0, dt, t):
 
 @numba.njit(cache=True)
 def _rk4_step(x, t, h, steer_row, t0_in, dt_in, drive, brake, p, tp, v_low,
-              k1, k2, k3, k4, tmp, aux):
+              k1, k2, k3, k4, tmp, aux, k1_ready):
     """One classical RK4 step of size ``h`` from ``(t, x)`` in place; wheel torques held, the
-    steering-wheel angle interpolated at the stage times."""
+    steering-wheel angle interpolated at the stage times. ``k1_ready``: ``k1`` already holds
+    the derivative at ``(t, x)``."""
     n = x.shape[0]
-    rhs(x, _interp(steer_row, t0_in, dt_in, t), drive, brake, p, tp, v_low, k1, aux)
+    if not k1_ready:
+        rhs(x, _interp(steer_row, t0_in, dt_in, t), drive, brake, p, tp, v_low, k1, aux)
     for i in range(n):
         tmp[i] = x[i] + 0.5 * h * k1[i]
     steer_mid = _interp(steer_row, t0_in, dt_in, t + 0.5 * h)
@@ -504,7 +524,7 @@ def _run_member(controller, p, tp, x, t0_in, dt_in, steer_row, force_row, drive_
     brake = np.zeros(4)
     direct_drive = np.zeros(4)
     direct_brake = np.zeros(4)
-    scratch = np.empty(n)
+    scratch_fz = np.empty(4)
     t = 0.0
     for step in range(n_steps + 1):
         t = step * h
@@ -513,21 +533,21 @@ def _run_member(controller, p, tp, x, t0_in, dt_in, steer_row, force_row, drive_
             direct_drive[w] = _interp(drive_rows[w], t0_in, dt_in, t)
             direct_brake[w] = _interp(brake_rows[w], t0_in, dt_in, t)
         _wheel_torques(controller, p, x, demand, direct_drive, direct_brake, drive, brake)
+        # the first stage's derivative at (t, x) also gives the recorded signals
+        rhs(x, _interp(steer_row, t0_in, dt_in, t), drive, brake, p, tp, v_low, k1, aux)
         if step % out_every == 0:
-            rhs(x, _interp(steer_row, t0_in, dt_in, t), drive, brake, p, tp, v_low, scratch,
-                aux)
             _record(out[step // out_every], x, aux)
         if step == n_steps:
             break
         for i in range(n):
             fail_x[i] = x[i]
-        rate = stiffest_rate(x, p, v_low)
+        rate = stiffest_rate(x, p, tp, v_low, scratch_fz)
         substeps = int(math.ceil(h * rate / _RK4_REAL_LIMIT))
         substeps = min(max(substeps, 1), _MAX_SUBSTEPS)
         hs = h / substeps
         for j in range(substeps):
             _rk4_step(x, t + j * hs, hs, steer_row, t0_in, dt_in, drive, brake, p, tp, v_low,
-                      k1, k2, k3, k4, tmp, aux)
+                      k1, k2, k3, k4, tmp, aux, j == 0)
         finite = True
         for i in range(n):
             if not math.isfinite(x[i]):
@@ -571,23 +591,8 @@ def integrate_batch(controller, params, tyre_params, x0, t0_in, dt_in, steer_tab
         end_time[m] = t_end
 
 
-def slip_stiffness_bound(tyre_params: np.ndarray, static_loads_n: np.ndarray) -> np.ndarray:
-    """Largest longitudinal slip stiffness Kxk [N] of each member's tyres at loads up to 2.5
-    times its largest static wheel load (the bound :func:`stiffest_rate` uses), (N,)."""
-    n = tyre_params.shape[0]
-    out = np.zeros(n)
-    for m in range(n):
-        top = 2.5 * float(np.max(static_loads_n[m]))
-        for axle in range(2):
-            tp = tyre_params[m, axle]
-            for fz in np.linspace(0.05, 1.0, 20) * top:
-                kxk, kya, _, _ = mf61_characteristics(tp, fz, 0.0, tp[IX_NOMPRES], 1.0)
-                out[m] = max(out[m], abs(kxk), abs(kya))
-    return out
-
-
 __all__ = [
     "AUX_NAMES", "AUX_UNITS", "CONTROLLER_DIRECT", "CONTROLLER_PASSIVE",
     "N_AUX", "N_PARAMETERS", "N_STATES", "PARAMETER_NAMES", "STATE_NAMES", "STATE_UNITS",
-    "STATUS_NAMES", "integrate_batch", "rhs", "slip_stiffness_bound", "stiffest_rate",
+    "STATUS_NAMES", "integrate_batch", "rhs", "stiffest_rate",
 ]

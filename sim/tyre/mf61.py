@@ -415,10 +415,18 @@ def mf61_forces(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_road):
     (0, 0)), ``pressure_pa`` [Pa], ``mu_road`` [-]. Fx = Gxa Fx0, Fy = Gyk Fy0 + SVyk.
     Fx > 0 for kappa > 0; Fy < 0 for alpha > 0. Pure, compiled, no checks.
     """
+    return mf61_forces_tan(p, kappa, math.tan(alpha_rad), gamma_rad, fz_n, pressure_pa,
+                           mu_road)
+
+
+@numba.njit(cache=True)
+def mf61_forces_tan(p, kappa, alpha_star, gamma_rad, fz_n, pressure_pa, mu_road):
+    """:func:`mf61_forces` with the slip angle given as ``alpha_star = tan(alpha) = V_sy/|V_x|``
+    (what the Magic Formula uses, MFeval's alpha*), for callers that have the velocity ratio
+    and need not take ``atan`` then ``tan``."""
     fz = max(fz_n, 0.0)
     dfz = _load_increment(p, fz)
     dpi = _pressure_increment(p, pressure_pa)
-    alpha_star = math.tan(alpha_rad)
     gamma_star = math.sin(gamma_rad)
     fx0 = _fx0(p, kappa, fz, dfz, dpi, gamma_rad, mu_road)
     fy0, muy, _, _, _, _, _ = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, mu_road)
