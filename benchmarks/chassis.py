@@ -1,6 +1,15 @@
 """Chassis-model throughput: medians of repeated runs and ratios against a peer.
 
     python benchmarks/chassis.py [--members 1000] [--repeats 5] [--skip-peer]
+                                 [--section linear|two-track|all] [--peer-runs 50]
+
+Two sections. **linear**: the linear single-track model against CommonRoad's single-track
+model (below). **two-track**: the nonlinear two-track model (MF 6.1 tyres, the built-in coupe)
+against CommonRoad's multi-body model (``benchmarks/peers/commonroad_mb.py``, vehicle 2) on a
+10 s step steer: one run, and N runs (ours as one batch; the peer one after another, measured
+on ``--peer-runs`` runs and scaled to N), tyre-force evaluations per second against the
+machine limit (64 million per second on 2 cores, the issue's figure), the cost of the first
+compile and the time a fresh process takes to its first result once compiled code is cached.
 
 Case: N step steers as one batch, each a different speed (10..45 m/s) and final road-wheel steer
 (+-0.005..0.05 rad), reached by a ramp at 0.4 rad/s (CommonRoad's steering-rate limit, so all
@@ -154,18 +163,106 @@ def print_table(results: dict[str, tuple[float, float]], rows: list[Row], member
               f"{1e3 * median / members:13.4f}  {ratio}")
 
 
+MACHINE_LIMIT_TYRE_EVALS_PER_S = 64e6  # the issue's figure for this 2-core machine
+FRESH_PROCESS = """
+import time
+start = time.perf_counter()
+import sim
+from sim.simulate import simulate
+res = simulate(sim.load_vehicle("coupe"), speed_kmh=80.0, duration_s=10.0,
+               steering_wheel_angle_rad=0.1)
+print(time.perf_counter() - start)
+"""
+
+
+def _fresh_process_seconds(cache_dir: str | None) -> float:
+    """Wall time of a fresh Python process from start to its first two-track result."""
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", FRESH_PROCESS], check=True, env=env,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
+def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: bool) -> None:
+    """Print the two-track rows (see the module docstring)."""
+    import tempfile
+
+    import sim
+    from sim.driver import iso7401_step_steer
+    from sim.simulate import Numerics, simulate
+
+    with tempfile.TemporaryDirectory() as cold:
+        first_compile = _fresh_process_seconds(cold)  # empty cache: compiles everything
+        cached = _fresh_process_seconds(cold)          # same cache, now filled
+    rng = np.random.default_rng(2024)
+    coupe = sim.load_vehicle("coupe")
+    numerics = Numerics(time_step_s=0.005, output_interval_s=0.01)
+    one_profile = iso7401_step_steer(30.0, start_s=0.0, duration_s=DURATION_S)
+
+    def one():
+        return simulate(coupe, speed_kmh=80.0, duration_s=DURATION_S,
+                        steering_wheel_angle_rad=one_profile, numerics=numerics)
+
+    speeds = rng.uniform(40.0, 120.0, members)
+    steer_deg = rng.uniform(5.0, 60.0, members) * rng.choice([-1.0, 1.0], members)
+    batch_profile = iso7401_step_steer(steer_deg, start_s=0.0, duration_s=DURATION_S)
+
+    def many():
+        return simulate(coupe, speed_kmh=speeds, duration_s=DURATION_S,
+                        steering_wheel_angle_rad=batch_profile,
+                        numerics=Numerics(time_step_s=0.005, output_interval_s=0.05))
+
+    _, t_one = median_seconds(one, repeats)
+    _, t_many = median_seconds(many, max(1, repeats // 2))
+    steps = DURATION_S / numerics.time_step_s
+    evals = members * steps * 16  # 4 RK4 stages x 4 tyres per vehicle-step
+    print(f"\ntwo-track model (coupe, MF 6.1, RK4 at {numerics.time_step_s * 1e3:g} ms), "
+          f"{DURATION_S:g} s step steers; medians")
+    print(f"  first compile, fresh process with an empty cache: {first_compile:6.2f} s")
+    print(f"  fresh process to first result, cache filled:     {cached:6.2f} s")
+    print(f"  one step steer:                 {1e3 * t_one:8.1f} ms")
+    print(f"  {members} step steers, one batch:  {t_many:8.2f} s  "
+          f"({evals / t_many / 1e6:.1f} M tyre evaluations/s = "
+          f"{100 * evals / t_many / MACHINE_LIMIT_TYRE_EVALS_PER_S:.0f} % of the machine "
+          f"limit; {members * steps / t_many / 1e6:.2f} M vehicle-steps/s)")
+    if skip_peer:
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from peers.commonroad_mb import mb_step_steer_states, median_time_s, time_mb_runs
+
+    t_peer_one = median_time_s(lambda: mb_step_steer_states(80.0, 0.01), repeats)
+    timing = time_mb_runs(peer_runs, repeats=max(1, repeats // 2))
+    t_peer_many = timing.scaled_s(members)
+    print(f"  CommonRoad MB, one step steer:  {1e3 * t_peer_one:8.1f} ms  -> ours "
+          f"{t_peer_one / t_one:.1f}x faster")
+    print(f"  CommonRoad MB, {members} runs one after another (from {peer_runs} runs): "
+          f"{t_peer_many:8.1f} s  -> ours {t_peer_many / t_many:.1f}x faster")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-peer", action="store_true", help="skip CommonRoad rows")
+    parser.add_argument("--section", choices=("linear", "two-track", "all"), default="all")
+    parser.add_argument("--peer-runs", type=int, default=50,
+                        help="CommonRoad MB runs actually timed (scaled to --members)")
     args = parser.parse_args(argv)
-    case = Case.make(args.members)
-    rows = [r for r in ROWS if not (args.skip_peer and r.name == PEER)]
-    print(f"{args.members} step steers, {DURATION_S:g} s at {TIME_STEP_S:g} s output step; "
-          f"median of {args.repeats} runs after one warm-up call")
-    results = {row.name: median_seconds(row.setup(case), args.repeats) for row in rows}
-    print_table(results, rows, args.members)
+    if args.section in ("linear", "all"):
+        case = Case.make(args.members)
+        rows = [r for r in ROWS if not (args.skip_peer and r.name == PEER)]
+        print(f"{args.members} step steers, {DURATION_S:g} s at {TIME_STEP_S:g} s output step; "
+              f"median of {args.repeats} runs after one warm-up call")
+        results = {row.name: median_seconds(row.setup(case), args.repeats) for row in rows}
+        print_table(results, rows, args.members)
+    if args.section in ("two-track", "all"):
+        two_track_section(args.members, args.repeats, args.peer_runs, args.skip_peer)
 
 
 if __name__ == "__main__":

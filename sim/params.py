@@ -65,12 +65,13 @@ LINEAR_TYRE_KEYS = ("front_cornering_stiffness_npr", "rear_cornering_stiffness_n
 
 
 def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *,
-                         road_friction=1.0, road_grade_rad=0.0, tyre_model: str = "mf61",
-                         linear_tyre_stiffness=None
+                         members: int | None = None, road_friction=1.0, road_grade_rad=0.0,
+                         tyre_model: str = "mf61", linear_tyre_stiffness=None
                          ) -> tuple[np.ndarray, np.ndarray, MassProperties]:
     """Pack ``vehicle`` (a batch of N) for :func:`sim.chassis.two_track.integrate_batch`.
 
-    Returns ``(params (N, P), tyre_params (N, 2, PT), mass)``. ``road_friction`` [-] scales the
+    Returns ``(params (N, P), tyre_params (N, 2, PT), mass)``; ``members`` repeats a single
+    vehicle N times (for N runs that differ only in their inputs). ``road_friction`` [-] scales the
     tyres' peak friction (1 = the tyre file's road); ``road_grade_rad`` [rad] is the road's
     slope, positive uphill in the direction of travel. Both may be (N,) arrays.
 
@@ -81,7 +82,10 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     """
     require_dynamics(vehicle)
     mp = mass_properties(vehicle, load_case)
-    n = mp.batch_size
+    n = mp.batch_size if members is None else members
+    if mp.batch_size not in (1, n):
+        raise SpecError("<argument>", "members", members,
+                        f"the vehicle's batch size ({mp.batch_size}) or any N for a single one")
 
     def col(value) -> np.ndarray:
         return np.broadcast_to(np.asarray(value, dtype=float), (n,))

@@ -80,6 +80,24 @@ def _sample(name: str, value, times: np.ndarray, n: int) -> np.ndarray:
     return np.ascontiguousarray(table)
 
 
+def _batch_size(vehicle_members: int, **inputs) -> int:
+    """N of a run: the vehicle's batch, or the common length of the per-run inputs when the
+    vehicle is a single one (then every run uses it). Mismatches name the input."""
+    sizes = {}
+    for name, value in inputs.items():
+        rows = value.values.shape[0] if hasattr(value, "values") and hasattr(value, "sample") \
+            else (np.size(value) if np.ndim(value) == 1 else 1)
+        if rows > 1:
+            sizes[name] = rows
+    wanted = {vehicle_members} | set(sizes.values())
+    wanted.discard(1)
+    if len(wanted) > 1:
+        raise SpecError("<argument>", ", ".join(sizes) or "inputs", sizes,
+                        f"one row per run: the same N for every input and the vehicle's batch "
+                        f"({vehicle_members})")
+    return wanted.pop() if wanted else 1
+
+
 def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
              steering_wheel_angle_rad=0.0, force_demand_n=0.0,
              drive_torque_nm=None, brake_torque_nm=None,
@@ -87,7 +105,8 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
              road_friction=1.0, road_grade_rad=0.0, tyre_model: str = "mf61",
              linear_tyre_stiffness=None, numerics: Numerics | None = None,
              strict: bool = False) -> Result:
-    """Simulate the two-track model for every member of ``vehicle`` (a batch of N).
+    """Simulate the two-track model for every member of ``vehicle`` (a batch of N), or for N
+    runs of one vehicle when per-run inputs (speeds, profiles, road) have N entries.
 
     Parameters
     ----------
@@ -132,10 +151,14 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     if not (isinstance(duration_s, int | float) and math.isfinite(duration_s)
             and 0.0 < duration_s <= 3600.0):
         raise SpecError("<argument>", "duration_s", duration_s, "a number in (0, 3600] [s]")
+    n = _batch_size(vehicle.batch_size, speed_kmh=speed_kmh,
+                    steering_wheel_angle_rad=steering_wheel_angle_rad,
+                    force_demand_n=force_demand_n, road_friction=road_friction,
+                    road_grade_rad=road_grade_rad)
     params, tyre_params, _ = two_track_parameters(
-        vehicle, load_case, road_friction=road_friction, road_grade_rad=road_grade_rad,
-        tyre_model=tyre_model, linear_tyre_stiffness=linear_tyre_stiffness)
-    n = params.shape[0]
+        vehicle, load_case, members=n, road_friction=road_friction,
+        road_grade_rad=road_grade_rad, tyre_model=tyre_model,
+        linear_tyre_stiffness=linear_tyre_stiffness)
     speed = np.broadcast_to(np.asarray(speed_kmh, dtype=float), (n,)) \
         if np.ndim(speed_kmh) == 0 or np.size(speed_kmh) == n else None
     if speed is None or not np.all(np.isfinite(speed)) or np.any(speed < 0) \

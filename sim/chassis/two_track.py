@@ -8,9 +8,9 @@ ISO-W wheel axes through the Magic Formula (:mod:`sim.tyre.mf61`): slip angle
 
 The model, one physics idea per function:
 
-* **Kinematics** (in :func:`rhs`): contact-point velocities from (vx, vy, r) and the
-  wheel positions relative to the centre of mass (:func:`_wheel_position`); front wheels steered, with optional partial
-  Ackermann geometry (:func:`_road_wheel_angles`).
+* **Kinematics** (in :func:`rhs`): contact-point velocities from (vx, vy, r) and the wheel
+  positions relative to the centre of mass (:func:`_wheel_position`); front wheels steered,
+  with optional partial Ackermann geometry (:func:`_road_wheel_angles`).
 * **Wheel loads** (:func:`_wheel_loads`): static loads from the mass model, longitudinal
   transfer ``-m a_x h / L``, lateral transfer per axle
   ``dFz_i = (m a_y / t_i) (l_i'/L h_ri + K_phi,i/(K_phi,f + K_phi,r) h')`` (Milliken ch. 18;

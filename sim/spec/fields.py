@@ -32,8 +32,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import types
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
