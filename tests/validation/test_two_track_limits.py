@@ -188,3 +188,53 @@ def test_road_friction_scales_the_limit(coupe, dry_sweep):
     assert np.all(ay[steady] <= friction_bound_g(coupe, wet.speed_mps, 0.6)[steady])
     dry_max = dry_sweep.lateral_acceleration_g[dry_sweep.steady(0.5, 0.05)].max()
     assert ay[steady].max() == pytest.approx(0.6 * dry_max, rel=0.10)
+
+
+# ---------------------------------------------------------------------------------------------
+# Transient limit: every tyre force inside its friction ellipse
+# ---------------------------------------------------------------------------------------------
+def worst_friction_ellipse_ratio(vehicle: sim.Vehicle, road_friction: float) -> float:
+    """Largest sqrt((Fx/mux)² + (Fy/muy)²)/Fz of any tyre at any sample over 3 s of step steers
+    (10 and 40 deg) at 30, 60 and 100 km/h while driving (0.3 and 1.0 x the road's grip) or
+    braking (0.6 x), mux and muy being the tyre's peak coefficients at its current load on this
+    road (:func:`sim.tyre.mf61.peak_friction`)."""
+    speed, steer, demand = (a.ravel() for a in np.meshgrid([30.0, 60.0, 100.0], [10.0, 40.0],
+                                                             [0.3, 1.0, -0.6]))
+    wheelbase = sim.get_param(vehicle, "geometry.wheelbase_m")
+    batch = sim.set_params(vehicle, {"geometry.wheelbase_m": [wheelbase] * speed.size})
+    weight = sim.mass_properties(vehicle).mass_kg[0] * GRAVITY_MPS2
+    res = simulate(batch, speed_kmh=speed, duration_s=3.0,
+                   steering_wheel_angle_rad=ol.iso7401_step_steer(steer),
+                   force_demand_n=demand * road_friction * weight, road_friction=road_friction,
+                   numerics=Numerics(output_interval_s=0.01))
+    worst = 0.0
+    for k, w in enumerate(WHEELS):
+        tyre = load_tyre(vehicle.tyres["front" if k < 2 else "rear"].file)
+        fz = res[f"fz_{w}_n"]
+        loaded = np.isfinite(fz) & (fz > 100.0)
+        fz = np.where(loaded, fz, 1000.0)
+        mux, muy = peak_friction(tyre.parameters, fz, mu_road=road_friction)
+        ratio = np.hypot(res[f"fx_{w}_n"] / mux, res[f"fy_{w}_n"] / muy) / fz
+        worst = max(worst, float(ratio[loaded].max()))
+    return worst
+
+
+#: The built-in tyres keep the MFeval sample's vertical shift PVX1 = 0.068: at full wheel spin
+#: Fx peaks 5.4 % above mux Fz (pure slip, dry road). That is the tyre data, so allow 6 %.
+ELLIPSE_TOLERANCE = 1.06
+
+
+def test_tyre_forces_stay_inside_the_friction_ellipse_on_a_dry_road(coupe):
+    # Seen: 1.049 (traction at 100 km/h in a 40 deg step steer).
+    assert worst_friction_ellipse_ratio(coupe, 1.0) <= ELLIPSE_TOLERANCE
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "road friction scales only the MF 6.1 peak (D and the vertical shifts) but not the combined-"
+    "slip weighting functions Gxa, Gyk, whose shape factors are in slip units calibrated for the "
+    "file's road: on a mu = 0.3 road both pure-slip curves saturate at 0.3x the slip, where the "
+    "weights are still ~1, so a tyre at kappa ~ 0.01-0.03 and alpha ~ 1.5-3 deg delivers up to "
+    "1.30x its friction ellipse (1.15x at mu 0.6, 1.31x at mu 0.1; 1.05x on dry); the car then "
+    "accelerates at up to 1.19 mu g in a bend on a low-friction road"))
+def test_tyre_forces_stay_inside_the_friction_ellipse_on_a_low_friction_road(coupe):
+    assert worst_friction_ellipse_ratio(coupe, 0.3) <= ELLIPSE_TOLERANCE
