@@ -472,10 +472,11 @@ def test_halving_the_time_step_changes_metrics_by_less_than_half_a_percent(
 
 
 def test_default_step_matches_a_reference_without_stability_substeps(coupe, convergence_runs):
-    # Below ~30 km/h the kernel subdivides each step for stability, so halving the *given* step
-    # may not change the effective step at all. A reference with a step below the stability
-    # substep at 5 and 10 km/h (0.1 ms < 0.18 ms) checks that the subdivided default is also
-    # converged: < 0.5 %.
+    # At low speed the kernel subdivides each step for stability (the wheel-spin mode's rate
+    # grows as 1/v), so halving the *given* step may not change the effective step at all
+    # (seen: identical results at 5 and 10 km/h). A reference with a 0.1 ms step, well below
+    # the stability substep at 5 and 10 km/h (about 0.5 and 1 ms), checks that the subdivided
+    # default is converged too: < 0.5 %.
     reference = step_steer_metrics(coupe, 1e-4, CONVERGENCE_SPEEDS_KMH[:2])
     default = convergence_runs[0.002]
     for name, ref in reference.items():
