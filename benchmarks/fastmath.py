@@ -7,10 +7,11 @@ libm function (``math.atan`` etc., which LLVM cannot vectorise without SVML) and
 ``sim.fastmath`` (vectorised by LLVM), on the same inputs; the figure is the median of
 ``--repeats`` timed calls divided by the array size. The "magic formula" row is the
 composite ``D sin(C atan(B x - E (B x - atan(B x))))`` of the tyre model. The last row shows
-what a libm fallback branch for large arguments (``math.sin`` when |x| > 2**30) costs: the
-call in the loop body stops LLVM from vectorising it, which is why :func:`sim.fastmath.sin`
-returns NaN there instead. Whether each loop was vectorised is read from its assembly
-(packed ``...pd`` instructions on ymm / zmm registers) and printed as the last column.
+what a libm fallback branch for large arguments (``math.sin`` when |x| > 2**30) costs: LLVM
+speculates the side-effect-free libm call and calls it for every lane of the vectorised
+loop, so the loop is as slow as libm, which is why :func:`sim.fastmath.sin` returns NaN
+there instead. The last column, read from each loop's assembly, says whether it has packed
+``...pd`` instructions on zmm / ymm registers and how many calls are left in it.
 """
 
 from __future__ import annotations
