@@ -8,6 +8,7 @@ touches a tolerance.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +50,7 @@ class Numerics:
                   ("max_sideslip_deg", 1.0, 89.0))
         for name, low, high in checks:
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value)
+            if not (isinstance(value, numbers.Real) and math.isfinite(value)
                     and low <= value <= high):
                 raise SpecError("<Numerics>", name, value, f"a number in [{low:g}, {high:g}]")
         ratio = self.output_interval_s / self.time_step_s
@@ -148,9 +149,16 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     if controller not in CONTROLLERS:
         raise SpecError("<argument>", "controller", controller,
                         "one of " + ", ".join(CONTROLLERS))
-    if not (isinstance(duration_s, int | float) and math.isfinite(duration_s)
-            and 0.0 < duration_s <= 3600.0):
-        raise SpecError("<argument>", "duration_s", duration_s, "a number in (0, 3600] [s]")
+    if not (isinstance(duration_s, numbers.Real) and math.isfinite(duration_s)
+            and numerics.output_interval_s <= duration_s <= 3600.0):
+        raise SpecError("<argument>", "duration_s", duration_s,
+                        f"a number in [{numerics.output_interval_s:g}, 3600] [s] "
+                        "(at least one output interval)")
+    intervals = duration_s / numerics.output_interval_s
+    if abs(intervals - round(intervals)) > 1e-9 * max(1.0, intervals):
+        raise SpecError("<argument>", "duration_s", duration_s,
+                        f"a whole multiple of numerics.output_interval_s = "
+                        f"{numerics.output_interval_s:g} s, so that the run ends on a sample")
     n = _batch_size(vehicle.batch_size, speed_kmh=speed_kmh,
                     steering_wheel_angle_rad=steering_wheel_angle_rad,
                     force_demand_n=force_demand_n, road_friction=road_friction,
@@ -159,8 +167,10 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         vehicle, load_case, members=n, road_friction=road_friction,
         road_grade_rad=road_grade_rad, tyre_model=tyre_model,
         linear_tyre_stiffness=linear_tyre_stiffness)
-    speed = np.broadcast_to(np.asarray(speed_kmh, dtype=float), (n,)) \
-        if np.ndim(speed_kmh) == 0 or np.size(speed_kmh) == n else None
+    try:
+        speed = np.broadcast_to(np.asarray(speed_kmh, dtype=float), (n,))
+    except (TypeError, ValueError):
+        speed = None
     if speed is None or not np.all(np.isfinite(speed)) or np.any(speed < 0) \
             or np.any(speed > 400):
         raise SpecError("<argument>", "speed_kmh", speed_kmh,

@@ -25,13 +25,19 @@ Axes and signs (ISO-W / TYDEX, as in ``.tir`` files and MFeval)
 
 Road friction ``mu_road``
 -------------------------
-``mu_road`` multiplies the friction scaling factors LMUX and LMUY (as the TNO MF-Tyre
-"road friction" does): the peak friction coefficients ``mux``, ``muy`` and the vertical
-shifts SVx, SVy, SVyk scale with it, while the slip stiffnesses Kxk and Kya do **not** (the
-stiffness factors B = K / (C D) grow as D shrinks). Physical reasoning: the initial slope
-comes from the tread/carcass elasticity, the peak from the adhesion limit. With all shifts
-zero, ``mu_road = 0.5`` halves the peak force and keeps the slope at the origin. In Mz the
-factors that carry LMUY* (trail stiffness Bt, residual torque Br and Dr) follow it too.
+Forces on a road of friction ``mu_road`` (1 = the road the file was fitted on) follow the
+**similarity method**: ``F(kappa, tan alpha; mu) = mu F(kappa / mu, tan alpha / mu; 1)``. The
+peak forces and the vertical shifts scale with ``mu``; the slip stiffnesses Kxk and Kya do
+**not** change (the initial slope comes from the tread and carcass elasticity, the peak from
+the adhesion limit); and the slips at which the forces saturate **and interact in combined
+slip** shrink with ``mu``. The last point is why scaling only LMUX/LMUY (the friction factors)
+is not enough: the combined-slip weighting functions Gxa, Gyk are written in slip, so with a
+lower peak alone a tyre on ice would still reach both peaks at the same time and exceed its
+friction ellipse (by up to 1.3x at mu = 0.3, measured). With all shifts zero, ``mu_road =
+0.5`` halves the peak force and keeps the slope at the origin. ``mu_road`` below
+:data:`MU_ROAD_ZERO` (1e-6) gives zero force (the slips divided by it would overflow).
+Kxk and Kya from :func:`mf61_characteristics` are independent of ``mu_road``; its ``mux``,
+``muy`` are the dry values times ``mu_road``.
 
 Parameters reach compiled code as a plain 1-D float64 array ``p`` laid out by
 :data:`MF61_PARAMETER_NAMES` (one tuple; the index constants ``IX_<NAME>`` are generated
@@ -241,6 +247,10 @@ def mf61_parameter_vector(tir: TirFile) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
+#: Road friction below this counts as none (forces exactly zero); see "Road friction".
+MU_ROAD_ZERO = 1e-6
+
+
 @numba.njit(cache=True)
 def _sign(x):
     """+1 for x >= 0, else -1 (MFeval's convention; sign(0) = +1 keeps B finite)."""
@@ -423,13 +433,23 @@ def mf61_forces(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_road):
 def mf61_forces_tan(p, kappa, alpha_star, gamma_rad, fz_n, pressure_pa, mu_road):
     """:func:`mf61_forces` with the slip angle given as ``alpha_star = tan(alpha) = V_sy/|V_x|``
     (what the Magic Formula uses, MFeval's alpha*), for callers that have the velocity ratio
-    and need not take ``atan`` then ``tan``."""
+    and need not take ``atan`` then ``tan``. Road friction by similarity (module docstring)."""
+    if mu_road < MU_ROAD_ZERO:
+        return 0.0, 0.0
+    fx, fy = _forces_on_file_road(p, kappa / mu_road, alpha_star / mu_road, gamma_rad, fz_n,
+                                  pressure_pa)
+    return mu_road * fx, mu_road * fy
+
+
+@numba.njit(cache=True)
+def _forces_on_file_road(p, kappa, alpha_star, gamma_rad, fz_n, pressure_pa):
+    """Combined-slip (Fx, Fy) [N] on the road the file was fitted on (4.E9 to 4.E67)."""
     fz = max(fz_n, 0.0)
     dfz = _load_increment(p, fz)
     dpi = _pressure_increment(p, pressure_pa)
     gamma_star = math.sin(gamma_rad)
-    fx0 = _fx0(p, kappa, fz, dfz, dpi, gamma_rad, mu_road)
-    fy0, muy, _, _, _, _, _ = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, mu_road)
+    fx0 = _fx0(p, kappa, fz, dfz, dpi, gamma_rad, 1.0)
+    fy0, muy, _, _, _, _, _ = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, 1.0)
     fx = _gxa(p, kappa, alpha_star, gamma_star, dfz) * fx0
     fy = _gyk(p, kappa, alpha_star, gamma_star, dfz) * fy0 \
         + _svyk(p, kappa, alpha_star, gamma_star, fz, dfz, muy)
@@ -509,17 +529,28 @@ def mf61_forces_moment(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_roa
     ``cos(alpha')`` with ``V_c + 1e-6`` is ``cos(alpha)`` here (no speed): relative
     difference below 1e-6 / V_c. Zero load or zero friction gives (0, 0, 0) moment terms.
     """
+    if mu_road < MU_ROAD_ZERO:
+        return 0.0, 0.0, 0.0
+    fx, fy, mz = _forces_moment_on_file_road(p, kappa / mu_road,
+                                             math.tan(alpha_rad) / mu_road, gamma_rad, fz_n,
+                                             pressure_pa)
+    return mu_road * fx, mu_road * fy, mu_road * mz
+
+
+@numba.njit(cache=True)
+def _forces_moment_on_file_road(p, kappa, alpha_star, gamma_rad, fz_n, pressure_pa):
+    """(Fx, Fy, Mz) on the road the file was fitted on (4.E9 to 4.E78)."""
+    mu_road = 1.0
     fz = max(fz_n, 0.0)
     dfz = _load_increment(p, fz)
     dpi = _pressure_increment(p, pressure_pa)
-    alpha_star = math.tan(alpha_rad)
     gamma_star = math.sin(gamma_rad)
     fx0 = _fx0(p, kappa, fz, dfz, dpi, gamma_rad, mu_road)
     fy0, muy, kya, shy, svy, by, cy = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, mu_road)
     gyk = _gyk(p, kappa, alpha_star, gamma_star, dfz)
     fx = _gxa(p, kappa, alpha_star, gamma_star, dfz) * fx0
     fy = gyk * fy0 + _svyk(p, kappa, alpha_star, gamma_star, fz, dfz, muy)
-    if fz == 0.0 or p[IX_LMUY] * mu_road == 0.0:
+    if fz == 0.0 or p[IX_LMUY] == 0.0:
         return fx, fy, 0.0
     kya_prime = kya + EPSILON * _sign(kya)
     kxk = _kxk(p, fz, dfz, dpi)
@@ -530,7 +561,7 @@ def mf61_forces_moment(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_roa
     alpha_t_eq = _equivalent_slip_angle(alpha_t, kxk, kya_prime, kappa)
     fy0_upright = _fy0(p, alpha_star, fz, dfz, dpi, 0.0, mu_road)[0]
     trail = _trail(p, alpha_t, alpha_t_eq, fz, dfz, dpi, gamma_rad, gamma_star, mu_road,
-                   math.cos(alpha_rad))
+                   1.0 / math.sqrt(1.0 + alpha_star * alpha_star))
     mzr = _residual_torque(p, alpha_r_eq, alpha_star, fz, dfz, dpi, gamma_star, mu_road,
                            by, cy)
     mz = -trail * gyk * fy0_upright + mzr + _fx_moment_arm(p, fy, dfz, gamma_rad) * fx

@@ -43,8 +43,6 @@ def test_bad_speed(pair, speed):
         run(pair, speed_kmh=speed)
 
 
-@pytest.mark.xfail(strict=True, reason="a non-numeric speed reaches numpy and raises a bare "
-                   "ValueError ('could not convert string to float') that names no argument")
 def test_non_numeric_speed_names_the_argument(coupe):
     with pytest.raises(SpecError, match="speed_kmh"):
         run(coupe, speed_kmh="fast")
@@ -56,17 +54,19 @@ def test_bad_duration(coupe, duration):
         run(coupe, duration_s=duration)
 
 
-@pytest.mark.xfail(strict=True, reason="numpy integers (e.g. from np.arange) are rejected as "
-                   "'not a number in (0, 3600]' because the check is isinstance(int | float)")
 def test_numpy_integer_duration_is_accepted(coupe):
     assert run(coupe, duration_s=np.int64(1)).time_s[-1] == pytest.approx(1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="a duration shorter than half a time step rounds to zero "
-                   "steps and silently returns only the initial state")
 def test_duration_shorter_than_a_time_step(coupe):
     with pytest.raises(SpecError, match="duration_s"):
         run(coupe, duration_s=0.0009, numerics=Numerics(time_step_s=0.002))
+
+
+def test_duration_must_end_on_an_output_sample(coupe):
+    with pytest.raises(SpecError, match=r"duration_s = 1\.005: a whole multiple of "
+                       r"numerics\.output_interval_s = 0\.01 s"):
+        run(coupe, duration_s=1.005, numerics=Numerics(output_interval_s=0.01))
 
 
 @pytest.mark.parametrize("controller", ["pid", "Passive", "", None])

@@ -31,6 +31,9 @@ SYMMETRIC = sim.set_params(_VEHICLE, {p: 0.0 for p in _Y_PATHS})
 MIRROR_PAIR = sim.set_params(_VEHICLE, {p: [sim.get_param(_VEHICLE, p),
                                             -sim.get_param(_VEHICLE, p)] for p in _Y_PATHS})
 
+NO_RELAXATION_PAIR = sim.set_params(MIRROR_PAIR, {"tyres.front.relaxation_length_m": 0.0,
+                                                 "tyres.rear.relaxation_length_m": 0.0})
+
 _PARTNER = {"fl": "fr", "fr": "fl", "rl": "rr", "rr": "rl"}
 #: Channels unchanged by mirroring (left and right wheels swapped) and channels that change sign.
 _EVEN = ("vx_mps", "x_m", "ax_mps2", "omega_{w}_radps", "kappa_{w}", "fx_{w}_n", "fz_{w}_n",
@@ -134,9 +137,13 @@ def test_coasting_never_gains_kinetic_energy(speed, amplitude, frequency, fricti
     # E falls by >= 1e-4 of E per 10 ms step from rolling resistance alone).
     # (a batch of two identical cars, so that a spin is flagged rather than raised; the energy
     # is checked up to the failure time)
+    # Without lateral relaxation: a relaxation length is a carcass spring that stores elastic
+    # energy and may hand it back, so kinetic energy alone can rise briefly (seen: +0.05 J of
+    # 1588 J at 5 km/h, the same at a 4x smaller step); with sigma = 0 the tyre only dissipates.
     steer = ol.sine(np.deg2rad(amplitude), frequency, 0.1, cycles=2.0)
-    res = simulate(MIRROR_PAIR, speed_kmh=speed, duration_s=3.0, steering_wheel_angle_rad=steer,
-                   road_friction=friction, numerics=Numerics(output_interval_s=0.01))
+    res = simulate(NO_RELAXATION_PAIR, speed_kmh=speed, duration_s=3.0,
+                   steering_wheel_angle_rad=steer, road_friction=friction,
+                   numerics=Numerics(output_interval_s=0.01))
     p = res.parameters
     energy = 0.5 * p["mass_kg"][0] * (res["vx_mps"][0] ** 2 + res["vy_mps"][0] ** 2)
     energy += 0.5 * p["yaw_inertia_kgm2"][0] * res["yaw_rate_radps"][0] ** 2

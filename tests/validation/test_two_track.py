@@ -257,11 +257,6 @@ def test_coast_down_deceleration(coupe):
     assert np.all(np.abs(decel / (-resistance / p["mass_kg"]) - 1.0) > 0.05)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rolling-resistance (and brake) torque is scaled by the smooth sign "
-    "omega/sqrt(omega² + (1 rad/s)²), whose tail is long: at 5 km/h (omega ~ 4 rad/s) it "
-    "removes ~3 % of the rolling resistance, at 10 km/h 0.7 %; a tanh or a 0.1 rad/s scale "
-    "would be exact above walking pace"))
 def test_coast_down_deceleration_at_walking_pace(coupe):
     # Same law as above at 5 km/h (u ~ 1.3 m/s at 1 s), same 1 % tolerance.
     res = simulate(coupe, speed_kmh=5.0, duration_s=1.5, numerics=Numerics(output_interval_s=0.05))
