@@ -7,6 +7,8 @@ Load a built-in variant, vary it with dotted parameter paths, compute its mass p
     sim.mass_properties(coupe, load_case="full").summary()
     batch = sim.set_params(coupe, {"packs.front.energy_kwh": [20.0, 26.0, 32.0]})
     sim.mass_properties(batch).front_mass_fraction        # one value per member
+    res = sim.simulate(coupe, speed_kmh=80.0, duration_s=4.0,
+                       steering_wheel_angle_rad=0.1)        # two-track model, Result
 
 Every vehicle parameter shipped with this package is invented (plausible, not measured) and
 labelled as such; ``sim`` is not affiliated with any car maker. SI units and ISO 8855 axes
@@ -23,6 +25,8 @@ from sim.mass import (
     split_for_min_yaw_inertia,
     split_packs,
 )
+from sim.result import Result, SimulationDiverged
+from sim.simulate import Numerics, simulate  # the function shadows the module name sim.simulate
 from sim.spec import (
     CURB,
     DEFAULT_LOAD_CASE,
@@ -42,7 +46,10 @@ __all__ = [
     "CURB",
     "DEFAULT_LOAD_CASE",
     "MassProperties",
+    "Numerics",
+    "Result",
     "SimError",
+    "SimulationDiverged",
     "SpecError",
     "SplitResult",
     "UnknownVehicleError",
@@ -55,6 +62,7 @@ __all__ = [
     "member",
     "param_paths",
     "set_params",
+    "simulate",
     "split_for_front_fraction",
     "split_for_min_yaw_inertia",
     "split_packs",
