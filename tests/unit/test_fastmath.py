@@ -101,7 +101,9 @@ def _same(a: float, b: float) -> bool:
     return struct.pack("<d", a) == struct.pack("<d", b)
 
 
-@numba.njit(cache=True)
+# Not cached on disk: numba cannot reload a cache entry whose argument is a dispatcher in a new
+# process ("underlying object has vanished"), so a second test run would fail.
+@numba.njit
 def _apply(f, x, out):
     for i in range(x.size):
         out[i] = f(x[i])
