@@ -44,6 +44,26 @@ Parameters reach compiled code as a plain 1-D float64 array ``p`` laid out by
 from it and frozen into the kernels by numba). Batches of tyres stack as ``(..., P)``.
 A wheel load ``fz_n <= 0`` (wheel lifted) gives zero force in the kernels, as MFeval does;
 the vectorised functions reject negative loads as input errors.
+
+Compiled kernels
+----------------
+The scalar kernels are written so that a compiled loop over many tyres (lanes) calling them
+becomes SIMD code (:mod:`sim.chassis.two_track` runs its batch that way):
+
+* transcendental functions come from :mod:`sim.fastmath` (plain arithmetic, within 1.5 ulp
+  of the true value, bit-identical in compiled code and in Python); libm calls would keep a
+  loop scalar. ``cos(atan(x))`` is :func:`sim.fastmath.cos_atan`.
+* every kernel is inlined into its compiled caller at numba IR level (``inline="always"``)
+  and divides with IEEE semantics (``error_model="numpy"``: no ZeroDivisionError branch);
+* no early ``return`` on a special case: zero load and zero road friction compute a value
+  and select it (a divisor that would be zero is replaced first, so that the Python twin
+  ``.py_func`` computes the same and never raises);
+* ``p`` may be an array or a tuple of floats. A tuple is what a loop over many tyres that
+  share one parameter vector should pass: its entries are constants of the loop, whereas
+  loads from an array might be changed by the loop's stores and keep LLVM from vectorising.
+
+The aligning moment (:func:`mf61_forces_moment`) keeps its branches: it is not used in lane
+loops.
 """
 
 from __future__ import annotations
@@ -55,6 +75,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from sim import fastmath as fm
 from sim.errors import SpecError
 from sim.tyre.tir import MF61_REQUIRED_KEYS, TirFile, read_tir, write_tir
 
@@ -250,56 +271,60 @@ def mf61_parameter_vector(tir: TirFile) -> np.ndarray:
 #: Road friction below this counts as none (forces exactly zero); see "Road friction".
 MU_ROAD_ZERO = 1e-6
 
+#: Decorator of the scalar kernels (see "Compiled kernels" in the module docstring): inlined
+#: into every compiled caller at numba IR level, IEEE division (no ZeroDivisionError branch).
+_kernel = numba.njit(cache=True, error_model="numpy", inline="always")
 
-@numba.njit(cache=True)
+
+@_kernel
 def _sign(x):
     """+1 for x >= 0, else -1 (MFeval's convention; sign(0) = +1 keeps B finite)."""
     return 1.0 if x >= 0.0 else -1.0
 
 
-@numba.njit(cache=True)
+@_kernel
 def _magic_formula(b, c, d, e, x):
     """The Magic Formula ``D sin(C atan(B x - E (B x - atan(B x))))``."""
     bx = b * x
-    return d * math.sin(c * math.atan(bx - e * (bx - math.atan(bx))))
+    return d * fm.sin(c * fm.atan(bx - e * (bx - fm.atan(bx))))
 
 
-@numba.njit(cache=True)
+@_kernel
 def _load_increment(p, fz_n):
     """Normalised load change dfz = (Fz - Fz0') / Fz0', Fz0' = LFZO FNOMIN (4.E1, 4.E2a)."""
     fz0 = p[IX_LFZO] * p[IX_FNOMIN]
     return (fz_n - fz0) / fz0
 
 
-@numba.njit(cache=True)
+@_kernel
 def _pressure_increment(p, pressure_pa):
     """Normalised pressure change dpi = (p - NOMPRES) / NOMPRES (4.E2b)."""
     return (pressure_pa - p[IX_NOMPRES]) / p[IX_NOMPRES]
 
 
-@numba.njit(cache=True)
+@_kernel
 def _mux(p, fz_n, dfz, dpi, gamma_rad, mu_road):
-    """Peak longitudinal friction coefficient mux (4.E13); raw gamma, as MFeval."""
-    if fz_n == 0.0:
-        return 0.0
-    return (
+    """Peak longitudinal friction coefficient mux (4.E13); raw gamma, as MFeval. Zero at zero
+    load (selected, not branched: see "Compiled kernels")."""
+    mux = (
         (p[IX_PDX1] + p[IX_PDX2] * dfz)
         * (1.0 + p[IX_PPX3] * dpi + p[IX_PPX4] * dpi * dpi)
         * (1.0 - p[IX_PDX3] * gamma_rad * gamma_rad)
         * p[IX_LMUX] * mu_road
     )
+    return mux if fz_n != 0.0 else 0.0
 
 
-@numba.njit(cache=True)
+@_kernel
 def _kxk(p, fz_n, dfz, dpi):
     """Longitudinal slip stiffness Kxk = dFx0/dkappa at kappa = -SHx [N] (4.E15), > 0."""
     return (
-        fz_n * (p[IX_PKX1] + p[IX_PKX2] * dfz) * math.exp(p[IX_PKX3] * dfz)
+        fz_n * (p[IX_PKX1] + p[IX_PKX2] * dfz) * fm.exp(p[IX_PKX3] * dfz)
         * (1.0 + p[IX_PPX1] * dpi + p[IX_PPX2] * dpi * dpi) * p[IX_LKX]
     )
 
 
-@numba.njit(cache=True)
+@_kernel
 def _fx0(p, kappa, fz_n, dfz, dpi, gamma_rad, mu_road):
     """Pure longitudinal force Fx0 [N] (4.E9 to 4.E18)."""
     cx = p[IX_PCX1] * p[IX_LCX]
@@ -317,28 +342,27 @@ def _fx0(p, kappa, fz_n, dfz, dpi, gamma_rad, mu_road):
     return _magic_formula(bx, cx, dx, ex, kappa_x) + svx
 
 
-@numba.njit(cache=True)
+@_kernel
 def _muy(p, fz_n, dfz, dpi, gamma_star, mu_road):
-    """Peak lateral friction coefficient muy (4.E23), gamma* = sin(gamma)."""
-    if fz_n == 0.0:
-        return 0.0
-    return (
+    """Peak lateral friction coefficient muy (4.E23), gamma* = sin(gamma); zero at zero load."""
+    muy = (
         (p[IX_PDY1] + p[IX_PDY2] * dfz)
         * (1.0 + p[IX_PPY3] * dpi + p[IX_PPY4] * dpi * dpi)
         * (1.0 - p[IX_PDY3] * gamma_star * gamma_star)
         * p[IX_LMUY] * mu_road
     )
+    return muy if fz_n != 0.0 else 0.0
 
 
-@numba.njit(cache=True)
+@_kernel
 def _kya(p, fz_n, dpi, gamma_star):
     """Cornering stiffness Kya = dFy0/dalpha* [N/rad] (4.E25); ISO-W sign, < 0 normally."""
     fz0 = p[IX_LFZO] * p[IX_FNOMIN]
     return (
         p[IX_PKY1] * fz0 * (1.0 + p[IX_PPY1] * dpi)
         * (1.0 - p[IX_PKY3] * abs(gamma_star))
-        * math.sin(
-            p[IX_PKY4] * math.atan(
+        * fm.sin(
+            p[IX_PKY4] * fm.atan(
                 (fz_n / fz0)
                 / ((p[IX_PKY2] + p[IX_PKY5] * gamma_star * gamma_star)
                    * (1.0 + p[IX_PPY2] * dpi))
@@ -348,7 +372,7 @@ def _kya(p, fz_n, dpi, gamma_star):
     )
 
 
-@numba.njit(cache=True)
+@_kernel
 def _fy0(p, alpha_star, fz_n, dfz, dpi, gamma_star, mu_road):
     """Pure lateral force Fy0 [N] (4.E19 to 4.E30, camber via Kyg0 and SVyg).
 
@@ -377,46 +401,46 @@ def _fy0(p, alpha_star, fz_n, dfz, dpi, gamma_star, mu_road):
     return _magic_formula(by, cy, dy, ey, alpha_y) + svy, muy, kya, shy, svy, by, cy
 
 
-@numba.njit(cache=True)
+@_kernel
 def _gxa(p, kappa, alpha_star, gamma_star, dfz):
     """Combined-slip weight Gxa of Fx (4.E51 to 4.E57): 1 at alpha* = 0, falls with |alpha|."""
     cxa = p[IX_RCX1]
     exa = min(p[IX_REX1] + p[IX_REX2] * dfz, 1.0)
     shxa = p[IX_RHX1]
     bxa = (p[IX_RBX1] + p[IX_RBX3] * gamma_star * gamma_star) \
-        * math.cos(math.atan(p[IX_RBX2] * kappa)) * p[IX_LXAL]
+        * fm.cos_atan(p[IX_RBX2] * kappa) * p[IX_LXAL]
     g0 = _magic_formula_cos(bxa, cxa, exa, shxa)
     return _magic_formula_cos(bxa, cxa, exa, alpha_star + shxa) / g0
 
 
-@numba.njit(cache=True)
+@_kernel
 def _gyk(p, kappa, alpha_star, gamma_star, dfz):
     """Combined-slip weight Gyk of Fy (4.E59 to 4.E65): 1 at kappa = 0, falls with |kappa|."""
     cyk = p[IX_RCY1]
     eyk = min(p[IX_REY1] + p[IX_REY2] * dfz, 1.0)
     shyk = p[IX_RHY1] + p[IX_RHY2] * dfz
     byk = (p[IX_RBY1] + p[IX_RBY4] * gamma_star * gamma_star) \
-        * math.cos(math.atan(p[IX_RBY2] * (alpha_star - p[IX_RBY3]))) * p[IX_LYKA]
+        * fm.cos_atan(p[IX_RBY2] * (alpha_star - p[IX_RBY3])) * p[IX_LYKA]
     g0 = _magic_formula_cos(byk, cyk, eyk, shyk)
     return _magic_formula_cos(byk, cyk, eyk, kappa + shyk) / g0
 
 
-@numba.njit(cache=True)
+@_kernel
 def _magic_formula_cos(b, c, e, x):
     """The weighting-function shape ``cos(C atan(B x - E (B x - atan(B x))))``."""
     bx = b * x
-    return math.cos(c * math.atan(bx - e * (bx - math.atan(bx))))
+    return fm.cos(c * fm.atan(bx - e * (bx - fm.atan(bx))))
 
 
-@numba.njit(cache=True)
+@_kernel
 def _svyk(p, kappa, alpha_star, gamma_star, fz_n, dfz, muy):
     """Kappa-induced side force SVyk [N] (4.E66, 4.E67)."""
     dvyk = muy * fz_n * (p[IX_RVY1] + p[IX_RVY2] * dfz + p[IX_RVY3] * gamma_star) \
-        * math.cos(math.atan(p[IX_RVY4] * alpha_star))
-    return dvyk * math.sin(p[IX_RVY5] * math.atan(p[IX_RVY6] * kappa)) * p[IX_LVYKA]
+        * fm.cos_atan(p[IX_RVY4] * alpha_star)
+    return dvyk * fm.sin(p[IX_RVY5] * fm.atan(p[IX_RVY6] * kappa)) * p[IX_LVYKA]
 
 
-@numba.njit(cache=True)
+@_kernel
 def mf61_forces(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_road):
     """Combined-slip MF 6.1 forces of one tyre: ``(fx_n, fy_n)`` [N], ISO-W axes.
 
@@ -425,29 +449,28 @@ def mf61_forces(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_road):
     (0, 0)), ``pressure_pa`` [Pa], ``mu_road`` [-]. Fx = Gxa Fx0, Fy = Gyk Fy0 + SVyk.
     Fx > 0 for kappa > 0; Fy < 0 for alpha > 0. Pure, compiled, no checks.
     """
-    return mf61_forces_tan(p, kappa, math.tan(alpha_rad), gamma_rad, fz_n, pressure_pa,
+    return mf61_forces_tan(p, kappa, fm.tan(alpha_rad), gamma_rad, fz_n, pressure_pa,
                            mu_road)
 
 
-@numba.njit(cache=True)
+@_kernel
 def mf61_forces_tan(p, kappa, alpha_star, gamma_rad, fz_n, pressure_pa, mu_road):
     """:func:`mf61_forces` with the slip angle given as ``alpha_star = tan(alpha) = V_sy/|V_x|``
     (what the Magic Formula uses, MFeval's alpha*), for callers that have the velocity ratio
     and need not take ``atan`` then ``tan``. Road friction by similarity (module docstring)."""
-    if mu_road < MU_ROAD_ZERO:
-        return 0.0, 0.0
-    fx, fy = _forces_on_file_road(p, kappa / mu_road, alpha_star / mu_road, gamma_rad, fz_n,
-                                  pressure_pa)
-    return mu_road * fx, mu_road * fy
+    road = mu_road >= MU_ROAD_ZERO
+    mu = mu_road if road else 1.0  # no division by zero; the result is selected away
+    fx, fy = _forces_on_file_road(p, kappa / mu, alpha_star / mu, gamma_rad, fz_n, pressure_pa)
+    return (mu * fx if road else 0.0), (mu * fy if road else 0.0)
 
 
-@numba.njit(cache=True)
+@_kernel
 def _forces_on_file_road(p, kappa, alpha_star, gamma_rad, fz_n, pressure_pa):
     """Combined-slip (Fx, Fy) [N] on the road the file was fitted on (4.E9 to 4.E67)."""
     fz = max(fz_n, 0.0)
     dfz = _load_increment(p, fz)
     dpi = _pressure_increment(p, pressure_pa)
-    gamma_star = math.sin(gamma_rad)
+    gamma_star = fm.sin(gamma_rad)
     fx0 = _fx0(p, kappa, fz, dfz, dpi, gamma_rad, 1.0)
     fy0, muy, _, _, _, _, _ = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, 1.0)
     fx = _gxa(p, kappa, alpha_star, gamma_star, dfz) * fx0
@@ -456,18 +479,18 @@ def _forces_on_file_road(p, kappa, alpha_star, gamma_rad, fz_n, pressure_pa):
     return fx, fy
 
 
-@numba.njit(cache=True)
+@_kernel
 def _equivalent_slip_angle(alpha_t, kxk, kya_prime, kappa):
     """Combined-slip equivalent angle ``atan(sqrt(tan^2 a + (Kxk/Kya')^2 kappa^2)) sgn a``.
 
     MFeval's form (Besselink et al. 2010, eqs. A54/A55) of Pacejka 2012 eqs. 4.E77/4.E78.
     """
     ratio = kxk / kya_prime * kappa
-    t = math.tan(alpha_t)
-    return math.atan(math.sqrt(t * t + ratio * ratio)) * _sign(alpha_t)
+    t = fm.tan(alpha_t)
+    return fm.atan(math.sqrt(t * t + ratio * ratio)) * _sign(alpha_t)
 
 
-@numba.njit(cache=True)
+@_kernel
 def _trail(p, alpha_t, alpha_t_eq, fz_n, dfz, dpi, gamma_rad, gamma_star, mu_road, cos_a):
     """Pneumatic trail t [m] (4.E33, 4.E40 to 4.E44, 4.E73), MFeval's MF 6.1 variant.
 
@@ -488,13 +511,13 @@ def _trail(p, alpha_t, alpha_t_eq, fz_n, dfz, dpi, gamma_rad, gamma_star, mu_roa
     et = (
         (p[IX_QEZ1] + p[IX_QEZ2] * dfz + p[IX_QEZ3] * dfz * dfz)
         * (1.0 + (p[IX_QEZ4] + p[IX_QEZ5] * gamma_star) * (2.0 / math.pi)
-           * math.atan(bt * ct * alpha_t))
+           * fm.atan(bt * ct * alpha_t))
     )
     et = min(et, 1.0)
     return dt * _magic_formula_cos(bt, ct, et, alpha_t_eq) * cos_a * p[IX_LFZO]
 
 
-@numba.njit(cache=True)
+@_kernel
 def _residual_torque(p, alpha_r_eq, alpha_star, fz_n, dfz, dpi, gamma_star, mu_road, by, cy):
     """Residual aligning torque Mzr [N m] (4.E45 to 4.E47, 4.E75), as MFeval."""
     lmuy = p[IX_LMUY] * mu_road
@@ -505,12 +528,12 @@ def _residual_torque(p, alpha_r_eq, alpha_star, fz_n, dfz, dpi, gamma_star, mu_r
            + ((p[IX_QDZ8] + p[IX_QDZ9] * dfz) * (1.0 + p[IX_PPZ2] * dpi)
               + (p[IX_QDZ10] + p[IX_QDZ11] * dfz) * abs(gamma_star))
            * gamma_star * p[IX_LKZC])
-        * lmuy * math.cos(alpha_star)
+        * lmuy * fm.cos(alpha_star)
     )
-    return dr * math.cos(math.atan(br * alpha_r_eq))
+    return dr * fm.cos_atan(br * alpha_r_eq)
 
 
-@numba.njit(cache=True)
+@_kernel
 def _fx_moment_arm(p, fy_n, dfz, gamma_rad):
     """Moment arm s [m] of Fx about the z axis (4.E76 / paper A56: FNOMIN, raw camber)."""
     return p[IX_UNLOADED_RADIUS] * (
@@ -519,7 +542,7 @@ def _fx_moment_arm(p, fy_n, dfz, gamma_rad):
     ) * p[IX_LS]
 
 
-@numba.njit(cache=True)
+@_kernel
 def mf61_forces_moment(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_road):
     """Combined-slip MF 6.1 ``(fx_n, fy_n, mz_nm)`` of one tyre, ISO-W axes.
 
@@ -532,19 +555,19 @@ def mf61_forces_moment(p, kappa, alpha_rad, gamma_rad, fz_n, pressure_pa, mu_roa
     if mu_road < MU_ROAD_ZERO:
         return 0.0, 0.0, 0.0
     fx, fy, mz = _forces_moment_on_file_road(p, kappa / mu_road,
-                                             math.tan(alpha_rad) / mu_road, gamma_rad, fz_n,
+                                             fm.tan(alpha_rad) / mu_road, gamma_rad, fz_n,
                                              pressure_pa)
     return mu_road * fx, mu_road * fy, mu_road * mz
 
 
-@numba.njit(cache=True)
+@_kernel
 def _forces_moment_on_file_road(p, kappa, alpha_star, gamma_rad, fz_n, pressure_pa):
     """(Fx, Fy, Mz) on the road the file was fitted on (4.E9 to 4.E78)."""
     mu_road = 1.0
     fz = max(fz_n, 0.0)
     dfz = _load_increment(p, fz)
     dpi = _pressure_increment(p, pressure_pa)
-    gamma_star = math.sin(gamma_rad)
+    gamma_star = fm.sin(gamma_rad)
     fx0 = _fx0(p, kappa, fz, dfz, dpi, gamma_rad, mu_road)
     fy0, muy, kya, shy, svy, by, cy = _fy0(p, alpha_star, fz, dfz, dpi, gamma_star, mu_road)
     gyk = _gyk(p, kappa, alpha_star, gamma_star, dfz)
@@ -561,14 +584,14 @@ def _forces_moment_on_file_road(p, kappa, alpha_star, gamma_rad, fz_n, pressure_
     alpha_t_eq = _equivalent_slip_angle(alpha_t, kxk, kya_prime, kappa)
     fy0_upright = _fy0(p, alpha_star, fz, dfz, dpi, 0.0, mu_road)[0]
     trail = _trail(p, alpha_t, alpha_t_eq, fz, dfz, dpi, gamma_rad, gamma_star, mu_road,
-                   1.0 / math.sqrt(1.0 + alpha_star * alpha_star))
+                   fm.cos_atan(alpha_star))
     mzr = _residual_torque(p, alpha_r_eq, alpha_star, fz, dfz, dpi, gamma_star, mu_road,
                            by, cy)
     mz = -trail * gyk * fy0_upright + mzr + _fx_moment_arm(p, fy, dfz, gamma_rad) * fx
     return fx, fy, mz
 
 
-@numba.njit(cache=True)
+@_kernel
 def mf61_characteristics(p, fz_n, gamma_rad, pressure_pa, mu_road):
     """Slip stiffnesses and peak friction of one tyre: ``(kxk_n, kya_n_per_rad, mux, muy)``.
 
@@ -579,7 +602,7 @@ def mf61_characteristics(p, fz_n, gamma_rad, pressure_pa, mu_road):
     fz = max(fz_n, 0.0)
     dfz = _load_increment(p, fz)
     dpi = _pressure_increment(p, pressure_pa)
-    gamma_star = math.sin(gamma_rad)
+    gamma_star = fm.sin(gamma_rad)
     return (
         _kxk(p, fz, dfz, dpi),
         _kya(p, fz, dpi, gamma_star),
@@ -588,7 +611,7 @@ def mf61_characteristics(p, fz_n, gamma_rad, pressure_pa, mu_road):
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _forces_many(p2d, tyre, kappa, alpha, gamma, fz, pressure, mu, fx_out, fy_out):
     for i in range(kappa.size):
         fx, fy = mf61_forces(p2d[tyre[i]], kappa[i], alpha[i], gamma[i], fz[i], pressure[i],
@@ -597,14 +620,14 @@ def _forces_many(p2d, tyre, kappa, alpha, gamma, fz, pressure, mu, fx_out, fy_ou
         fy_out[i] = fy
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _moment_many(p2d, tyre, kappa, alpha, gamma, fz, pressure, mu, mz_out):
     for i in range(kappa.size):
         mz_out[i] = mf61_forces_moment(p2d[tyre[i]], kappa[i], alpha[i], gamma[i], fz[i],
                                        pressure[i], mu[i])[2]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _characteristics_many(p2d, tyre, fz, gamma, pressure, mu, kxk, kya, mux, muy):
     for i in range(fz.size):
         a, b, c, d = mf61_characteristics(p2d[tyre[i]], fz[i], gamma[i], pressure[i], mu[i])
