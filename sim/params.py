@@ -70,7 +70,10 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
                          ) -> tuple[np.ndarray, np.ndarray, MassProperties]:
     """Pack ``vehicle`` (a batch of N) for :func:`sim.chassis.two_track.integrate_batch`.
 
-    Returns ``(params (N, P), tyre_params (N, 2, PT), mass)``; ``members`` repeats a single
+    Returns ``(params (N, P), tyre_params (2, PT), mass)``: per-member chassis parameters,
+    and the front and rear MF 6.1 parameter vectors, which the whole batch shares (the tyre
+    files are not batch parameters; relaxation lengths, pressures, road friction and linear
+    tyre stiffnesses are, as columns of ``params``). ``members`` repeats a single
     vehicle N times (for N runs that differ only in their inputs). ``road_friction`` [-] scales the
     tyres' peak friction (1 = the tyre file's road); ``road_grade_rad`` [rad] is the road's
     slope, positive uphill in the direction of travel. Both may be (N,) arrays.
@@ -152,8 +155,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     put("road_grade_rad", _check_road("road_grade_rad", road_grade_rad, n, -0.5, 0.5, "rad"))
 
     front, rear = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
-    tyre_params = np.broadcast_to(np.stack([front.parameters, rear.parameters]),
-                                  (n, 2, front.parameters.size)).copy()
+    tyre_params = np.stack([front.parameters, rear.parameters])
     put("front_relaxation_length_m", vehicle.tyres["front"].relaxation_length_m)
     put("rear_relaxation_length_m", vehicle.tyres["rear"].relaxation_length_m)
     for axle, tyre in (("front", front), ("rear", rear)):

@@ -11,6 +11,7 @@ import math
 import numbers
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sim.chassis import two_track as tt
@@ -36,6 +37,9 @@ class Numerics:
     forward speed falls below it ends with status ``stopped``. ``max_sideslip_deg``: a member
     whose sideslip at the centre of mass exceeds it has **spun out** (no road car recovers from
     45 degrees without the driver catching it; the run is frozen and flagged).
+    ``chunk_lanes``: members integrated together as the SIMD lanes of one chunk, at most
+    :data:`sim.chassis.two_track.LANES` (None: :func:`sim.chassis.two_track.chunk_lanes`
+    chooses); a speed setting only, results do not depend on it (bit for bit).
     """
 
     time_step_s: float = 0.002
@@ -43,6 +47,7 @@ class Numerics:
     low_speed_mps: float = 1.0
     stop_speed_mps: float = 0.5
     max_sideslip_deg: float = 45.0
+    chunk_lanes: int | None = None
 
     def __post_init__(self):
         checks = (("time_step_s", 1e-5, 0.05), ("output_interval_s", 1e-5, 10.0),
@@ -53,6 +58,11 @@ class Numerics:
             if not (isinstance(value, numbers.Real) and math.isfinite(value)
                     and low <= value <= high):
                 raise SpecError("<Numerics>", name, value, f"a number in [{low:g}, {high:g}]")
+        lanes = self.chunk_lanes
+        if lanes is not None and not (isinstance(lanes, numbers.Integral)
+                                      and not isinstance(lanes, bool) and 1 <= lanes <= tt.LANES):
+            raise SpecError("<Numerics>", "chunk_lanes", lanes,
+                            f"None or an integer in [1, {tt.LANES}]")
         ratio = self.output_interval_s / self.time_step_s
         if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
             raise SpecError("<Numerics>", "output_interval_s", self.output_interval_s,
@@ -205,18 +215,20 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     x0[:, tt.S_OMEGA:tt.S_OMEGA + 4] = (v0 / radius)[:, None]
 
     n_out = n_steps // out_every + 1
-    out = np.full((n, n_out, tt.N_STATES + tt.N_AUX), np.nan)
+    out = np.full((tt.N_STATES + tt.N_AUX, n, n_out), np.nan)  # channel-major
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
-    tt.integrate_batch(CONTROLLERS[controller], params, tyre_params, x0, 0.0, dt_in, steer,
-                       force, drive, brake, h, n_steps, out_every, numerics.low_speed_mps,
-                       numerics.stop_speed_mps, deg_to_rad(numerics.max_sideslip_deg), out,
-                       status, end_time, end_state)
+    # members of similar speed share chunks; neither this nor the chunk size changes results
+    lanes = numerics.chunk_lanes or tt.chunk_lanes(n)
+    tt.integrate_batch(CONTROLLERS[controller], params, tyre_params, x0, tt.chunk_order(v0),
+                       lanes, numba.get_num_threads(), 0.0, dt_in, steer, force, drive, brake,
+                       h, n_steps, out_every, numerics.low_speed_mps, numerics.stop_speed_mps,
+                       deg_to_rad(numerics.max_sideslip_deg), out, status, end_time, end_state)
 
     names = tt.STATE_NAMES + tt.AUX_NAMES
     units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS, strict=True))
-    channels = {name: np.ascontiguousarray(out[:, :, k]) for k, name in enumerate(names)}
+    channels = dict(zip(names, out, strict=True))  # contiguous (N, T_out) blocks of out
     # angles the kernel keeps as velocity ratios (no atan in the time loop)
     channels["sideslip_rad"] = np.arctan2(channels["vy_mps"], np.abs(channels["vx_mps"]))
     units["sideslip_rad"] = "rad"

@@ -34,23 +34,53 @@ lateral, relaxation and load-transfer modes from the current loads and speeds
 (:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 2.7`` (inside RK4's real
 stability limit 2.785), so a too-large step is never silently wrong.
 
-Parameters reach the kernels as a float64 array ``p`` of shape (N, P) whose columns are named by
-:data:`PARAMETER_NAMES` (index constants ``P_<NAME>``), tyre parameter vectors as (N, 2, PT)
-(front, rear axle), and states by :data:`STATE_NAMES` (``S_<NAME>``). Everything that acts inside
-the time loop (driver, controller, drivetrain) is called from the compiled step: the controller
-hook :func:`_wheel_torques` dispatches on ``CONTROLLER_*`` codes; the passive drivetrain
-(module off) is the default.
+Parameters reach :func:`integrate_batch` as a float64 array of shape (N, P) whose columns are
+named by :data:`PARAMETER_NAMES` (index constants ``P_<NAME>``), the tyres as one (2, PT) table
+of MF 6.1 parameter vectors (front, rear axle) **shared by the whole batch**, and states are
+named by :data:`STATE_NAMES` (``S_<NAME>``). Everything that acts inside the time loop
+(driver, controller, drivetrain) is called from the compiled step: the controller hook
+:func:`_wheel_torques` dispatches on ``CONTROLLER_*`` codes; the passive drivetrain (module
+off) is the default.
+
+Lanes
+-----
+A batch runs in chunks of at most :data:`LANES` members, chunks in parallel. Within a chunk
+every member is a *lane*, and everything per member lives in **lane tables**: flat float64
+arrays in which row r (a parameter, a state, a signal) of lane l is at ``r * LANES + l``, so
+that neighbouring lanes are neighbours in memory and the row stride is a compile-time
+constant. The right-hand side (:func:`rhs`) and the stability bound (:func:`stiffest_rate`)
+are short sequences of **lane loops**, ``for lane in range(n): <one physics idea, one
+lane>``, whose bodies are the scalar physics functions below (and :mod:`sim.tyre.mf61`),
+inlined; LLVM compiles each loop to packed AVX-512 code, 8 lanes per instruction. Three
+things make that possible: the constant row stride (each table is one memory object for
+LLVM's dependence analysis; a run-time stride needs an overlap check per pair of rows and it
+gives up), the tyre parameters read as tuples (constants of the loop, in registers), and
+loop bodies free of calls and of branches that are not selects (:mod:`sim.fastmath`, IEEE
+division, no reference counting in the loops).
+
+Each lane integrates with **its own substep count** (from its own stiffness bound): lanes are
+sorted by it, and substep j runs over the lanes that take it (rounded up to a SIMD width; the
+others in that range keep their state). A lane that goes non-finite, spins out or stops is
+recorded and leaves the running lanes. So a member's results do not depend on the chunk size,
+on the order of the batch or on its neighbours, bit for bit (tested in
+``tests/unit/test_two_track_kernel.py``); those only set the speed. Members are grouped by
+initial speed (:func:`chunk_order`), as slow members need more substeps.
 """
 
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic, overload
 
+from sim import fastmath as fm
 from sim.tyre.linear import linear_forces, relaxed_slip_angle_rate_radps
-from sim.tyre.mf61 import mf61_characteristics, mf61_forces_tan
+from sim.tyre.mf61 import MF61_PARAMETER_COUNT, mf61_characteristics, mf61_forces_tan
 
 # --------------------------------------------------------------------------------------------
 # Names and indices: one ordered tuple each, index constants generated from it.
@@ -154,6 +184,22 @@ MACHINE_STRIDE = 7  # drives, kind, peak torque, peak power, max speed, gear, to
 P_MU = _index(PARAMETER_NAMES, "road_friction")
 P_GRADE = _index(PARAMETER_NAMES, "road_grade_rad")
 
+
+
+def _check_axle_pairs() -> None:
+    """The lane loops address a front/rear pair as row ``P_<FRONT> + axle``: the rear entry
+    must follow the front one in :data:`PARAMETER_NAMES`."""
+    pairs = ((P_A, "cg_to_rear_axle_m"), (P_TF, "rear_track_m"),
+             (P_SIGMA_F, "rear_relaxation_length_m"), (P_PRESS_F, "rear_pressure_pa"),
+             (P_TYRE_SIDE_F, "rear_tyre_side"), (P_CALPHA_F, "rear_cornering_stiffness_npr"),
+             (P_CKAPPA_F, "rear_slip_stiffness_n"))
+    for front, rear in pairs:
+        if PARAMETER_NAMES[front + 1] != rear:
+            raise ImportError(f"PARAMETER_NAMES: {rear} must follow {PARAMETER_NAMES[front]}")
+
+
+_check_axle_pairs()
+
 #: Derived signals recorded beside the states, in this order.
 _WHEELS = ("fl", "fr", "rl", "rr")
 AUX_NAMES = (
@@ -189,140 +235,167 @@ _RK4_REAL_LIMIT = 2.7       # h * lambda allowed per substep (RK4 real-axis limi
 _MAX_SUBSTEPS = 10_000
 
 
-# --------------------------------------------------------------------------------------------
-# One physics idea per function.
+#: Lanes of a chunk: members integrated together, one per SIMD lane (see "Lanes" in the
+#: module docstring). A chunk holds at most this many members; the lane tables have this
+#: row stride.
+LANES = 64
+
+#: What the right-hand side reads and writes besides the states: lane tables (flat, row r of
+#: lane l at ``r * LANES + l``) of one chunk. ``p`` (P rows) the lanes' parameters,
+#: ``drive``, ``brake`` (4 rows) wheel torques [N·m], ``steer`` (1 row) steering-wheel angle
+#: [rad], ``aux`` (N_AUX rows) derived signals, ``heading`` (8 rows) cos and sin of each
+#: wheel's road-wheel angle (cos FL..RR, then sin FL..RR), ``sums`` (3 rows) scratch (the
+#: tyres' body-axes force and moment sums; the stiffness bounds of :func:`stiffest_rate`).
+Lanes = namedtuple("Lanes", ["p", "drive", "brake", "steer", "aux", "heading", "sums"])
+
+#: The driver's inputs of a batch, sampled uniformly from ``t0_s`` every ``dt_s`` seconds:
+#: ``steer`` (N, T_in) steering-wheel angle [rad], ``force`` (N, T_in) longitudinal force
+#: demand [N], ``drive``, ``brake`` (N, 4, T_in) per-wheel torques [N·m] (``CONTROLLER_DIRECT``).
+Inputs = namedtuple("Inputs", ["t0_s", "dt_s", "steer", "force", "drive", "brake"])
+
+#: Where a batch's results go: ``out`` (S + N_AUX, N, T_out) pre-filled with NaN (channel
+#: major: a channel's (N, T_out) block is contiguous), ``status`` (N,), ``end_time`` (N,) [s],
+#: ``end_state`` (N, S).
+Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state"])
+
+#: Numerical settings of a run: RK4 step ``h`` [s], ``n_steps`` steps, a sample recorded
+#: every ``out_every`` steps, slip-denominator floor ``v_low`` [m/s]; a member stops below
+#: ``v_stop`` [m/s] and spins out beyond the sideslip ``max_sideslip`` [rad].
+Stepping = namedtuple("Stepping", ["h", "n_steps", "out_every", "v_low", "v_stop",
+                                   "max_sideslip"])
+
+#: A chunk's integrator workspace: lane tables of the four RK4 stage derivatives ``k``, the
+#: stage state ``stage`` and the step's start ``last_x`` (N_STATES rows each), the stiffness
+#: bound ``bound`` (3 rows), each lane's substep size ``h_sub`` [s] (1 row); per lane its
+#: substep count ``substeps`` and whether it ``ended`` in the last step.
+Workspace = namedtuple("Workspace", ["k", "stage", "last_x", "bound", "h_sub", "substeps",
+                                     "ended"])
 
 
 @numba.njit(cache=True)
-def _road_wheel_angles(p, steering_wheel_angle_rad):
+def lane_table(rows):
+    """A zeroed lane table of ``rows`` rows (flat, row r of lane l at ``r * LANES + l``)."""
+    return np.zeros(rows * LANES)
+
+
+# --------------------------------------------------------------------------------------------
+# Compilation. Per-lane physics is scalar code, inlined at numba IR level into the lane loops
+# (``_lane``); a lane loop is an ordinary compiled function whose innermost loop runs over the
+# lanes of a chunk (``_lanes``), which LLVM vectorises. Both use IEEE division
+# (``error_model="numpy"``): numba's default error model adds a ZeroDivisionError branch to
+# every division, which stops the vectoriser. Code outside the lane loops (controller,
+# drivetrain, input interpolation, recording, failure checks) is plain scalar code.
+
+_lane = numba.njit(cache=True, error_model="numpy", inline="always")
+_lanes = numba.njit(cache=True, error_model="numpy", _nrt=False)
+_scalar = numba.njit(cache=True, _nrt=False)
+
+# The linear tyre and the slip relaxation of sim.tyre.linear compiled the same way: the very
+# same Python functions (one implementation). Not cached on their own: they only exist inlined
+# into the cached lane loops (and an own cache entry would share the originals' index file).
+_linear_tyre_forces = numba.njit(error_model="numpy", inline="always")(
+    getattr(linear_forces, "py_func", linear_forces))
+_relaxed_slip_rate = numba.njit(error_model="numpy", inline="always")(
+    getattr(relaxed_slip_angle_rate_radps, "py_func", relaxed_slip_angle_rate_radps))
+
+
+def _tyre_row(tyre_params, axle):
+    """Row ``axle`` of the (2, PT) tyre table as a tuple of floats. Compiled: one load of the
+    whole row as a tuple, so that the lane loops read tyre parameters as constants of the loop
+    (in registers, the same for every lane) rather than as memory that a store in the loop
+    might change, which would stop the vectoriser."""
+    return tuple(float(v) for v in tyre_params[axle])
+
+
+@intrinsic
+def _tyre_row_intrinsic(typingctx, tyre_params, axle):
+    row_type = types.UniTuple(types.float64, MF61_PARAMETER_COUNT)
+
+    def codegen(context, builder, signature, args):
+        table = context.make_array(signature.args[0])(context, builder, args[0])
+        start = builder.mul(args[1], ir.Constant(args[1].type, MF61_PARAMETER_COUNT))
+        return builder.load(builder.gep(table.data, [start]),
+                            typ=context.get_value_type(row_type))
+
+    return row_type(tyre_params, axle), codegen
+
+
+@overload(_tyre_row, inline="always")
+def _tyre_row_overload(tyre_params, axle):
+    if (isinstance(tyre_params, types.Array) and tyre_params.ndim == 2
+            and tyre_params.layout == "C" and tyre_params.dtype == types.float64
+            and isinstance(axle, types.Integer)):
+        def impl(tyre_params, axle):
+            return _tyre_row_intrinsic(tyre_params, axle)
+        return impl
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# One physics idea per function. Scalar, for one lane: ``p`` is the chunk's parameter table
+# (lane l's parameter k at ``p[k * LANES + lane]``).
+
+
+@_lane
+def _road_wheel_angles(p, lane, steering_wheel_angle_rad):
     """Front road-wheel angles (FL, FR) [rad], positive to the left: the mean angle is the
     steering-wheel angle over the steering ratio; ``ackermann_fraction`` blends parallel steer
     (0) with full Ackermann geometry (1), in which the inner wheel turns more."""
-    delta = steering_wheel_angle_rad / p[P_STEER_RATIO]
-    f = p[P_ACKERMANN]
-    if f == 0.0 or delta == 0.0:
-        return delta, delta
-    wheelbase = p[P_A] + p[P_B]
-    half_track = 0.5 * p[P_TF]
-    t = math.tan(delta)
+    delta = steering_wheel_angle_rad / p[P_STEER_RATIO * LANES + lane]
+    f = p[P_ACKERMANN * LANES + lane]
+    wheelbase = p[P_A * LANES + lane] + p[P_B * LANES + lane]
+    half_track = 0.5 * p[P_TF * LANES + lane]
+    t = fm.tan(delta)
     # inner/outer of a turn about a centre on the rear-axle line: tan(d) = L / (R -+ t/2)
-    left = math.atan(wheelbase * t / (wheelbase - half_track * t))
-    right = math.atan(wheelbase * t / (wheelbase + half_track * t))
-    return delta + f * (left - delta), delta + f * (right - delta)
+    left = fm.atan(wheelbase * t / (wheelbase - half_track * t))
+    right = fm.atan(wheelbase * t / (wheelbase + half_track * t))
+    parallel = (f == 0.0) | (delta == 0.0)
+    return (delta if parallel else delta + f * (left - delta),
+            delta if parallel else delta + f * (right - delta))
 
 
-@numba.njit(cache=True)
-def _wheel_position(p, w):
+@_lane
+def _wheel_position(p, lane, w):
     """Position (x, y) [m] of wheel ``w`` relative to the centre of mass."""
-    x = p[P_A] if w < 2 else -p[P_B]
-    half_track = 0.5 * (p[P_TF] if w < 2 else p[P_TR])
+    axle = w // 2  # the parameter pairs (a, b) and (front, rear track) are adjacent rows
+    x = p[(P_A + axle) * LANES + lane] * (1.0 if axle == 0 else -1.0)
+    half_track = 0.5 * p[(P_TF + axle) * LANES + lane]
     y = half_track if (w % 2) == 0 else -half_track
-    return x, y - p[P_CGY]
+    return x, y - p[P_CGY * LANES + lane]
 
 
-@numba.njit(cache=True)
-def _wheel_loads(p, vx, axf, ayf, out_fz):
-    """Vertical wheel loads [N] into ``out_fz`` (FL, FR, RL, RR): static, longitudinal and
-    lateral transfer from the lagged accelerations, downforce; negative loads clipped to 0."""
-    m, h = p[P_MASS], p[P_H]
-    a, b = p[P_A], p[P_B]
+@_lane
+def _clip_load(fz):
+    """A wheel load [N] clipped at 0 (a lifted wheel carries nothing; NaN stays NaN)."""
+    return 0.0 if fz < 0.0 else fz
+
+
+@_lane
+def _wheel_loads(p, lane, vx, axf, ayf):
+    """Vertical wheel loads (FL, FR, RL, RR) [N]: static, longitudinal and lateral transfer
+    from the lagged accelerations, downforce; negative loads clipped to 0."""
+    m, h = p[P_MASS * LANES + lane], p[P_H * LANES + lane]
+    a, b = p[P_A * LANES + lane], p[P_B * LANES + lane]
+    hrc_f, hrc_r = p[P_HRC_F * LANES + lane], p[P_HRC_R * LANES + lane]
     wheelbase = a + b
-    cos_grade = math.cos(p[P_GRADE])
+    cos_grade = fm.cos(p[P_GRADE * LANES + lane])
     d_long = -m * axf * h / wheelbase * 0.5  # per wheel: front loses, rear gains (a_x > 0)
-    h_ra = p[P_HRC_F] + (p[P_HRC_R] - p[P_HRC_F]) * a / wheelbase
+    h_ra = hrc_f + (hrc_r - hrc_f) * a / wheelbase
     h_arm = h - h_ra
-    share_f = p[P_ROLL_SHARE]
-    d_lat_f = m * ayf / p[P_TF] * (b / wheelbase * p[P_HRC_F] + share_f * h_arm)
-    d_lat_r = m * ayf / p[P_TR] * (a / wheelbase * p[P_HRC_R] + (1.0 - share_f) * h_arm)
-    q = 0.5 * p[P_RHO] * vx * vx
-    down_f = 0.5 * q * p[P_CLA_F]
-    down_r = 0.5 * q * p[P_CLA_R]
+    share_f = p[P_ROLL_SHARE * LANES + lane]
+    d_lat_f = m * ayf / p[P_TF * LANES + lane] * (b / wheelbase * hrc_f + share_f * h_arm)
+    d_lat_r = m * ayf / p[P_TR * LANES + lane] * (a / wheelbase * hrc_r + (1.0 - share_f) * h_arm)
+    q = 0.5 * p[P_RHO * LANES + lane] * vx * vx
+    down_f = 0.5 * q * p[P_CLA_F * LANES + lane]
+    down_r = 0.5 * q * p[P_CLA_R * LANES + lane]
     # a_y > 0 (left turn): the right (outer) wheels gain load
-    out_fz[0] = p[P_FZ0 + 0] * cos_grade + d_long - d_lat_f + down_f
-    out_fz[1] = p[P_FZ0 + 1] * cos_grade + d_long + d_lat_f + down_f
-    out_fz[2] = p[P_FZ0 + 2] * cos_grade - d_long - d_lat_r + down_r
-    out_fz[3] = p[P_FZ0 + 3] * cos_grade - d_long + d_lat_r + down_r
-    for w in range(4):
-        if out_fz[w] < 0.0:
-            out_fz[w] = 0.0
+    return (_clip_load(p[(P_FZ0 + 0) * LANES + lane] * cos_grade + d_long - d_lat_f + down_f),
+            _clip_load(p[(P_FZ0 + 1) * LANES + lane] * cos_grade + d_long + d_lat_f + down_f),
+            _clip_load(p[(P_FZ0 + 2) * LANES + lane] * cos_grade - d_long - d_lat_r + down_r),
+            _clip_load(p[(P_FZ0 + 3) * LANES + lane] * cos_grade - d_long + d_lat_r + down_r))
 
 
-@numba.njit(cache=True)
-def _machine_wheel_torque_limit(p, k, wheel_speed_radps):
-    """Largest drive torque [N·m] machine ``k`` delivers at the wheel(s) it drives (summed over
-    an axle) at wheel speed ``wheel_speed_radps``: torque- then power-limited, tapering to zero
-    over the last 3 % before the machine's top speed. Combustion: ideal stepless gearbox
-    between first (``gear_ratio``) and top gear."""
-    base = P_MACHINE0 + k * MACHINE_STRIDE
-    peak_torque, peak_power = p[base + 2], p[base + 3]
-    max_speed, gear, top_gear = p[base + 4], p[base + 5], p[base + 6]
-    omega = abs(wheel_speed_radps)
-    if p[base + 1] == KIND_COMBUSTION:
-        top = top_gear if top_gear > 0.0 else gear
-        omega_machine = omega * top
-        torque = min(peak_torque * gear, peak_power / max(omega, 1e-3))
-    else:
-        omega_machine = omega * gear
-        torque = gear * min(peak_torque, peak_power / max(omega_machine, 1e-3))
-    taper = (max_speed - omega_machine) / (0.03 * max_speed)
-    if taper <= 0.0:
-        return 0.0
-    return torque * min(taper, 1.0)
-
-
-@numba.njit(cache=True)
-def _passive_drivetrain(p, x, force_demand_n, drive, brake):
-    """Module off: the driver's longitudinal force demand [N] (positive drives, negative brakes)
-    becomes wheel torques [N·m]. Drive: split front/rear by ``front_torque_share``, equally
-    between the two wheels of an axle (an axle machine acts through an open differential: equal
-    torques), each machine limited by its envelope. Brake: friction brakes only, fixed
-    front/rear balance, equal left/right, each wheel limited to its maximum torque."""
-    radius = p[P_RW]
-    for w in range(4):
-        drive[w] = 0.0
-        brake[w] = 0.0
-    if force_demand_n >= 0.0:
-        share_f = p[P_FRONT_SHARE]
-        for k in range(N_MACHINES):
-            code = p[P_MACHINE0 + k * MACHINE_STRIDE]
-            if code == DRIVES_NONE:
-                continue
-            if code == DRIVES_FRONT_AXLE or code == DRIVES_REAR_AXLE:
-                first = 0 if code == DRIVES_FRONT_AXLE else 2
-                share = share_f if code == DRIVES_FRONT_AXLE else 1.0 - share_f
-                speed = 0.5 * (x[S_OMEGA + first] + x[S_OMEGA + first + 1])
-                torque = min(share * force_demand_n * radius,
-                             _machine_wheel_torque_limit(p, k, speed))
-                drive[first] += 0.5 * torque
-                drive[first + 1] += 0.5 * torque
-            else:
-                w = int(code)
-                share = share_f if w < 2 else 1.0 - share_f
-                torque = min(0.5 * share * force_demand_n * radius,
-                             _machine_wheel_torque_limit(p, k, x[S_OMEGA + w]))
-                drive[w] += torque
-    else:
-        total = -force_demand_n * radius
-        front = min(0.5 * p[P_BRAKE_SHARE] * total, p[P_BRAKE_MAX_F])
-        rear = min(0.5 * (1.0 - p[P_BRAKE_SHARE]) * total, p[P_BRAKE_MAX_R])
-        brake[0] = front
-        brake[1] = front
-        brake[2] = rear
-        brake[3] = rear
-
-
-@numba.njit(cache=True)
-def _wheel_torques(controller, p, x, force_demand_n, direct_drive, direct_brake, drive, brake):
-    """The controller hook: fill ``drive`` and ``brake`` (N·m per wheel, brake >= 0)."""
-    if controller == CONTROLLER_DIRECT:
-        for w in range(4):
-            drive[w] = direct_drive[w]
-            brake[w] = max(direct_brake[w], 0.0)
-    else:
-        _passive_drivetrain(p, x, force_demand_n, drive, brake)
-
-
-@numba.njit(cache=True)
+@_lane
 def _mounted_tyre_forces(tp, tyre_side, w, kappa, tan_alpha, fz, pressure, mu):
     """MF 6.1 forces (Fx, Fy) [N] of the tyre on wheel ``w`` at slip ``tan_alpha``: a tyre
     whose file describes the other side of the car (``TYRESIDE``) is mirrored,
@@ -333,89 +406,177 @@ def _mounted_tyre_forces(tp, tyre_side, w, kappa, tan_alpha, fz, pressure, mu):
     return fx, mirror * fy
 
 
-@numba.njit(cache=True)
+@_lane
+def _tyre_forces(p, lane, tp, w, kappa, tan_alpha, fz):
+    """Forces (Fx, Fy) [N] of the tyre on wheel ``w``, ISO-W: the mounted MF 6.1 tyre ``tp``,
+    or the linear tyre when the lane's ``tyre_model`` is ``TYRE_LINEAR`` (both evaluated, one
+    selected: no branch in the lane loop). Front and rear parameters are adjacent rows."""
+    axle = w // 2
+    mu = p[P_MU * LANES + lane]
+    fx, fy = _mounted_tyre_forces(tp, p[(P_TYRE_SIDE_F + axle) * LANES + lane], w, kappa,
+                                  tan_alpha, fz, p[(P_PRESS_F + axle) * LANES + lane], mu)
+    fx_lin, fy_lin = _linear_tyre_forces(p[(P_CKAPPA_F + axle) * LANES + lane],
+                                         p[(P_CALPHA_F + axle) * LANES + lane], -1.0, kappa,
+                                         tan_alpha, fz, mu)
+    linear = p[P_TYRE_MODEL * LANES + lane] == TYRE_LINEAR
+    return (fx_lin if linear else fx), (fy_lin if linear else fy)
+
+
+@_lane
+def _slip_stiffnesses(p, lane, tp, w, fz):
+    """Slip stiffnesses ``(Kxk, Kya)`` of the tyre on wheel ``w`` at load ``fz`` [N]: the MF
+    6.1 tyre's at zero slip, or the linear tyre's (ISO-W signs: Kya < 0 for MF 6.1)."""
+    axle = w // 2
+    kxk, kya, _, _ = mf61_characteristics(tp, fz, 0.0, p[(P_PRESS_F + axle) * LANES + lane], 1.0)
+    linear = p[P_TYRE_MODEL * LANES + lane] == TYRE_LINEAR
+    return ((p[(P_CKAPPA_F + axle) * LANES + lane] if linear else kxk),
+            (p[(P_CALPHA_F + axle) * LANES + lane] if linear else kya))
+
+
+@_lane
 def _smooth_sign(omega):
     """Sign of a wheel speed, smoothed over :data:`_OMEGA_SMOOTH_RADPS` (0 at standstill)."""
     return omega / math.sqrt(omega * omega + _OMEGA_SMOOTH_RADPS * _OMEGA_SMOOTH_RADPS)
 
 
-@numba.njit(cache=True)
-def rhs(x, steering_wheel_angle_rad, drive, brake, p, tp, v_low, dx, aux):
-    """Time derivative ``dx`` of the state ``x`` for the given steering-wheel angle [rad] and
-    wheel torques [N·m]; also fills ``aux`` with the derived signals (:data:`AUX_NAMES`).
+@_lane
+def _smooth_sign_slope(omega):
+    """Slope of :func:`_smooth_sign` [s/rad]: ``w0² / (omega² + w0²)^(3/2)``."""
+    w0 = _OMEGA_SMOOTH_RADPS
+    q = omega * omega + w0 * w0
+    return w0 * w0 / (q * math.sqrt(q))
 
-    ``p``: the member's row of chassis parameters; ``tp``: (2, PT) tyre parameters (front,
-    rear); ``v_low`` [m/s]: floor of the slip denominators (low-speed regularisation). The slip
-    angle enters the tyre model as ``tan(alpha) = v_cy / max(|v_cx|, v_low)``.
-    """
-    vx, vy, r = x[S_VX], x[S_VY], x[S_R]
-    m, iz, radius = p[P_MASS], p[P_IZ], p[P_RW]
-    mu = p[P_MU]
-    delta_l, delta_r = _road_wheel_angles(p, steering_wheel_angle_rad)
-    cos_l, sin_l = math.cos(delta_l), math.sin(delta_l)
-    cos_r, sin_r = math.cos(delta_r), math.sin(delta_r)
-    fz = aux[A_FZ:A_FZ + 4]
-    _wheel_loads(p, vx, x[S_AXF], x[S_AYF], fz)
-    sum_fx = 0.0
-    sum_fy = 0.0
-    sum_mz = 0.0
-    for w in range(4):
-        c, s = (cos_l, sin_l) if w == 0 else ((cos_r, sin_r) if w == 1 else (1.0, 0.0))
-        x_w, y_w = _wheel_position(p, w)
+
+# --------------------------------------------------------------------------------------------
+# Lane loops: the right-hand side and the stability bound over the lanes 0..n-1 of a chunk.
+# States ``x`` and derivatives ``dx`` are lane tables of N_STATES rows.
+
+
+@_lane
+def _chassis_lanes(ln, n, x):
+    """Road-wheel angles (and the cos, sin of every wheel's) and wheel loads into ``ln``."""
+    p, steer, aux, heading = ln.p, ln.steer, ln.aux, ln.heading
+    for lane in range(n):
+        delta_l, delta_r = _road_wheel_angles(p, lane, steer[lane])
+        fz = _wheel_loads(p, lane, x[S_VX * LANES + lane], x[S_AXF * LANES + lane],
+                          x[S_AYF * LANES + lane])
+        aux[A_STEER * LANES + lane] = delta_l
+        aux[(A_STEER + 1) * LANES + lane] = delta_r
+        aux[A_FZ * LANES + lane] = fz[0]
+        aux[(A_FZ + 1) * LANES + lane] = fz[1]
+        aux[(A_FZ + 2) * LANES + lane] = fz[2]
+        aux[(A_FZ + 3) * LANES + lane] = fz[3]
+        heading[0 * LANES + lane] = fm.cos(delta_l)
+        heading[1 * LANES + lane] = fm.cos(delta_r)
+        heading[2 * LANES + lane] = 1.0
+        heading[3 * LANES + lane] = 1.0
+        heading[4 * LANES + lane] = fm.sin(delta_l)
+        heading[5 * LANES + lane] = fm.sin(delta_r)
+        heading[6 * LANES + lane] = 0.0
+        heading[7 * LANES + lane] = 0.0
+
+
+@_lane
+def _wheel_lanes(w, tp, ln, n, v_low, x, dx):
+    """Wheel ``w`` (0..3): contact-point velocity, slip, (relaxed) slip angle, tyre forces
+    and wheel spin. Writes the wheel's rows of ``dx`` and ``ln.aux`` and adds its force and
+    yaw moment (body axes) to ``ln.sums``. ``tp``: the axle's MF 6.1 parameter tuple.
+    Inlined into :func:`rhs`, so that the MF 6.1 code is compiled once for all wheels."""
+    p, aux, heading, sums = ln.p, ln.aux, ln.heading, ln.sums
+    drive, brake = ln.drive, ln.brake
+    w = w & 3  # tells LLVM that w >= 0: no negative-index wraparound, row stores vectorise
+    axle = w // 2
+    for lane in range(n):
+        vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
+        radius = p[P_RW * LANES + lane]
+        c, s = heading[w * LANES + lane], heading[(4 + w) * LANES + lane]
+        x_w, y_w = _wheel_position(p, lane, w)
         vwx = vx - r * y_w
         vwy = vy + r * x_w
         v_cx = vwx * c + vwy * s
         v_cy = -vwx * s + vwy * c
         v_den = max(abs(v_cx), v_low)
         tan_alpha_ss = v_cy / v_den
-        axle = 0 if w < 2 else 1
-        sigma = p[P_SIGMA_F] if axle == 0 else p[P_SIGMA_R]
-        if sigma > 0.0:
-            tan_alpha = x[S_ALPHA + w]
-            dx[S_ALPHA + w] = relaxed_slip_angle_rate_radps(tan_alpha_ss, tan_alpha, v_den,
-                                                            sigma)
-        else:
-            tan_alpha = tan_alpha_ss
-            dx[S_ALPHA + w] = 0.0
-        kappa = (x[S_OMEGA + w] * radius - v_cx) / v_den
-        if p[P_TYRE_MODEL] == TYRE_LINEAR:
-            fx, fy = linear_forces(p[P_CKAPPA_F + axle], p[P_CALPHA_F + axle], -1.0, kappa,
-                                   tan_alpha, fz[w], mu)
-        else:
-            pressure = p[P_PRESS_F] if axle == 0 else p[P_PRESS_R]
-            fx, fy = _mounted_tyre_forces(tp[axle], p[P_TYRE_SIDE_F + axle], w, kappa,
-                                          tan_alpha, fz[w], pressure, mu)
+        sigma = p[(P_SIGMA_F + axle) * LANES + lane]
+        relaxed = sigma > 0.0
+        lagged = x[(S_ALPHA + w) * LANES + lane]
+        tan_alpha = lagged if relaxed else tan_alpha_ss
+        rate = _relaxed_slip_rate(tan_alpha_ss, lagged, v_den, sigma if relaxed else 1.0)
+        dx[(S_ALPHA + w) * LANES + lane] = rate if relaxed else 0.0
+        omega = x[(S_OMEGA + w) * LANES + lane]
+        kappa = (omega * radius - v_cx) / v_den
+        fz = aux[(A_FZ + w) * LANES + lane]
+        fx, fy = _tyre_forces(p, lane, tp, w, kappa, tan_alpha, fz)
         fbx = fx * c - fy * s
         fby = fx * s + fy * c
-        sum_fx += fbx
-        sum_fy += fby
-        sum_mz += x_w * fby - y_w * fbx
-        resist = (brake[w] + p[P_FRR] * fz[w] * radius) * _smooth_sign(x[S_OMEGA + w])
-        dx[S_OMEGA + w] = (drive[w] - resist - radius * fx) / p[P_J + w]
-        aux[A_KAPPA + w] = kappa
-        aux[A_ALPHA + w] = tan_alpha
-        aux[A_FX + w] = fx
-        aux[A_FY + w] = fy
-        aux[A_TD + w] = drive[w]
-        aux[A_TB + w] = brake[w]
-    drag = 0.5 * p[P_RHO] * p[P_CDA] * vx * abs(vx)
-    ax = (sum_fx - drag) / m - 9.80665 * math.sin(p[P_GRADE])
-    ay = sum_fy / m
-    dx[S_VX] = ax + vy * r
-    dx[S_VY] = ay - vx * r
-    dx[S_R] = sum_mz / iz
-    psi = x[S_PSI]
-    cp, sp = math.cos(psi), math.sin(psi)
-    dx[S_X] = vx * cp - vy * sp
-    dx[S_Y] = vx * sp + vy * cp
-    dx[S_PSI] = r
-    tau = p[P_TAU_LT]
-    dx[S_AXF] = (ax - x[S_AXF]) / tau
-    dx[S_AYF] = (ay - x[S_AYF]) / tau
-    aux[A_AX] = ax
-    aux[A_AY] = ay
-    aux[A_STEER] = delta_l
-    aux[A_STEER + 1] = delta_r
+        sums[0 * LANES + lane] += fbx
+        sums[1 * LANES + lane] += fby
+        sums[2 * LANES + lane] += x_w * fby - y_w * fbx
+        torque, brake_torque = drive[w * LANES + lane], brake[w * LANES + lane]
+        resist = (brake_torque + p[P_FRR * LANES + lane] * fz * radius) * _smooth_sign(omega)
+        dx[(S_OMEGA + w) * LANES + lane] = (torque - resist - radius * fx) \
+            / p[(P_J + w) * LANES + lane]
+        aux[(A_KAPPA + w) * LANES + lane] = kappa
+        aux[(A_ALPHA + w) * LANES + lane] = tan_alpha
+        aux[(A_FX + w) * LANES + lane] = fx
+        aux[(A_FY + w) * LANES + lane] = fy
+        aux[(A_TD + w) * LANES + lane] = torque
+        aux[(A_TB + w) * LANES + lane] = brake_torque
+
+
+@_lane
+def _body_lanes(ln, n, x, dx):
+    """Newton-Euler of the body from the tyre force sums in ``ln.sums``, aerodynamic drag and
+    grade; ground-frame kinematics; the load-transfer lags."""
+    p, aux, sums = ln.p, ln.aux, ln.sums
+    for lane in range(n):
+        vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
+        m = p[P_MASS * LANES + lane]
+        drag = 0.5 * p[P_RHO * LANES + lane] * p[P_CDA * LANES + lane] * vx * abs(vx)
+        ax = (sums[0 * LANES + lane] - drag) / m - 9.80665 * fm.sin(p[P_GRADE * LANES + lane])
+        ay = sums[1 * LANES + lane] / m
+        dx[S_VX * LANES + lane] = ax + vy * r
+        dx[S_VY * LANES + lane] = ay - vx * r
+        dx[S_R * LANES + lane] = sums[2 * LANES + lane] / p[P_IZ * LANES + lane]
+        psi = x[S_PSI * LANES + lane]
+        cp, sp = fm.cos(psi), fm.sin(psi)
+        dx[S_X * LANES + lane] = vx * cp - vy * sp
+        dx[S_Y * LANES + lane] = vx * sp + vy * cp
+        dx[S_PSI * LANES + lane] = r
+        tau = p[P_TAU_LT * LANES + lane]
+        dx[S_AXF * LANES + lane] = (ax - x[S_AXF * LANES + lane]) / tau
+        dx[S_AYF * LANES + lane] = (ay - x[S_AYF * LANES + lane]) / tau
+        aux[A_AX * LANES + lane] = ax
+        aux[A_AY * LANES + lane] = ay
+
+
+@_lanes
+def _clear(table, rows, n):
+    """Zero rows ``0..rows-1`` of lanes ``0..n-1`` of a lane table."""
+    for i in range(rows):
+        for lane in range(n):
+            table[i * LANES + lane] = 0.0
+
+
+@_lanes
+def rhs(ln, n, tyre_params, v_low, x, dx):
+    """Time derivatives ``dx`` of the states ``x`` (lane tables of N_STATES rows) of lanes
+    ``0..n-1``, for the steering-wheel angles ``ln.steer`` [rad] and wheel torques
+    ``ln.drive``, ``ln.brake`` [N·m]; also fills ``ln.aux`` with the derived signals
+    (:data:`AUX_NAMES`).
+
+    ``tyre_params`` (2, PT): the front and rear MF 6.1 parameter vectors, shared by every
+    lane (read into tuples before the lane loops: constants of the loop, not memory);
+    ``v_low`` [m/s]: floor of the slip denominators (low-speed regularisation). The slip
+    angle enters the tyre model as ``tan(alpha) = v_cy / max(|v_cx|, v_low)``. A lane's
+    results depend on its own columns only, bit for bit.
+    """
+    _chassis_lanes(ln, n, x)
+    _clear(ln.sums, 3, n)
+    for w in range(4):
+        tp = _tyre_row(tyre_params, w // 2)
+        _wheel_lanes(w, tp, ln, n, v_low, x, dx)
+    _body_lanes(ln, n, x, dx)
 
 
 #: Safety factor on the slip stiffnesses in :func:`stiffest_rate` (the Magic Formula's slope
@@ -424,47 +585,118 @@ def rhs(x, steering_wheel_angle_rad, drive, brake, p, tp, v_low, dx, aux):
 _STIFFNESS_MARGIN = 1.25
 
 
-@numba.njit(cache=True)
-def stiffest_rate(x, p, tp, v_low, fz, brake):
-    """Upper bound [1/s] of the magnitude of the fastest decaying mode at state ``x``, from the
-    wheels' current loads (written to ``fz``) and speeds: wheel spin ``R² Kxk / (J v_w)`` plus
-    the slope of the smoothed brake and rolling-resistance torque near standstill per wheel,
-    the lateral modes ``sum(C) / (m v) + sum(x_w² C) / (I_z v)``, lateral relaxation
-    ``v / sigma`` and the load-transfer lag ``1 / tau``; slip stiffnesses (Kxk, |Kya| of the
-    tyre model at the wheel's load) times :data:`_STIFFNESS_MARGIN`."""
-    vx, r = x[S_VX], x[S_R]
-    radius = p[P_RW]
-    _wheel_loads(p, vx, x[S_AXF], x[S_AYF], fz)
-    v_body = max(abs(vx), v_low)
-    rate = 1.0 / p[P_TAU_LT]
-    lateral_force = 0.0
-    lateral_moment = 0.0
-    for w in range(4):
-        axle = 0 if w < 2 else 1
-        x_w, y_w = _wheel_position(p, w)
-        if p[P_TYRE_MODEL] == TYRE_LINEAR:
-            kxk, kya = p[P_CKAPPA_F + axle], p[P_CALPHA_F + axle]
-        else:
-            pressure = p[P_PRESS_F] if axle == 0 else p[P_PRESS_R]
-            kxk, kya, _, _ = mf61_characteristics(tp[axle], fz[w], 0.0, pressure, 1.0)
+@_lane
+def _wheel_rate_lanes(w, tp, ln, n, v_low, x, bound):
+    """Wheel ``w``'s part of :func:`stiffest_rate`: raises ``bound`` row 0 to its spin and
+    relaxation rates, adds its cornering stiffness to row 1 (force) and row 2 (yaw moment).
+    Inlined into :func:`stiffest_rate`."""
+    p, brake, aux = ln.p, ln.brake, ln.aux
+    w = w & 3  # w >= 0 for LLVM (see _wheel_lanes)
+    axle = w // 2
+    for lane in range(n):
+        vx, r = x[S_VX * LANES + lane], x[S_R * LANES + lane]
+        radius = p[P_RW * LANES + lane]
+        fz = aux[(A_FZ + w) * LANES + lane]
+        x_w, y_w = _wheel_position(p, lane, w)
+        kxk, kya = _slip_stiffnesses(p, lane, tp, w, fz)
         kxk = _STIFFNESS_MARGIN * abs(kxk)
         kya = _STIFFNESS_MARGIN * abs(kya)
         v_w = max(abs(vx - r * y_w), v_low)
-        omega = x[S_OMEGA + w]
-        w0 = _OMEGA_SMOOTH_RADPS
-        sign_slope = w0 * w0 / (omega * omega + w0 * w0) ** 1.5  # d smooth_sign / d omega
-        resist = (brake[w] + p[P_FRR] * fz[w] * radius) * sign_slope
-        rate = max(rate, (radius * radius * kxk / v_w + resist) / p[P_J + w])
-        lateral_force += kya
-        lateral_moment += x_w * x_w * kya
-        sigma = p[P_SIGMA_F] if axle == 0 else p[P_SIGMA_R]
-        if sigma > 0.0:
-            rate = max(rate, v_w / sigma)
-    lateral = lateral_force / (p[P_MASS] * v_body) + lateral_moment / (p[P_IZ] * v_body)
-    return max(rate, lateral)
+        resist = (brake[w * LANES + lane] + p[P_FRR * LANES + lane] * fz * radius) \
+            * _smooth_sign_slope(x[(S_OMEGA + w) * LANES + lane])
+        rate = max(bound[0 * LANES + lane],
+                   (radius * radius * kxk / v_w + resist) / p[(P_J + w) * LANES + lane])
+        bound[1 * LANES + lane] += kya
+        bound[2 * LANES + lane] += x_w * x_w * kya
+        sigma = p[(P_SIGMA_F + axle) * LANES + lane]
+        relaxed = sigma > 0.0
+        relaxation = v_w / (sigma if relaxed else 1.0)
+        bound[0 * LANES + lane] = max(rate, relaxation) if relaxed else rate
 
 
-@numba.njit(cache=True)
+@_lanes
+def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
+    """Upper bound [1/s] of the magnitude of the fastest decaying mode at the states ``x``
+    into row 0 of the lane table ``bound`` (3 rows; rows 1, 2 are scratch), lanes ``0..n-1``:
+    from the wheels' current loads and speeds, wheel spin ``R² Kxk / (J v_w)`` plus the slope
+    of the smoothed brake and rolling-resistance torque near standstill per wheel, the lateral
+    modes ``sum(C) / (m v) + sum(x_w² C) / (I_z v)``, lateral relaxation ``v / sigma`` and the
+    load-transfer lag ``1 / tau``; slip stiffnesses (Kxk, |Kya| of the tyre model at the
+    wheel's load) times :data:`_STIFFNESS_MARGIN`. Reads ``ln.p`` and ``ln.brake``; writes
+    the wheel loads at ``x`` into the load rows of ``ln.aux``."""
+    p, aux = ln.p, ln.aux
+    for lane in range(n):
+        fz = _wheel_loads(p, lane, x[S_VX * LANES + lane], x[S_AXF * LANES + lane],
+                          x[S_AYF * LANES + lane])
+        aux[A_FZ * LANES + lane] = fz[0]
+        aux[(A_FZ + 1) * LANES + lane] = fz[1]
+        aux[(A_FZ + 2) * LANES + lane] = fz[2]
+        aux[(A_FZ + 3) * LANES + lane] = fz[3]
+        bound[0 * LANES + lane] = 1.0 / p[P_TAU_LT * LANES + lane]
+        bound[1 * LANES + lane] = 0.0
+        bound[2 * LANES + lane] = 0.0
+    for w in range(4):
+        tp = _tyre_row(tyre_params, w // 2)
+        _wheel_rate_lanes(w, tp, ln, n, v_low, x, bound)
+    for lane in range(n):
+        v_body = max(abs(x[S_VX * LANES + lane]), v_low)
+        lateral = bound[1 * LANES + lane] / (p[P_MASS * LANES + lane] * v_body) \
+            + bound[2 * LANES + lane] / (p[P_IZ * LANES + lane] * v_body)
+        bound[0 * LANES + lane] = max(bound[0 * LANES + lane], lateral)
+
+
+# --------------------------------------------------------------------------------------------
+# Time stepping of a chunk: classical RK4, each lane with its own substep size.
+
+#: Doubles per SIMD register (AVX-512). A lane loop over fewer lanes than this runs as scalar
+#: code, so a substep pass over part of a chunk is widened to a multiple of it.
+_SIMD_WIDTH = 8
+
+
+@_lanes
+def _substeps(bound, h, n, substeps, h_sub):
+    """Substeps of each lane for a step ``h`` [s] from its stiffness bound (row 0 of
+    ``bound``): ``ceil(h lambda / 2.7)`` within [1, _MAX_SUBSTEPS], and their size ``h_sub``
+    [s]. Returns the chunk's count, the largest."""
+    most = 0
+    for lane in range(n):
+        k = int(math.ceil(h * bound[lane] / _RK4_REAL_LIMIT))
+        k = min(max(k, 1), _MAX_SUBSTEPS)
+        substeps[lane] = k
+        h_sub[lane] = h / k
+        most = max(most, k)
+    return most
+
+
+@_lanes
+def _copy(table, rows, n, out):
+    """Copy lanes ``0..n-1`` of a lane table of ``rows`` rows into ``out``."""
+    for i in range(rows):
+        for lane in range(n):
+            out[i * LANES + lane] = table[i * LANES + lane]
+
+
+@_lanes
+def _stage(x, k, fraction, h_sub, n, out):
+    """RK4 stage state ``out = x + (fraction h_l) k`` (lane tables of N_STATES rows)."""
+    for i in range(N_STATES):
+        for lane in range(n):
+            at = i * LANES + lane
+            out[at] = x[at] + fraction * h_sub[lane] * k[at]
+
+
+@_lanes
+def _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n):
+    """``x += h_l / 6 (k1 + 2 k2 + 2 k3 + k4)`` in the lanes that take substep ``j`` (those
+    with more than ``j`` substeps); the others keep their state."""
+    for i in range(N_STATES):
+        for lane in range(n):
+            at = i * LANES + lane
+            step = h_sub[lane] / 6.0 * (k1[at] + 2.0 * k2[at] + 2.0 * k3[at] + k4[at])
+            x[at] = x[at] + step if j < substeps[lane] else x[at]
+
+
+@_scalar
 def _interp(table, t0, dt, t):
     """Linear interpolation of a uniformly sampled row ``table`` (first sample at ``t0``,
     spacing ``dt``); held constant beyond its ends."""
@@ -479,126 +711,339 @@ def _interp(table, t0, dt, t):
     return table[i] * (1.0 - f) + table[i + 1] * f
 
 
-@numba.njit(cache=True)
-def _rk4_step(x, t, h, steer_row, t0_in, dt_in, drive, brake, p, tp, v_low,
-              k1, k2, k3, k4, tmp, aux, k1_ready):
-    """One classical RK4 step of size ``h`` from ``(t, x)`` in place; wheel torques held, the
-    steering-wheel angle interpolated at the stage times. ``k1_ready``: ``k1`` already holds
-    the derivative at ``(t, x)``."""
-    n = x.shape[0]
-    if not k1_ready:
-        rhs(x, _interp(steer_row, t0_in, dt_in, t), drive, brake, p, tp, v_low, k1, aux)
-    for i in range(n):
-        tmp[i] = x[i] + 0.5 * h * k1[i]
-    steer_mid = _interp(steer_row, t0_in, dt_in, t + 0.5 * h)
-    rhs(tmp, steer_mid, drive, brake, p, tp, v_low, k2, aux)
-    for i in range(n):
-        tmp[i] = x[i] + 0.5 * h * k2[i]
-    rhs(tmp, steer_mid, drive, brake, p, tp, v_low, k3, aux)
-    for i in range(n):
-        tmp[i] = x[i] + h * k3[i]
-    rhs(tmp, _interp(steer_row, t0_in, dt_in, t + h), drive, brake, p, tp, v_low, k4, aux)
-    for i in range(n):
-        x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+@_scalar
+def _steer_lanes(inputs, members, n, t, j, fraction, h_sub, steer):
+    """Steering-wheel angle [rad] of lanes ``0..n-1`` (members ``members[lane]``) at their stage
+    times ``(t + j h_l) + fraction h_l`` (substep ``j`` of size ``h_l``)."""
+    for lane in range(n):
+        t_sub = t + j * h_sub[lane]
+        steer[lane] = _interp(inputs.steer[members[lane]], inputs.t0_s, inputs.dt_s,
+                           t_sub + fraction * h_sub[lane])
 
 
-@numba.njit(cache=True)
-def _record(out_row, x, aux):
-    n = x.shape[0]
-    for i in range(n):
-        out_row[i] = x[i]
-    for i in range(aux.shape[0]):
-        out_row[n + i] = aux[i]
+@_scalar
+def _rk4_substep(j, t, tyre_params, ln, n, members, inputs, v_low, x, ws):
+    """Substep ``j`` of lanes ``0..n-1`` (lane l: from ``t + j h_l`` to ``t + (j + 1) h_l``),
+    wheel torques held; lanes with ``ws.substeps[lane] <= j`` keep their state. For ``j =
+    0``, ``ws.k[0]`` already holds the derivative at the step's start."""
+    k1, k2, k3, k4 = ws.k
+    stage, h_sub, substeps = ws.stage, ws.h_sub, ws.substeps
+    if j > 0:
+        _steer_lanes(inputs, members, n, t, j, 0.0, h_sub, ln.steer)
+        rhs(ln, n, tyre_params, v_low, x, k1)
+    _stage(x, k1, 0.5, h_sub, n, stage)
+    _steer_lanes(inputs, members, n, t, j, 0.5, h_sub, ln.steer)
+    rhs(ln, n, tyre_params, v_low, stage, k2)
+    _stage(x, k2, 0.5, h_sub, n, stage)
+    rhs(ln, n, tyre_params, v_low, stage, k3)
+    _stage(x, k3, 1.0, h_sub, n, stage)
+    _steer_lanes(inputs, members, n, t, j, 1.0, h_sub, ln.steer)
+    rhs(ln, n, tyre_params, v_low, stage, k4)
+    _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n)
 
 
-@numba.njit(cache=True)
-def _run_member(controller, p, tp, x, t0_in, dt_in, steer_row, force_row, drive_rows,
-                brake_rows, h, n_steps, out_every, v_low, v_stop, max_sideslip, out, fail_x):
-    """Integrate one member from ``x`` (modified in place) for ``n_steps`` steps of ``h``,
-    recording states and derived signals every ``out_every`` steps into ``out`` (T_out, C).
-    Returns ``(status, time_s)``: status per ``STATUS_*`` and the time it was reached (the end
-    time when ok); on failure ``fail_x`` holds the last finite state and the remaining output
-    rows stay NaN."""
-    n = x.shape[0]
-    k1 = np.empty(n)
-    k2 = np.empty(n)
-    k3 = np.empty(n)
-    k4 = np.empty(n)
-    tmp = np.empty(n)
-    aux = np.zeros(N_AUX)
-    drive = np.zeros(4)
-    brake = np.zeros(4)
-    direct_drive = np.zeros(4)
-    direct_brake = np.zeros(4)
-    scratch_fz = np.empty(4)
-    t = 0.0
-    for step in range(n_steps + 1):
-        t = step * h
-        demand = _interp(force_row, t0_in, dt_in, t)
+# --------------------------------------------------------------------------------------------
+# Controller and drivetrain: scalar code, once per step and lane.
+
+
+@_scalar
+def _machine_wheel_torque_limit(p, lane, k, wheel_speed_radps):
+    """Largest drive torque [N·m] machine ``k`` delivers at the wheel(s) it drives (summed over
+    an axle) at wheel speed ``wheel_speed_radps``: torque- then power-limited, tapering to zero
+    over the last 3 % before the machine's top speed. Combustion: ideal stepless gearbox
+    between first (``gear_ratio``) and top gear."""
+    base = P_MACHINE0 + k * MACHINE_STRIDE
+    peak_torque, peak_power = p[(base + 2) * LANES + lane], p[(base + 3) * LANES + lane]
+    max_speed, gear = p[(base + 4) * LANES + lane], p[(base + 5) * LANES + lane]
+    top_gear = p[(base + 6) * LANES + lane]
+    omega = abs(wheel_speed_radps)
+    if p[(base + 1) * LANES + lane] == KIND_COMBUSTION:
+        top = top_gear if top_gear > 0.0 else gear
+        omega_machine = omega * top
+        torque = min(peak_torque * gear, peak_power / max(omega, 1e-3))
+    else:
+        omega_machine = omega * gear
+        torque = gear * min(peak_torque, peak_power / max(omega_machine, 1e-3))
+    taper = (max_speed - omega_machine) / (0.03 * max_speed)
+    if taper <= 0.0:
+        return 0.0
+    return torque * min(taper, 1.0)
+
+
+@_scalar
+def _passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
+    """Module off: the driver's longitudinal force demand [N] (positive drives, negative brakes)
+    becomes wheel torques [N·m] of lane ``lane`` in the lane tables ``drive``, ``brake``. Drive:
+    split front/rear by ``front_torque_share``, equally between the two wheels of an axle (an
+    axle machine acts through an open differential: equal torques), each machine limited by
+    its envelope. Brake: friction brakes only, fixed front/rear balance, equal left/right,
+    each wheel limited to its maximum torque."""
+    radius = p[P_RW * LANES + lane]
+    for w in range(4):
+        drive[w * LANES + lane] = 0.0
+        brake[w * LANES + lane] = 0.0
+    if force_demand_n >= 0.0:
+        share_f = p[P_FRONT_SHARE * LANES + lane]
+        for k in range(N_MACHINES):
+            code = p[(P_MACHINE0 + k * MACHINE_STRIDE) * LANES + lane]
+            if code == DRIVES_NONE:
+                continue
+            if code == DRIVES_FRONT_AXLE or code == DRIVES_REAR_AXLE:
+                first = 0 if code == DRIVES_FRONT_AXLE else 2
+                share = share_f if code == DRIVES_FRONT_AXLE else 1.0 - share_f
+                speed = 0.5 * (x[(S_OMEGA + first) * LANES + lane]
+                               + x[(S_OMEGA + first + 1) * LANES + lane])
+                torque = min(share * force_demand_n * radius,
+                             _machine_wheel_torque_limit(p, lane, k, speed))
+                drive[first * LANES + lane] += 0.5 * torque
+                drive[(first + 1) * LANES + lane] += 0.5 * torque
+            else:
+                w = int(code)
+                share = share_f if w < 2 else 1.0 - share_f
+                torque = min(0.5 * share * force_demand_n * radius,
+                             _machine_wheel_torque_limit(p, lane, k,
+                                                         x[(S_OMEGA + w) * LANES + lane]))
+                drive[w * LANES + lane] += torque
+    else:
+        total = -force_demand_n * radius
+        share_f = p[P_BRAKE_SHARE * LANES + lane]
+        front = min(0.5 * share_f * total, p[P_BRAKE_MAX_F * LANES + lane])
+        rear = min(0.5 * (1.0 - share_f) * total, p[P_BRAKE_MAX_R * LANES + lane])
         for w in range(4):
-            direct_drive[w] = _interp(drive_rows[w], t0_in, dt_in, t)
-            direct_brake[w] = _interp(brake_rows[w], t0_in, dt_in, t)
-        _wheel_torques(controller, p, x, demand, direct_drive, direct_brake, drive, brake)
-        # the first stage's derivative at (t, x) also gives the recorded signals
-        rhs(x, _interp(steer_row, t0_in, dt_in, t), drive, brake, p, tp, v_low, k1, aux)
-        if step % out_every == 0:
-            _record(out[step // out_every], x, aux)
-        if step == n_steps:
-            break
-        for i in range(n):
-            fail_x[i] = x[i]
-        rate = stiffest_rate(x, p, tp, v_low, scratch_fz, brake)
-        substeps = int(math.ceil(h * rate / _RK4_REAL_LIMIT))
-        substeps = min(max(substeps, 1), _MAX_SUBSTEPS)
-        hs = h / substeps
-        for j in range(substeps):
-            _rk4_step(x, t + j * hs, hs, steer_row, t0_in, dt_in, drive, brake, p, tp, v_low,
-                      k1, k2, k3, k4, tmp, aux, j == 0)
+            brake[w * LANES + lane] = front if w < 2 else rear
+
+
+@_scalar
+def _wheel_torques(controller, inputs, members, n, t, x, ln):
+    """The controller hook: wheel torques ``ln.drive``, ``ln.brake`` [N·m per wheel, brake >=
+    0] of lanes ``0..n-1`` at time ``t`` [s] from the inputs of members ``members[lane]``."""
+    t0, dt = inputs.t0_s, inputs.dt_s
+    for lane in range(n):
+        m = members[lane]
+        if controller == CONTROLLER_DIRECT:
+            for w in range(4):
+                ln.drive[w * LANES + lane] = _interp(inputs.drive[m, w], t0, dt, t)
+                ln.brake[w * LANES + lane] = max(_interp(inputs.brake[m, w], t0, dt, t), 0.0)
+        else:
+            _passive_drivetrain(ln.p, lane, x, _interp(inputs.force[m], t0, dt, t), ln.drive,
+                                ln.brake)
+
+
+# --------------------------------------------------------------------------------------------
+# A chunk of members through time, and the batch.
+
+
+@_scalar
+def _record(out, row, members, n, x, aux):
+    """Copy states and derived signals of lanes ``0..n-1`` into output row ``row``."""
+    for lane in range(n):
+        for i in range(N_STATES):
+            out[i, members[lane], row] = x[i * LANES + lane]
+        for i in range(N_AUX):
+            out[N_STATES + i, members[lane], row] = aux[i * LANES + lane]
+
+
+@_scalar
+def _ended(x, last_x, members, n, t_end, v_low, v_stop, max_sideslip, outputs, ended):
+    """After a step ending at ``t_end`` [s]: mark in ``ended`` the lanes that went non-finite,
+    spun out (sideslip beyond ``max_sideslip`` [rad]) or stopped (forward speed below
+    ``v_stop`` [m/s]) and record their status, time and state (the step's finite start
+    ``last_x`` for a non-finite lane). Returns how many ended."""
+    count = 0
+    for lane in range(n):
         finite = True
-        for i in range(n):
-            if not math.isfinite(x[i]):
+        for i in range(N_STATES):
+            if not math.isfinite(x[i * LANES + lane]):
                 finite = False
+        vx, vy = x[S_VX * LANES + lane], x[S_VY * LANES + lane]
         if not finite:
-            return STATUS_NONFINITE, t + h
-        beta = math.atan2(x[S_VY], max(abs(x[S_VX]), v_low))
-        if abs(beta) > max_sideslip:
-            for i in range(n):
-                fail_x[i] = x[i]
-            return STATUS_SPUN_OUT, t + h
-        if x[S_VX] < v_stop:
-            for i in range(n):
-                fail_x[i] = x[i]
-            return STATUS_STOPPED, t + h
-    for i in range(n):
-        fail_x[i] = x[i]
-    return STATUS_OK, t
+            code = STATUS_NONFINITE
+        elif abs(math.atan2(vy, max(abs(vx), v_low))) > max_sideslip:
+            code = STATUS_SPUN_OUT
+        elif vx < v_stop:
+            code = STATUS_STOPPED
+        else:
+            ended[lane] = False
+            continue
+        ended[lane] = True
+        count += 1
+        m = members[lane]
+        outputs.status[m] = code
+        outputs.end_time[m] = t_end
+        state = last_x if code == STATUS_NONFINITE else x
+        for i in range(N_STATES):
+            outputs.end_state[m, i] = state[i * LANES + lane]
+    return count
+
+
+@_scalar
+def _swap_columns(table, rows, a, b):
+    """Swap lanes ``a`` and ``b`` of a lane table of ``rows`` rows."""
+    for i in range(rows):
+        at, bt = i * LANES + a, i * LANES + b
+        table[at], table[bt] = table[bt], table[at]
+
+
+@_scalar
+def _swap_lanes(a, b, ln, x, ws, members):
+    """Exchange lanes ``a`` and ``b`` of a chunk: everything a lane carries from the step's
+    start to its end (parameters, wheel torques, state, first stage derivative, start state,
+    substeps, member)."""
+    _swap_columns(ln.p, N_PARAMETERS, a, b)
+    _swap_columns(ln.drive, 4, a, b)
+    _swap_columns(ln.brake, 4, a, b)
+    _swap_columns(x, N_STATES, a, b)
+    _swap_columns(ws.k[0], N_STATES, a, b)
+    _swap_columns(ws.last_x, N_STATES, a, b)
+    _swap_columns(ws.h_sub, 1, a, b)
+    ws.substeps[a], ws.substeps[b] = ws.substeps[b], ws.substeps[a]
+    members[a], members[b] = members[b], members[a]
+
+
+@_scalar
+def _sort_by_substeps(n, ln, x, ws, members):
+    """Order lanes ``0..n-1`` by decreasing substep count (stable insertion sort: the order
+    changes little from step to step), so that substep ``j`` concerns a prefix of lanes."""
+    substeps = ws.substeps
+    for i in range(1, n):
+        j = i
+        while j > 0 and substeps[j - 1] < substeps[j]:
+            _swap_lanes(j - 1, j, ln, x, ws, members)
+            j -= 1
+
+
+@_scalar
+def _pass_width(substeps, n, j):
+    """Lanes a substep-``j`` pass runs over: those with more than ``j`` substeps (a prefix,
+    lanes being sorted), widened to a multiple of :data:`_SIMD_WIDTH` (at most ``n``)."""
+    count = 0
+    while count < n and substeps[count] > j:
+        count += 1
+    return min(n, -(-count // _SIMD_WIDTH) * _SIMD_WIDTH)
+
+
+@_scalar
+def _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping, outputs):
+    """The time loop of a chunk whose lanes ``0..n-1`` hold members ``members[lane]``, with
+    parameters and initial states in ``ln.p`` and ``x`` (see :func:`_run_chunk`)."""
+    h, v_low = stepping.h, stepping.v_low
+    t = 0.0
+    for step in range(stepping.n_steps + 1):
+        t = step * h
+        _wheel_torques(controller, inputs, members, n, t, x, ln)
+        # the first stage's derivative at (t, x) also gives the recorded signals
+        _steer_lanes(inputs, members, n, t, 0, 0.0, ws.h_sub, ln.steer)
+        rhs(ln, n, tyre_params, v_low, x, ws.k[0])
+        if step % stepping.out_every == 0:
+            _record(outputs.out, step // stepping.out_every, members, n, x, ln.aux)
+        if step == stepping.n_steps:
+            break
+        _copy(x, N_STATES, n, ws.last_x)
+        stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
+        most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
+        _sort_by_substeps(n, ln, x, ws, members)
+        for j in range(most):
+            _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
+                         inputs, v_low, x, ws)
+        if _ended(x, ws.last_x, members, n, t + h, v_low, stepping.v_stop,
+                  stepping.max_sideslip, outputs, ws.ended) > 0:
+            for lane in range(n - 1, -1, -1):  # the ended lanes leave: swapped behind the others
+                if ws.ended[lane]:
+                    n -= 1
+                    _swap_lanes(lane, n, ln, x, ws, members)
+            if n == 0:
+                return
+    for lane in range(n):
+        m = members[lane]
+        outputs.status[m] = STATUS_OK
+        outputs.end_time[m] = t
+        for i in range(N_STATES):
+            outputs.end_state[m, i] = x[i * LANES + lane]
+
+
+@numba.njit(cache=True)
+def _run_chunk(controller, params, tyre_params, x0, chunk, inputs, stepping, outputs):
+    """Integrate the members ``chunk`` (at most :data:`LANES`), as set by ``stepping``.
+
+    Each member runs in a lane; the lanes ``0..n-1`` are the running ones, lane l carries
+    member ``members[l]``. Each step: wheel torques from the controller; the derivative at
+    the step's start (which also gives the recorded signals); each lane's substep count from
+    :func:`stiffest_rate`, lanes sorted by it; RK4 substep ``j`` over the lanes that take it
+    (lane l steps with its own ``h_l = h / substeps_l``, so that its result does not depend
+    on the other lanes); then the failure checks: a lane that went non-finite, spun out or
+    stopped is recorded and leaves the running lanes (swapped behind them), so that nothing
+    of it reaches the others. This function allocates the chunk's lane tables; the time loop
+    (:func:`_run_lanes`) runs without reference counting.
+    """
+    n = chunk.size
+    members = chunk.copy()
+    ln = Lanes(lane_table(N_PARAMETERS), lane_table(4), lane_table(4), lane_table(1),
+               lane_table(N_AUX), lane_table(8), lane_table(3))
+    x = lane_table(N_STATES)
+    for lane in range(n):
+        for k in range(N_PARAMETERS):
+            ln.p[k * LANES + lane] = params[members[lane], k]
+        for i in range(N_STATES):
+            x[i * LANES + lane] = x0[members[lane], i]
+    ws = Workspace((lane_table(N_STATES), lane_table(N_STATES), lane_table(N_STATES),
+                    lane_table(N_STATES)), lane_table(N_STATES), lane_table(N_STATES),
+                   lane_table(3), lane_table(1), np.zeros(LANES, dtype=np.int64),
+                   np.zeros(LANES, dtype=np.bool_))
+    _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping, outputs)
+
+
+def chunk_lanes(members: int, threads: int | None = None) -> int:
+    """Members per chunk for a batch of ``members``: :data:`LANES`, or fewer so that every
+    thread gets a chunk when the batch is small (a batch of one runs as one lane)."""
+    threads = numba.get_num_threads() if threads is None else threads
+    return max(1, min(LANES, -(-members // max(threads, 1))))
 
 
 @numba.njit(parallel=True, cache=True)
-def integrate_batch(controller, params, tyre_params, x0, t0_in, dt_in, steer_table,
-                    force_table, drive_table, brake_table, h, n_steps, out_every, v_low,
-                    v_stop, max_sideslip, out, status, end_time, end_state):
-    """Integrate every batch member (in parallel over members).
+def integrate_batch(controller, params, tyre_params, x0, order, lanes, threads, t0_in, dt_in,
+                    steer_table, force_table, drive_table, brake_table, h, n_steps, out_every,
+                    v_low, v_stop, max_sideslip, out, status, end_time, end_state):
+    """Integrate every batch member. The members ``order[c L : (c + 1) L]`` (``L = lanes``,
+    at most :data:`LANES`) form chunk c and run as the lanes of one computation (see "Lanes"
+    in the module docstring); ``threads`` threads share the chunks. A member's results depend
+    on none of ``order``, ``lanes``, ``threads`` or the other members, bit for bit; those only
+    set the speed (see :func:`chunk_order`, :func:`chunk_lanes`).
 
-    Shapes: ``params`` (N, P), ``tyre_params`` (N, 2, PT), ``x0`` (N, S); input tables sampled
-    uniformly from ``t0_in`` every ``dt_in`` seconds: ``steer_table`` (N, T_in) steering-wheel
-    angle [rad], ``force_table`` (N, T_in) longitudinal force demand [N], ``drive_table`` and
-    ``brake_table`` (N, 4, T_in) per-wheel torques [N·m] (used by ``CONTROLLER_DIRECT``);
-    outputs ``out`` (N, T_out, S + N_AUX) pre-filled with NaN, ``status`` (N,), ``end_time``
-    (N,) [s] and ``end_state`` (N, S).
+    ``params`` (N, P) chassis parameters (:data:`PARAMETER_NAMES`); ``tyre_params`` (2, PT)
+    the front and rear MF 6.1 parameter vectors, **shared by the whole batch**; ``x0`` (N, S)
+    initial states; ``order`` (N,) a permutation of the members; the driver's input tables
+    as in :class:`Inputs`; numerical settings as in :class:`Stepping`; outputs as in
+    :class:`Outputs` (``out`` pre-filled with NaN).
     """
-    for m in numba.prange(params.shape[0]):
-        x = x0[m].copy()
-        st, t_end = _run_member(controller, params[m], tyre_params[m], x, t0_in, dt_in,
-                                steer_table[m], force_table[m], drive_table[m], brake_table[m],
-                                h, n_steps, out_every, v_low, v_stop, max_sideslip, out[m],
-                                end_state[m])
-        status[m] = st
-        end_time[m] = t_end
+    n_members = params.shape[0]
+    lanes = min(max(lanes, 1), LANES)
+    n_chunks = (n_members + lanes - 1) // lanes
+    threads = max(1, min(threads, n_chunks))
+    # Chunks follow ``order``: slow (costly) members first. Thread b takes chunk b of the first
+    # ``threads`` chunks, then chunk ``threads - 1 - b`` of the next ones, and so on back and
+    # forth, so that every thread gets an equal share of costly and cheap chunks.
+    for b in numba.prange(threads):
+        for first in range(0, n_chunks, threads):
+            c = first + (b if (first // threads) % 2 == 0 else threads - 1 - b)
+            if c >= n_chunks:
+                continue
+            _run_chunk(controller, params, tyre_params, x0,
+                       order[c * lanes:min((c + 1) * lanes, n_members)],
+                       Inputs(t0_in, dt_in, steer_table, force_table, drive_table, brake_table),
+                       Stepping(h, n_steps, out_every, v_low, v_stop, max_sideslip),
+                       Outputs(out, status, end_time, end_state))
+
+
+def chunk_order(speed_mps: np.ndarray) -> np.ndarray:
+    """Members sorted by initial forward speed ``speed_mps`` (N,): the wheel-spin mode, which
+    sets the substep count, is stiffest at low speed, so members of similar speed share
+    chunks and a chunk rarely takes more substeps than most of its lanes need."""
+    return np.argsort(np.asarray(speed_mps, dtype=float), kind="stable").astype(np.int64)
 
 
 __all__ = [
-    "AUX_NAMES", "AUX_UNITS", "CONTROLLER_DIRECT", "CONTROLLER_PASSIVE",
-    "N_AUX", "N_PARAMETERS", "N_STATES", "PARAMETER_NAMES", "STATE_NAMES", "STATE_UNITS",
-    "STATUS_NAMES", "integrate_batch", "rhs", "stiffest_rate",
+    "AUX_NAMES", "AUX_UNITS", "CONTROLLER_DIRECT", "CONTROLLER_PASSIVE", "Inputs", "LANES",
+    "Lanes", "N_AUX", "N_PARAMETERS", "N_STATES", "Outputs", "PARAMETER_NAMES", "STATE_NAMES",
+    "STATE_UNITS", "STATUS_NAMES", "Stepping", "Workspace", "chunk_lanes", "chunk_order",
+    "integrate_batch", "lane_table", "rhs", "stiffest_rate",
 ]
