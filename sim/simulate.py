@@ -215,7 +215,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     x0[:, tt.S_OMEGA:tt.S_OMEGA + 4] = (v0 / radius)[:, None]
 
     n_out = n_steps // out_every + 1
-    out = np.full((tt.N_STATES + tt.N_AUX, n, n_out), np.nan)  # channel-major
+    out = np.empty((tt.N_STATES + tt.N_AUX, n, n_out))  # channel-major, all written
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))

@@ -253,8 +253,9 @@ Lanes = namedtuple("Lanes", ["p", "drive", "brake", "steer", "aux", "heading", "
 #: demand [N], ``drive``, ``brake`` (N, 4, T_in) per-wheel torques [N·m] (``CONTROLLER_DIRECT``).
 Inputs = namedtuple("Inputs", ["t0_s", "dt_s", "steer", "force", "drive", "brake"])
 
-#: Where a batch's results go: ``out`` (S + N_AUX, N, T_out) pre-filled with NaN (channel
-#: major: a channel's (N, T_out) block is contiguous), ``status`` (N,), ``end_time`` (N,) [s],
+#: Where a batch's results go: ``out`` (S + N_AUX, N, T_out), channel-major (a channel's
+#: (N, T_out) block is contiguous), every element written (the samples of a member, NaN
+#: after it ended, so it need not be initialised); ``status`` (N,), ``end_time`` (N,) [s],
 #: ``end_state`` (N, S).
 Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state"])
 
@@ -844,11 +845,13 @@ def _record(out, row, members, n, x, aux):
 
 
 @_scalar
-def _ended(x, last_x, members, n, t_end, v_low, v_stop, max_sideslip, outputs, ended):
+def _ended(x, last_x, members, n, t_end, unrecorded, v_low, v_stop, max_sideslip, outputs,
+           ended):
     """After a step ending at ``t_end`` [s]: mark in ``ended`` the lanes that went non-finite,
     spun out (sideslip beyond ``max_sideslip`` [rad]) or stopped (forward speed below
-    ``v_stop`` [m/s]) and record their status, time and state (the step's finite start
-    ``last_x`` for a non-finite lane). Returns how many ended."""
+    ``v_stop`` [m/s]), record their status, time and state (the step's finite start
+    ``last_x`` for a non-finite lane) and set their output rows from ``unrecorded`` on to NaN.
+    Returns how many ended."""
     count = 0
     for lane in range(n):
         finite = True
@@ -873,6 +876,9 @@ def _ended(x, last_x, members, n, t_end, v_low, v_stop, max_sideslip, outputs, e
         state = last_x if code == STATUS_NONFINITE else x
         for i in range(N_STATES):
             outputs.end_state[m, i] = state[i * LANES + lane]
+        for i in range(outputs.out.shape[0]):
+            for row in range(unrecorded, outputs.out.shape[2]):
+                outputs.out[i, m, row] = math.nan
     return count
 
 
@@ -945,8 +951,8 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping,
         for j in range(most):
             _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
                          inputs, v_low, x, ws)
-        if _ended(x, ws.last_x, members, n, t + h, v_low, stepping.v_stop,
-                  stepping.max_sideslip, outputs, ws.ended) > 0:
+        if _ended(x, ws.last_x, members, n, t + h, step // stepping.out_every + 1, v_low,
+                  stepping.v_stop, stepping.max_sideslip, outputs, ws.ended) > 0:
             for lane in range(n - 1, -1, -1):  # the ended lanes leave: swapped behind the others
                 if ws.ended[lane]:
                     n -= 1
@@ -1013,7 +1019,7 @@ def integrate_batch(controller, params, tyre_params, x0, order, lanes, threads, 
     the front and rear MF 6.1 parameter vectors, **shared by the whole batch**; ``x0`` (N, S)
     initial states; ``order`` (N,) a permutation of the members; the driver's input tables
     as in :class:`Inputs`; numerical settings as in :class:`Stepping`; outputs as in
-    :class:`Outputs` (``out`` pre-filled with NaN).
+    :class:`Outputs` (every element of ``out`` is written).
     """
     n_members = params.shape[0]
     lanes = min(max(lanes, 1), LANES)

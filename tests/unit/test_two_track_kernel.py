@@ -88,7 +88,7 @@ def _kernel(params, tyre_params, x0, steer, force, *, lanes, h=0.005, n_steps=40
     steer_table = np.ascontiguousarray(np.broadcast_to(steer, (n, t_in.size)))
     force_table = np.ascontiguousarray(np.broadcast_to(force, (n, t_in.size)))
     torques = np.zeros((n, 4, t_in.size))
-    out = np.full((tt.N_STATES + tt.N_AUX, n, n_steps // out_every + 1), np.nan)
+    out = np.full((tt.N_STATES + tt.N_AUX, n, n_steps // out_every + 1), 1234.5)  # overwritten
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
@@ -123,6 +123,7 @@ def test_failing_lanes_leave_their_chunk_without_disturbing_it():
     assert list(status) == [tt.STATUS_OK, tt.STATUS_NONFINITE, tt.STATUS_OK,
                             tt.STATUS_SPUN_OUT, tt.STATUS_STOPPED]
     assert np.all(np.isfinite(end_state))
+    assert not np.any(out == 1234.5)  # every sample written: a value, or NaN after the end
     for m in (1, 3, 4):
         assert 0.0 < end_time[m] < 2.0
         last = int(round(end_time[m] / 0.01))  # last recorded row is before the end time
