@@ -9,7 +9,9 @@ against CommonRoad's multi-body model (``benchmarks/peers/commonroad_mb.py``, ve
 10 s step steer: one run, and N runs (ours as one batch; the peer one after another, measured
 on ``--peer-runs`` runs and scaled to N), tyre-force evaluations per second against the
 machine limit (64 million per second on 2 cores, the issue's figure), the cost of the first
-compile and the time a fresh process takes to its first result once compiled code is cached.
+compile and the time a fresh process takes to its first result once compiled code is cached,
+and what the lane loops of the right-hand side compiled to (packed AVX-512 instructions and
+the calls left in the function: there should be no libm call).
 
 Case: N step steers as one batch, each a different speed (10..45 m/s) and final road-wheel steer
 (+-0.005..0.05 rad), reached by a ramp at 0.4 rad/s (CommonRoad's steering-rate limit, so all
@@ -175,18 +177,43 @@ print(time.perf_counter() - start)
 """
 
 
-def _fresh_process_seconds(cache_dir: str | None) -> float:
-    """Wall time of a fresh Python process from start to its first two-track result."""
+# Run after FRESH_PROCESS in the process that compiled everything (the assembly of code loaded
+# from numba's cache cannot be inspected): what the lane loops of the right-hand side became.
+LANE_LOOP_ASSEMBLY = r"""
+import re
+inspect_start = time.perf_counter()
+from sim.chassis import two_track as tt
+asm = list(tt.rhs.inspect_asm().values())[0]
+body = [part for part in re.split(r"\n\s*\.type\s+", asm)
+        if "rhs" in part.split(",", 1)[0] and "cpython" not in part.split(",", 1)[0]
+        and "cfunc" not in part.split(",", 1)[0]][0]
+ops = re.findall(r"\n\s+(v\w+)\s+[^\n]*zmm", body)
+callees = re.findall(r"movabsq\s+\$(\w+), %(\w+)\n(?:[^\n]*\n)*?\s+callq\s+\*%\2", body)
+print(len(ops), sum(1 for op in ops if re.match(r"vfn?m(add|sub)\d+pd", op)),
+      sum(op == "vdivpd" for op in ops), len(re.findall(r"\n\s+call", body)),
+      ",".join(sorted(set(name for name, _ in callees))) or "-")
+print(time.perf_counter() - inspect_start)
+"""
+
+
+def _fresh_process(cache_dir: str | None, assembly: bool = False) -> tuple[float, str]:
+    """Wall time of a fresh Python process from start to its first two-track result, and
+    (``assembly``) its line of lane-loop assembly counts (see LANE_LOOP_ASSEMBLY)."""
     import os
     import subprocess
 
     env = dict(os.environ)
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
+    code = FRESH_PROCESS + (LANE_LOOP_ASSEMBLY if assembly else "")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", FRESH_PROCESS], check=True, env=env,
-                   capture_output=True)
-    return time.perf_counter() - start
+    run = subprocess.run([sys.executable, "-c", code], check=True, env=env,
+                         capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if not assembly:
+        return seconds, ""
+    lines = run.stdout.splitlines()
+    return seconds - float(lines[2]), lines[1]  # not counting the inspection
 
 
 def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: bool) -> None:
@@ -198,8 +225,9 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
     from sim.simulate import Numerics, simulate
 
     with tempfile.TemporaryDirectory() as cold:
-        first_compile = _fresh_process_seconds(cold)  # empty cache: compiles everything
-        cached = _fresh_process_seconds(cold)          # same cache, now filled
+        # empty cache: compiles everything (the assembly inspection adds well under a second)
+        first_compile, assembly = _fresh_process(cold, assembly=True)
+        cached, _ = _fresh_process(cold)  # same cache, now filled
     rng = np.random.default_rng(2024)
     coupe = sim.load_vehicle("coupe")
     numerics = Numerics(time_step_s=0.005, output_interval_s=0.01)
@@ -219,13 +247,19 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
                         numerics=Numerics(time_step_s=0.005, output_interval_s=0.05))
 
     _, t_one = median_seconds(one, repeats)
-    _, t_many = median_seconds(many, max(1, repeats // 2))
+    # the batch takes about a second now: the median of ``repeats`` runs (the first run after
+    # the warm-up is up to 0.1 s slower here: fresh memory for the 140 MB of tables and
+    # outputs, page faults in this VM)
+    _, t_many = median_seconds(many, repeats)
     steps = DURATION_S / numerics.time_step_s
     evals = members * steps * 16  # 4 RK4 stages x 4 tyres per vehicle-step
     print(f"\ntwo-track model (coupe, MF 6.1, RK4 at {numerics.time_step_s * 1e3:g} ms), "
           f"{DURATION_S:g} s step steers; medians")
     print(f"  first compile, fresh process with an empty cache: {first_compile:6.2f} s")
     print(f"  fresh process to first result, cache filled:     {cached:6.2f} s")
+    n_zmm, n_fma, n_div, n_calls, callees = assembly.split()
+    print(f"  lane loops (two_track.rhs): {n_zmm} packed AVX-512 (zmm) instructions, {n_fma} of "
+          f"them FMA, {n_div} divisions; {n_calls} calls ({callees})")
     print(f"  one step steer:                 {1e3 * t_one:8.1f} ms")
     print(f"  {members} step steers, one batch:  {t_many:8.2f} s  "
           f"({evals / t_many / 1e6:.1f} M tyre evaluations/s = "
