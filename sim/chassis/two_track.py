@@ -284,8 +284,11 @@ def lane_table(rows):
 # (``_lane``); a lane loop is an ordinary compiled function whose innermost loop runs over the
 # lanes of a chunk (``_lanes``), which LLVM vectorises. Both use IEEE division
 # (``error_model="numpy"``): numba's default error model adds a ZeroDivisionError branch to
-# every division, which stops the vectoriser. Code outside the lane loops (controller,
-# drivetrain, input interpolation, recording, failure checks) is plain scalar code.
+# every division, which stops the vectoriser. The lane loops and the scalar code around them
+# (controller, drivetrain, input interpolation, recording, failure checks: ``_scalar``)
+# allocate nothing and run without reference counting (``_nrt=False``): an array handed to an
+# inlined function is otherwise increfed and decrefed inside the loop, around any call the
+# optimiser has not inlined yet, and those atomic operations stop the vectoriser (measured).
 
 _lane = numba.njit(cache=True, error_model="numpy", inline="always")
 _lanes = numba.njit(cache=True, error_model="numpy", _nrt=False)
