@@ -54,9 +54,11 @@ Design notes
   took 5.6 s to compile with ``inline="always"`` against 3.3 s without. Divisions go
   through ``_div``, a bare ``fdiv``: numba's own ``/`` would, once inlined into a caller
   with the default error model, add a ``ZeroDivisionError`` branch that stops
-  vectorisation (measured: atan, tan and the helpers ~10x slower that way). Caveat
-  (measured): a loop that IR-inlines (``inline="always"``) a function which calls these
-  plain-``njit`` functions was not vectorised by LLVM; plain ``njit`` all the way down is.
+  vectorisation (measured: atan, tan and the helpers ~10x slower that way). A loop that
+  IR-inlines (``inline="always"``) a function which calls these may still fail to vectorise,
+  but the cause is reference counting, not these functions: arrays passed into the inlined
+  function get NRT incref/decref calls around calls not yet inlined at that stage; the
+  two-track lane loops avoid it by compiling without NRT (see ``sim.chassis.two_track``).
 * **exp scaling.** ``n = rint(x / ln 2)`` is read from the bits of ``x log2(e) + 1.5 2**52``
   and ``2**n`` is built as two factors ``2**(n//2) 2**(n - n//2)`` from integer bit patterns,
   so results from the largest double down into the subnormals come out right and overflow
