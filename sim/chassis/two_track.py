@@ -81,6 +81,7 @@ from numba.extending import intrinsic, overload
 from sim import fastmath as fm
 from sim.tyre.linear import linear_forces, relaxed_slip_angle_rate_radps
 from sim.tyre.mf61 import MF61_PARAMETER_COUNT, mf61_characteristics, mf61_forces_tan
+from sim.units import GRAVITY_MPS2
 
 # --------------------------------------------------------------------------------------------
 # Names and indices: one ordered tuple each, index constants generated from it.
@@ -537,7 +538,8 @@ def _body_lanes(ln, n, x, dx):
         vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
         m = p[P_MASS * LANES + lane]
         drag = 0.5 * p[P_RHO * LANES + lane] * p[P_CDA * LANES + lane] * vx * abs(vx)
-        ax = (sums[0 * LANES + lane] - drag) / m - 9.80665 * fm.sin(p[P_GRADE * LANES + lane])
+        grade = p[P_GRADE * LANES + lane]
+        ax = (sums[0 * LANES + lane] - drag) / m - GRAVITY_MPS2 * fm.sin(grade)
         ay = sums[1 * LANES + lane] / m
         dx[S_VX * LANES + lane] = ax + vy * r
         dx[S_VY * LANES + lane] = ay - vx * r
