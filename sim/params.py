@@ -47,7 +47,7 @@ def require_dynamics(vehicle: Vehicle) -> None:
                             f"a simulation needs the [{name}] section (see docs/vehicle_files.md)")
 
 
-def _check_road(name: str, value, n: int, low: float, high: float, unit: str) -> np.ndarray:
+def _per_member_values(name: str, value, n: int, low: float, high: float, unit: str) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.size not in (1, n)):
         raise SpecError("<argument>", name, value,
@@ -151,8 +151,8 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
             spin[wheel] += reflected / len(wheels)
     for k, wheel in enumerate(("fl", "fr", "rl", "rr")):
         put(f"spin_inertia_{wheel}_kgm2", spin[k])
-    put("road_friction", _check_road("road_friction", road_friction, n, 0.05, 2.0, "-"))
-    put("road_grade_rad", _check_road("road_grade_rad", road_grade_rad, n, -0.5, 0.5, "rad"))
+    put("road_friction", _per_member_values("road_friction", road_friction, n, 0.05, 2.0, "-"))
+    put("road_grade_rad", _per_member_values("road_grade_rad", road_grade_rad, n, -0.5, 0.5, "rad"))
 
     front, rear = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
     tyre_params = np.stack([front.parameters, rear.parameters])
@@ -179,7 +179,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
                     f"{axle}_slip_stiffness_n": slip_stiffness_kxk(tyre.parameters, static[axle])}
         for key, value in defaults.items():
             chosen = given.get(key, value)
-            put(key, _check_road(key, chosen, n, 1.0, 1e7, "N or N/rad"))
+            put(key, _per_member_values(key, chosen, n, 1.0, 1e7, "N or N/rad"))
     return p, tyre_params, mp
 
 
