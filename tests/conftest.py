@@ -14,6 +14,13 @@ settings.register_profile("default", deadline=None, max_examples=60,
 settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
+ROOT = Path(__file__).resolve().parents[1]
+#: MFeval's sample tyre file (copied with attribution into tests/data) and the built-in tyres.
+SAMPLE_TIR = ROOT / "tests" / "data" / "MagicFormula61_Parameters.tir"
+INVENTED_TIR_DIR = ROOT / "sim" / "vehicles" / "tyres"
+INVENTED_TIRS = sorted(p.name for p in INVENTED_TIR_DIR.glob("*.tir"))
+ALL_TIRS = [SAMPLE_TIR] + [INVENTED_TIR_DIR / name for name in INVENTED_TIRS]
+
 #: A small car whose mass properties are easy to compute by hand: two point masses on the
 #: centre line, no unsprung mass, one seat and one boot. Positions in the file convention.
 MINIMAL_TOML = textwrap.dedent("""\

@@ -17,13 +17,10 @@ from sim.tyre.tir import (
     read_tir,
     write_tir,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "tests" / "data" / "MagicFormula61_Parameters.tir"
-INVENTED_DIR = ROOT / "sim" / "vehicles" / "tyres"
-INVENTED = ["sport_front_245_35R20.tir", "sport_rear_295_30R20.tir", "gt_255_45R20.tir",
-            "gt_rear_285_40R20.tir"]
-ALL_FILES = [SAMPLE] + [INVENTED_DIR / name for name in INVENTED]
+from tests.conftest import ALL_TIRS as ALL_FILES
+from tests.conftest import INVENTED_TIR_DIR as INVENTED_DIR
+from tests.conftest import INVENTED_TIRS as INVENTED
+from tests.conftest import SAMPLE_TIR as SAMPLE
 
 
 def _sample_text() -> str:
