@@ -151,6 +151,10 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
             spin[wheel] += reflected / len(wheels)
     for k, wheel in enumerate(("fl", "fr", "rl", "rr")):
         put(f"spin_inertia_{wheel}_kgm2", spin[k])
+    for name in ("discharge", "charge"):  # absent: unlimited
+        limit_kw = getattr(d, f"battery_{name}_power_limit_kw")
+        put(f"battery_{name}_power_limit_w",
+            np.inf if limit_kw is None else col(limit_kw) * 1000.0)
     put("road_friction", _per_member_values("road_friction", road_friction, n, 0.05, 2.0, "-"))
     put("road_grade_rad", _per_member_values("road_grade_rad", road_grade_rad, n, -0.5, 0.5, "rad"))
 

@@ -136,6 +136,8 @@ PARAMETER_NAMES = (
     *(f"machine{i}_{field}" for i in range(N_MACHINES)
       for field in ("drives", "kind", "peak_torque_nm", "peak_power_w", "max_speed_radps",
                     "gear_ratio", "top_gear_ratio")),
+    # battery power limits (inf: unlimited); machine electrical = mechanical power for now
+    "battery_discharge_power_limit_w", "battery_charge_power_limit_w",
     # road
     "road_friction", "road_grade_rad",
 )
@@ -182,6 +184,8 @@ P_BRAKE_MAX_R = _index(PARAMETER_NAMES, "max_brake_torque_rear_nm")
 P_FRONT_SHARE = _index(PARAMETER_NAMES, "front_torque_share")
 P_MACHINE0 = _index(PARAMETER_NAMES, "machine0_drives")
 MACHINE_STRIDE = 7  # drives, kind, peak torque, peak power, max speed, gear, top gear
+P_BATTERY_DISCHARGE_W = _index(PARAMETER_NAMES, "battery_discharge_power_limit_w")
+P_BATTERY_CHARGE_W = _index(PARAMETER_NAMES, "battery_charge_power_limit_w")
 P_MU = _index(PARAMETER_NAMES, "road_friction")
 P_GRADE = _index(PARAMETER_NAMES, "road_grade_rad")
 

@@ -114,6 +114,13 @@ class Drivetrain:
         "share of the driver's drive demand sent to the front axle when the dynamic module "
         "is off (0 for rear drive)", "-", ge=0.0, le=1.0)
     motors: Mapping[str, Motor] = table(Motor, "traction machines", optional=False)
+    battery_discharge_power_limit_kw: float | None = quantity(
+        "largest electrical power the battery delivers to the machines (absent: unlimited); "
+        "until the powertrain issue adds efficiencies, machine electrical power is taken "
+        "equal to mechanical power", "kW", gt=0.0, le=5000.0, default=None)
+    battery_charge_power_limit_kw: float | None = quantity(
+        "largest electrical power the battery accepts from regenerative braking (absent: "
+        "unlimited; same idealisation)", "kW", gt=0.0, le=5000.0, default=None)
 
 
 @dataclass(frozen=True, kw_only=True)

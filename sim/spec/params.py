@@ -34,7 +34,8 @@ def _leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         value = getattr(obj, f.name)
         path = f"{prefix}{f.name}"
         if kind == "quantity":
-            yield path, value
+            if value is not None:  # an optional quantity left absent (e.g. "unlimited")
+                yield path, value
         elif kind == "section" and value is not None:
             yield from _leaves(value, path + ".")
         elif kind == "table":

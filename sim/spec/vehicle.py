@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import SpecError
+from sim.spec.adm import Adm
 from sim.spec.dynamics import Aero, Brakes, Drivetrain, Suspension, Tyre, Wheels, check_dynamics
 from sim.spec.fields import quantity, quantity_table, section, table, text
 from sim.units import WH_PER_KWH
@@ -205,6 +206,8 @@ class Vehicle:
     drivetrain: Drivetrain | None = section(Drivetrain, "traction machines and passive split",
                                             optional=True)
     brakes: Brakes | None = section(Brakes, "friction brakes", optional=True)
+    adm: Adm | None = section(Adm, "the dynamic module (torque vectoring, traction control, "
+                              "regeneration): targets, gains, settings", optional=True)
     name: str = ""
     files: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()

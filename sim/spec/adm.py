@@ -1,0 +1,68 @@
+"""Vehicle-file section ``[adm]``: the dynamic module (torque vectoring, axle split, traction
+control, regenerative braking). Declared like every section (see :mod:`sim.spec.fields`);
+:func:`sim.adm.adm_parameters` packs it for the compiled controller
+(:mod:`sim.adm.kernel`), where each field's role is documented in full.
+
+Every default is a plausible starting point invented for ``sim`` (not taken from any car);
+``notebooks/04_adm_tuning.ipynb`` shows how to change them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.spec.fields import quantity, text
+
+ESTIMATORS = ("ideal", "measured")
+ON_OFF = ("on", "off")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Adm:
+    """``[adm]``: the dynamic module's target behaviour, gains and settings (used when a run
+    asks for ``controller="adm"``; the passive drivetrain ignores it)."""
+
+    target_understeer_deg_per_g: float = quantity(
+        "understeer gradient of the reference yaw rate r = v delta / (L + K v²) (0: neutral)",
+        "deg/g", ge=0.0, le=10.0, default=0.5)
+    friction_bound_factor: float = quantity(
+        "reference yaw rate bounded by this factor x mu g / v (mu: estimated peak friction)",
+        "-", gt=0.0, le=1.5, default=0.85)
+    reference_time_constant_s: float = quantity(
+        "first-order lag of the reference yaw rate behind its steady-state value (0: none)",
+        "s", ge=0.0, le=1.0, default=0.05)
+    feedforward_gain: float = quantity(
+        "scale of the steady-state feedforward yaw moment (1: the linear single-track "
+        "moment that makes the steady yaw rate equal the reference; 0: feedback only)", "-",
+        ge=0.0, le=2.0, default=1.0)
+    yaw_rate_kp_nm_per_radps: float = quantity(
+        "proportional gain of the yaw-rate feedback: yaw moment per yaw-rate error",
+        "N·m/(rad/s)", ge=0.0, le=1e6, default=20000.0)
+    yaw_rate_ki_nm_per_rad: float = quantity(
+        "integral gain of the yaw-rate feedback (anti-windup: conditional integration)",
+        "N·m/rad", ge=0.0, le=1e7, default=100000.0)
+    max_yaw_moment_nm: float = quantity(
+        "largest yaw-moment demand the controller passes to the allocation", "N·m",
+        ge=0.0, le=50000.0, default=6000.0)
+    sample_time_s: float = quantity(
+        "controller sample time; commands are held between samples", "s", ge=0.0005,
+        le=0.05, default=0.01)
+    actuator_time_constant_s: float = quantity(
+        "first-order lag of every applied wheel torque behind its command (0: none)", "s",
+        ge=0.0, le=0.5, default=0.02)
+    traction_slip_target: float = quantity(
+        "longitudinal slip above which traction control (and brake slip control) reduces a "
+        "wheel's torque", "-", gt=0.01, le=0.5, default=0.12)
+    traction_time_constant_s: float = quantity(
+        "time scale of the traction-control torque reduction (recovery takes 4x longer)",
+        "s", gt=0.001, le=1.0, default=0.05)
+    regeneration: str = text(
+        "braking by the electric machines (within their envelopes and the battery charge "
+        "limit) before the friction brakes", choices=ON_OFF, default="on")
+    estimator: str = text(
+        "where tyre loads, forces and road friction come from: `ideal` (the model's true "
+        "values, labelled in every result) or `measured` (loads from measured accelerations "
+        "by static load transfer, friction assumed)", choices=ESTIMATORS, default="ideal")
+    assumed_road_friction: float = quantity(
+        "road friction the `measured` estimator assumes, relative to the tyre files' road "
+        "(the same scale as simulate's road_friction)", "-", gt=0.05, le=2.0, default=1.0)
