@@ -59,6 +59,10 @@ class Adm:
     regeneration: str = text(
         "braking by the electric machines (within their envelopes and the battery charge "
         "limit) before the friction brakes", choices=ON_OFF, default="on")
+    brake_vectoring: str = text(
+        "while braking, let the friction brakes of an axle differ left/right to make a yaw "
+        "moment (an axle whose wheels have their own machines always may)", choices=ON_OFF,
+        default="off")
     estimator: str = text(
         "where tyre loads, forces and road friction come from: `ideal` (the model's true "
         "values, labelled in every result) or `measured` (loads from measured accelerations "

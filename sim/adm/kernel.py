@@ -1,0 +1,853 @@
+"""The dynamic module ``adm`` inside the compiled step: reference, yaw controller, torque
+allocation, traction control, regenerative braking, actuator lag and saturation.
+
+Signs and axes: ISO 8855 (x forward, y left; yaw rate, steer angle and yaw moment positive to
+the left); wheels FL, FR, RL, RR; a wheel's longitudinal force ``F`` [N] and drive torque
+[N·m] are positive when they push the car forward, a friction brake torque is a magnitude
+(>= 0) opposing rotation.
+
+Layout: lane tables as in :mod:`sim.chassis.two_track` (row r of lane l at ``r * LANES + l``).
+The integrator calls :func:`adm_wheel_torques` once per integrator step and lane; it reads the
+chassis parameters ``ln.p``, the module's parameters ``ln.cp`` (rows
+:data:`ADM_PARAMETER_NAMES`), its states ``ln.cs`` (rows :data:`ADM_STATE_NAMES`, recorded
+as output channels ``adm_<name>``), the sensors ``ln.sens`` (one integrator step old) and the
+chassis state ``x``, and writes ``ln.drive``, ``ln.brake``.
+
+What happens, in order (each step is one function below):
+
+**Sampling** (:func:`adm_wheel_torques`). The controller runs at its own sample time
+``T = sample_time_s``: when ``t`` reaches the state ``next_sample_s`` it takes a sample
+(:func:`_sample`) and computes new torque commands; between samples the commands are held.
+Every integrator step, the applied torques follow the commands through a first-order lag
+(``actuator_time_constant_s``, exact discretisation over the time elapsed since the previous
+call, kept in ``last_call_s``) and are saturated to the machines' envelopes at the current
+wheel speeds and to the battery power limits (:func:`_saturate`), so that no limit is exceeded
+between samples either. The effective loop delay is the sensor age (one integrator step) plus
+the zero-order hold (T/2 on average) plus the lag.
+
+**Estimator** (:func:`_estimate`). ``ideal``: tyre loads and forces are the model's (from
+``ln.sens``) and the peak friction is the road's (``road_friction`` x the tyres' nominal peak
+friction): an oracle, labelled ``adm_estimator = ideal`` in every result. ``measured``: loads
+from the measured accelerations through the static load-transfer formula of the chassis model
+with the vehicle's nominal parameters (:func:`sim.chassis.two_track._wheel_loads`), lateral
+forces per axle from the steady-state moment balance ``F_yf = m a_y b / L``,
+``F_yr = m a_y a / L`` shared in proportion to the estimated loads, friction assumed
+(``assumed_road_friction`` x the tyres' nominal peak friction). Speed is the chassis' forward
+speed in both (a real car estimates it from wheel speeds and a_x), yaw rate the gyro's.
+
+**Reference** (:func:`_reference`). Steady-state single-track yaw rate with the target
+understeer gradient ``K_t`` [rad/(m/s²)]: ``r_ss = v delta / (L + K_t v²)``, ``delta`` the
+mean road-wheel angle (steering-wheel angle / steering ratio), bounded by the friction limit
+``|r| <= f_mu mu g / v`` (``friction_bound_factor`` f_mu, Rajamani 2012 ch. 8), then a
+first-order lag ``reference_time_constant_s``.
+
+**Yaw controller** (:func:`_yaw_moment`). Feedforward + PI on the yaw-rate error
+``e = r_ref - r``, discrete at T. The feedforward is the steady-state yaw moment that makes
+the linear single-track car (axle cornering stiffnesses ``C_f``, ``C_r``, mass m, axle
+distances a, b, L = a + b) turn at the target yaw rate. Derivation: in a steady turn with an
+external yaw moment M, ``F_yf + F_yr = m v r`` and ``a F_yf - b F_yr + M = 0``, so
+``F_yf = (m v r b - M)/L``, ``F_yr = (m v r a + M)/L``; with ``F_yf = C_f alpha_f``,
+``F_yr = C_r alpha_r`` and ``alpha_f - alpha_r = delta - L r / v`` (textbook slip angles)::
+
+    delta = L r / v + K v r - M (C_f + C_r) / (L C_f C_r),   K = m (b/C_f - a/C_r) / L
+
+(K: the passive understeer gradient). Putting ``r = r_ss = v delta / (L + K_t v²)`` gives::
+
+    M_ff = G delta v² (K - K_t) / (L + K_t v²),   G = L C_f C_r / (C_f + C_r)
+
+(zero when K_t = K; positive, i.e. pro-yaw, for an understeering car turning left). Where the
+reference is friction-bounded, ``delta`` is clipped to the angle that reaches the bound, so the
+feedforward saturates instead of reversing (the linear model knows nothing of the limit).
+Feedback ``M_fb = k_p e + I``, ``I += k_i e T``; anti-windup by conditional integration: the
+integrator does not move while the moment the allocation could realise differs from the
+demand in the direction the error pushes (and ``|I| <= max_yaw_moment_nm``). Below 3 m/s the
+yaw control fades out (to zero at standstill, integrator reset): the reference is singular
+at v = 0.
+
+**Allocation** (:func:`allocate`): see its docstring. Per-wheel bounds come from the machine
+envelopes (:func:`sim.chassis.two_track._machine_wheel_torque_limit`, assumed symmetric for
+regeneration), the friction brakes and each tyre's remaining grip
+``sqrt((mu F_z)² - F_y²)`` at its estimated load; traction control scales a wheel's bounds.
+Layout: in drive (driver demand >= 0) the variables are the machines, and an axle machine
+(open differential) gives both its wheels the same force, so that axle yields no left/right
+difference; in braking the variables are the axles, or the wheels where both wheels of an
+axle have their own machines or where ``brake_vectoring`` is on (the friction brakes then
+differ left/right: brake-based vectoring, off by default), and an axle machine regenerates
+equally on both wheels. Priorities when the demands cannot all be met: **yaw moment
+first** (stability), then the driver's longitudinal force, then least tyre utilisation.
+
+**Traction control** (:func:`_traction_control`): per wheel, when the longitudinal slip
+``kappa = (omega R - v_x,w) / max(|v_x,w|, 1 m/s)`` exceeds ``traction_slip_target`` in
+magnitude (driving or braking), a scale of that wheel's force bounds falls at the rate
+``(|kappa| / kappa_t - 1) / tau`` and recovers at ``1 / (4 tau)`` (``tau =
+traction_time_constant_s``); the allocation then moves force to the other wheels.
+
+**Regeneration and brake blending** (:func:`_commands`): a braking wheel force is delivered
+by its machine first (within the machine envelope; an axle machine equally on both wheels)
+and the friction brake makes up the rest; the battery charge limit moves regeneration to the
+friction brakes. The front/rear split of braking follows the estimated loads through the
+allocation (the ideal, load-proportional distribution), not the fixed balance that the
+passive car's brakes use. Battery power is machine mechanical power (efficiencies come with
+the powertrain issue).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+
+from sim.chassis.two_track import (
+    DRIVES_FRONT_AXLE,
+    DRIVES_NONE,
+    DRIVES_REAR_AXLE,
+    KIND_ELECTRIC,
+    LANES,
+    MACHINE_STRIDE,
+    N_MACHINES,
+    P_A,
+    P_B,
+    P_BATTERY_CHARGE_W,
+    P_BATTERY_DISCHARGE_W,
+    P_BRAKE_MAX_F,
+    P_BRAKE_MAX_R,
+    P_CGY,
+    P_MACHINE0,
+    P_MASS,
+    P_MU,
+    P_RW,
+    P_STEER_RATIO,
+    S_OMEGA,
+    S_R,
+    S_VX,
+    _machine_wheel_torque_limit,
+    _road_wheel_angles,
+    _wheel_loads,
+    _wheel_position,
+)
+from sim.units import GRAVITY_MPS2
+
+try:  # the sensor rows of the integrator
+    from sim.chassis.two_track import SN_AX, SN_AY, SN_FY, SN_FZ
+except ImportError:  # pragma: no cover - before the integrator hooks: the agreed layout
+    SN_AX, SN_AY, SN_FZ, SN_FY = 0, 1, 2, 10
+
+_WHEELS = ("fl", "fr", "rl", "rr")
+
+#: Rows of the module's parameter table ``cp`` (see :func:`sim.adm.adm_parameters`).
+ADM_PARAMETER_NAMES = (
+    "target_understeer_rad_per_mps2", "friction_bound_factor", "reference_time_constant_s",
+    "feedforward_gain", "yaw_rate_kp_nm_per_radps", "yaw_rate_ki_nm_per_rad",
+    "max_yaw_moment_nm", "sample_time_s", "actuator_time_constant_s",
+    "traction_slip_target", "traction_time_constant_s", "regeneration", "estimator",
+    "assumed_road_friction", "tyre_peak_friction",
+    "front_axle_cornering_stiffness_npr", "rear_axle_cornering_stiffness_npr",
+    "brake_vectoring",
+)
+CP_TARGET_K, CP_MU_FACTOR, CP_TAU_REF, CP_FF_GAIN, CP_KP, CP_KI = 0, 1, 2, 3, 4, 5
+CP_MAX_MZ, CP_SAMPLE, CP_TAU_ACT, CP_SLIP_TARGET, CP_TAU_TC = 6, 7, 8, 9, 10
+CP_REGEN, CP_ESTIMATOR, CP_ASSUMED_MU, CP_TYRE_MU, CP_CF, CP_CR = 11, 12, 13, 14, 15, 16
+CP_BRAKE_VECTORING = 17
+ESTIMATOR_IDEAL, ESTIMATOR_MEASURED = 0.0, 1.0
+
+#: Rows of the module's state table ``cs``: its memory and the signals worth recording
+#: (every row becomes an output channel ``adm_<name>``). Yaw moments [N·m], positive left:
+#: ``feedforward``, ``integral`` (the PI's integral term), ``demand`` (feedforward + PI, before
+#: any limit), ``command`` (what the allocation delivers after ``max_yaw_moment_nm``, the
+#: actuator and grip limits: the left/right vectoring moment), ``applied`` (the moment of the
+#: applied, lagged wheel forces about the centre line, including the small moment of equal
+#: forces on steered front wheels). ``force_*`` [N]: the driver's demand, the commanded and
+#: the applied body-x force of the wheel torques. ``battery_power_w``: net machine power.
+ADM_STATE_NAMES = (
+    "next_sample_s", "last_call_s", "road_wheel_angle_rad",
+    "yaw_rate_target_radps", "yaw_rate_reference_radps", "yaw_rate_error_radps",
+    "friction_estimate",
+    "yaw_moment_feedforward_nm", "yaw_moment_integral_nm", "yaw_moment_demand_nm",
+    "yaw_moment_command_nm", "yaw_moment_applied_nm",
+    "force_demand_n", "force_command_n", "force_applied_n", "battery_power_w",
+    *(f"fz_estimate_{w}_n" for w in _WHEELS), *(f"grip_{w}_n" for w in _WHEELS),
+    *(f"traction_scale_{w}" for w in _WHEELS),
+    *(f"drive_command_{w}_nm" for w in _WHEELS), *(f"brake_command_{w}_nm" for w in _WHEELS),
+    *(f"drive_applied_{w}_nm" for w in _WHEELS), *(f"brake_applied_{w}_nm" for w in _WHEELS),
+)
+ADM_STATE_UNITS = (
+    "s", "s", "rad", "rad/s", "rad/s", "rad/s", "-", "N·m", "N·m", "N·m", "N·m", "N·m",
+    "N", "N", "N", "W", *("N",) * 4, *("N",) * 4, *("-",) * 4, *("N·m",) * 16,
+)
+N_ADM_STATES = len(ADM_STATE_NAMES)
+N_ADM_PARAMETERS = len(ADM_PARAMETER_NAMES)
+CS_NEXT, CS_LAST, CS_DELTA, CS_R_TARGET, CS_R_REF, CS_R_ERR, CS_MU = 0, 1, 2, 3, 4, 5, 6
+CS_MZ_FF, CS_MZ_I, CS_MZ_DEMAND, CS_MZ_CMD, CS_MZ_APPLIED = 7, 8, 9, 10, 11
+CS_FX_DEMAND, CS_FX_CMD, CS_FX_APPLIED, CS_BATTERY_W = 12, 13, 14, 15
+CS_FZ, CS_GRIP, CS_TC = 16, 20, 24  # four wheels from each
+CS_DRIVE_CMD, CS_BRAKE_CMD, CS_DRIVE, CS_BRAKE = 28, 32, 36, 40  # four wheels from each
+
+#: Below this forward speed [m/s] the yaw control fades out linearly (to 0 at standstill).
+YAW_CONTROL_FADE_MPS = 3.0
+#: Slip denominator floor [m/s] of the traction control's slip estimate.
+_SLIP_SPEED_FLOOR_MPS = 1.0
+
+_scalar = numba.njit(cache=True, _nrt=False, error_model="numpy")
+
+_POW3 = (1, 3, 9, 27)
+
+
+# --------------------------------------------------------------------------------------------
+# Allocation: a small exact quadratic programme over at most four variables.
+
+
+@_scalar
+def _clip(value, low, high):
+    return min(max(value, low), high)
+
+
+@_scalar
+def _vertex_value(j, free, pattern, u_free, lo, hi):
+    """Variable ``j`` of a vertex: ``u_free`` if it is the free one, else the bound that bit j
+    of ``pattern`` selects (0: lower, 1: upper)."""
+    if j == free:
+        return u_free
+    return hi[j] if (pattern >> j) & 1 else lo[j]
+
+
+@_scalar
+def _face_value(j, c, l1, l2, b_fx, b_mz, weight, lo, hi):
+    """Variable ``j`` on face ``c`` (base-3 digit j: 0 free, 1 lower, 2 upper bound): a free
+    variable takes the weighted least-norm value ``(b_j . lambda) / W_j``."""
+    s = (c // _POW3[j]) % 3
+    if s == 1:
+        return lo[j]
+    if s == 2:
+        return hi[j]
+    return (b_fx[j] * l1 + b_mz[j] * l2) / weight[j]
+
+
+@_scalar
+def _fx_range(mz, b_fx, b_mz, lo, hi, tol_mz, tol_u):
+    """Smallest and largest longitudinal force ``sum b_fx u`` over the box ``lo <= u <= hi``
+    with ``sum b_mz u = mz``, and vertices that reach them: an LP whose optimum is a vertex,
+    i.e. every variable at a bound except at most one (found by enumeration)."""
+    fx_lo, fx_hi = math.inf, -math.inf
+    zero = (0.0, 0.0, 0.0, 0.0)
+    v_lo, v_hi = zero, zero
+    for free in range(-1, 4):
+        for pattern in range(16):
+            if free >= 0 and (pattern >> free) & 1:
+                continue
+            rest = mz
+            for j in range(4):
+                if j != free:
+                    rest -= b_mz[j] * _vertex_value(j, -1, pattern, 0.0, lo, hi)
+            u_free = 0.0
+            if free >= 0:
+                if abs(b_mz[free]) <= 1e-12:
+                    continue
+                u_free = rest / b_mz[free]
+                if u_free < lo[free] - tol_u or u_free > hi[free] + tol_u:
+                    continue
+                u_free = _clip(u_free, lo[free], hi[free])
+            elif abs(rest) > tol_mz:
+                continue
+            u = (_vertex_value(0, free, pattern, u_free, lo, hi),
+                 _vertex_value(1, free, pattern, u_free, lo, hi),
+                 _vertex_value(2, free, pattern, u_free, lo, hi),
+                 _vertex_value(3, free, pattern, u_free, lo, hi))
+            fx = b_fx[0] * u[0] + b_fx[1] * u[1] + b_fx[2] * u[2] + b_fx[3] * u[3]
+            if fx < fx_lo:
+                fx_lo, v_lo = fx, u
+            if fx > fx_hi:
+                fx_hi, v_hi = fx, u
+    return fx_lo, fx_hi, v_lo, v_hi
+
+
+@_scalar
+def allocate(fx_demand_n, mz_demand_nm, b_fx, b_mz, weight, lo, hi):
+    """Control allocation: variables ``u`` (4-tuple, forces [N]) that deliver a longitudinal
+    force ``sum b_fx u`` [N] and a yaw moment ``sum b_mz u`` [N·m], within the box
+    ``lo <= u <= hi`` (4-tuples, lo <= 0 <= hi), at least tyre utilisation.
+
+    Formulation: minimise ``J = sum W_j u_j²`` subject to ``B u = v*`` and the box, where
+    ``v* = (Fx*, Mz*)`` are the demands made feasible by explicit priorities: (1) the yaw
+    moment ``Mz* = clip(mz_demand, range of b_mz . u over the box)`` (stability first), (2)
+    the force ``Fx* = clip(fx_demand, range of b_fx . u over the box given Mz*)``, (3) the
+    objective. For a wheel, ``W = 1 / g`` with ``g`` the tyre's remaining grip
+    ``sqrt((mu Fz)² - Fy²)``: ``J = sum (F/g)² g`` is the grip-weighted sum of squared
+    utilisations, whose unconstrained minimiser makes every wheel's utilisation ``F / g``
+    equal (without lateral force: ``F_i proportional to F_z,i``, the equal-utilisation split,
+    which also minimises the largest utilisation). The unweighted sum of squared utilisations
+    would give ``F proportional to F_z²`` and load the most loaded tyre hardest. A variable
+    acting on two wheels (an axle machine) has ``W`` and ``b`` summed over them. An unused
+    variable has ``lo = hi = 0``.
+
+    Solution: exact, by enumeration of the 3^4 faces of the box (each variable free, at its
+    lower or at its upper bound): on each face the equality-constrained weighted least-norm
+    problem has a closed form (a 2 x 2 system, or its rank-1 case); the best face solution
+    that lies in the box is the optimum (the problem is strictly convex). No allocation, no
+    iteration count to tune. Returns ``(u, fx_n, mz_nm)`` with the delivered force and moment.
+    """
+    scale = 1.0 + abs(fx_demand_n) + abs(mz_demand_nm)
+    u_max = 1.0
+    for j in range(4):
+        size = max(abs(lo[j]), abs(hi[j]))
+        scale += (abs(b_fx[j]) + abs(b_mz[j])) * size
+        u_max = max(u_max, size)
+    tol, tol_u = 1e-9 * scale, 1e-9 * u_max
+    # (1) yaw moment first
+    mz_lo, mz_hi = 0.0, 0.0
+    for j in range(4):
+        a, b = b_mz[j] * lo[j], b_mz[j] * hi[j]
+        mz_lo += min(a, b)
+        mz_hi += max(a, b)
+    mz = _clip(mz_demand_nm, mz_lo, mz_hi)
+    # (2) then the longitudinal force
+    fx_lo, fx_hi, v_lo, v_hi = _fx_range(mz, b_fx, b_mz, lo, hi, tol, tol_u)
+    if fx_lo > fx_hi:  # no vertex found (cannot happen but for rounding): do nothing
+        return (0.0, 0.0, 0.0, 0.0), 0.0, 0.0
+    fx = _clip(fx_demand_n, fx_lo, fx_hi)
+    # (3) least utilisation: every face of the box
+    best_cost = math.inf
+    best = (0.0, 0.0, 0.0, 0.0)
+    for c in range(81):
+        skip = False
+        r1, r2 = fx, mz
+        m11, m12, m22 = 0.0, 0.0, 0.0
+        for j in range(4):
+            s = (c // _POW3[j]) % 3
+            if lo[j] == hi[j] and s != 1:
+                skip = True
+            if s == 0:
+                m11 += b_fx[j] * b_fx[j] / weight[j]
+                m12 += b_fx[j] * b_mz[j] / weight[j]
+                m22 += b_mz[j] * b_mz[j] / weight[j]
+            else:
+                value = lo[j] if s == 1 else hi[j]
+                r1 -= b_fx[j] * value
+                r2 -= b_mz[j] * value
+        if skip:
+            continue
+        det = m11 * m22 - m12 * m12
+        if det > 1e-10 * m11 * m22 and det > 0.0:
+            l1 = (m22 * r1 - m12 * r2) / det
+            l2 = (m11 * r2 - m12 * r1) / det
+        else:  # rank <= 1: M = s d d^T, lambda = d (r . d) / s
+            trace = m11 + m22
+            if trace > 0.0:
+                d1, d2 = (m11, m12) if m11 >= m22 else (m12, m22)
+                norm = math.sqrt(d1 * d1 + d2 * d2)
+                d1, d2 = d1 / norm, d2 / norm
+                t = (r1 * d1 + r2 * d2) / trace
+                l1, l2 = d1 * t, d2 * t
+            else:
+                l1, l2 = 0.0, 0.0
+        u = (_face_value(0, c, l1, l2, b_fx, b_mz, weight, lo, hi),
+             _face_value(1, c, l1, l2, b_fx, b_mz, weight, lo, hi),
+             _face_value(2, c, l1, l2, b_fx, b_mz, weight, lo, hi),
+             _face_value(3, c, l1, l2, b_fx, b_mz, weight, lo, hi))
+        inside = True
+        for j in range(4):
+            if u[j] < lo[j] - tol_u or u[j] > hi[j] + tol_u:
+                inside = False
+        if not inside:
+            continue
+        u = (_clip(u[0], lo[0], hi[0]), _clip(u[1], lo[1], hi[1]),
+             _clip(u[2], lo[2], hi[2]), _clip(u[3], lo[3], hi[3]))
+        got_fx, got_mz, cost = 0.0, 0.0, 0.0
+        for j in range(4):
+            got_fx += b_fx[j] * u[j]
+            got_mz += b_mz[j] * u[j]
+            cost += weight[j] * u[j] * u[j]
+        if abs(got_fx - fx) > tol or abs(got_mz - mz) > tol:
+            continue
+        if cost < best_cost:
+            best_cost, best = cost, u
+    if best_cost == math.inf:  # rounding only: a convex combination of the range's vertices
+        share = 0.0 if fx_hi <= fx_lo else (fx - fx_lo) / (fx_hi - fx_lo)
+        best = (v_lo[0] + share * (v_hi[0] - v_lo[0]), v_lo[1] + share * (v_hi[1] - v_lo[1]),
+                v_lo[2] + share * (v_hi[2] - v_lo[2]), v_lo[3] + share * (v_hi[3] - v_lo[3]))
+    got_fx, got_mz = 0.0, 0.0
+    for j in range(4):
+        got_fx += b_fx[j] * best[j]
+        got_mz += b_mz[j] * best[j]
+    return best, got_fx, got_mz
+
+
+# --------------------------------------------------------------------------------------------
+# Layout: which machine drives which wheel.
+
+
+@_scalar
+def machine_of_wheel(p, lane, w):
+    """``(k, wheels)``: the machine slot driving wheel ``w`` and how many wheels it drives
+    (2 for an axle machine through an open differential), or ``(-1, 0)``."""
+    for k in range(N_MACHINES):
+        code = p[(P_MACHINE0 + k * MACHINE_STRIDE) * LANES + lane]
+        if code == w:
+            return k, 1
+        if (code == DRIVES_FRONT_AXLE and w < 2) or (code == DRIVES_REAR_AXLE and w >= 2):
+            return k, 2
+    return -1, 0
+
+
+@_scalar
+def _machine_wheels(p, lane, k):
+    """Wheels ``(first, second)`` machine ``k`` drives (second -1 for one wheel; both -1 for
+    an empty slot)."""
+    code = p[(P_MACHINE0 + k * MACHINE_STRIDE) * LANES + lane]
+    if code == DRIVES_NONE:
+        return -1, -1
+    if code == DRIVES_FRONT_AXLE:
+        return 0, 1
+    if code == DRIVES_REAR_AXLE:
+        return 2, 3
+    return int(code), -1
+
+
+@_scalar
+def _machine_speed(p, lane, x, k):
+    """Wheel speed [rad/s] at which machine ``k``'s envelope is evaluated (the mean of an
+    axle's wheels, as the open differential's carrier)."""
+    first, second = _machine_wheels(p, lane, k)
+    if first < 0:
+        return 0.0
+    if second < 0:
+        return x[(S_OMEGA + first) * LANES + lane]
+    return 0.5 * (x[(S_OMEGA + first) * LANES + lane] + x[(S_OMEGA + second) * LANES + lane])
+
+
+@_scalar
+def _regenerates(p, lane, cp, k):
+    """Whether machine ``k`` may brake (electric, regeneration on)."""
+    return (k >= 0 and cp[CP_REGEN * LANES + lane] > 0.5
+            and p[(P_MACHINE0 + k * MACHINE_STRIDE + 1) * LANES + lane] == KIND_ELECTRIC)
+
+
+@_scalar
+def _get4(table, row, lane):
+    return (table[row * LANES + lane], table[(row + 1) * LANES + lane],
+            table[(row + 2) * LANES + lane], table[(row + 3) * LANES + lane])
+
+
+@_scalar
+def _set4(table, row, lane, values):
+    for w in range(4):
+        table[(row + w) * LANES + lane] = values[w]
+
+
+@_scalar
+def _saturate(p, lane, cp, x, drive, brake):
+    """Wheel torques ``(drive, brake)`` (4-tuples [N·m]) made admissible at the current wheel
+    speeds: each machine's torque (summed over its wheels) within its envelope, symmetric for
+    regeneration (0 for a combustion engine or with regeneration off); no drive torque on a
+    wheel without machine; friction brakes within ``[0, max]``; the battery's net power
+    ``sum T_k omega_k`` within ``[-charge limit, discharge limit]`` (motoring torques scaled
+    down; regeneration scaled down and moved to the friction brakes)."""
+    d0, d1, d2, d3 = drive
+    for k in range(N_MACHINES):
+        first, second = _machine_wheels(p, lane, k)
+        if first < 0:
+            continue
+        cap = _machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k))
+        low = -cap if _regenerates(p, lane, cp, k) else 0.0
+        total = _pick(drive, first) + (_pick(drive, second) if second >= 0 else 0.0)
+        scale = 1.0
+        if total > cap:
+            scale = cap / total
+        elif total < low:
+            scale = low / total
+        d0 = d0 * scale if first == 0 or second == 0 else d0
+        d1 = d1 * scale if first == 1 or second == 1 else d1
+        d2 = d2 * scale if first == 2 or second == 2 else d2
+        d3 = d3 * scale if first == 3 or second == 3 else d3
+    # wheels no machine drives
+    d0 = d0 if machine_of_wheel(p, lane, 0)[0] >= 0 else 0.0
+    d1 = d1 if machine_of_wheel(p, lane, 1)[0] >= 0 else 0.0
+    d2 = d2 if machine_of_wheel(p, lane, 2)[0] >= 0 else 0.0
+    d3 = d3 if machine_of_wheel(p, lane, 3)[0] >= 0 else 0.0
+    b_max_f, b_max_r = p[P_BRAKE_MAX_F * LANES + lane], p[P_BRAKE_MAX_R * LANES + lane]
+    b0, b1 = _clip(brake[0], 0.0, b_max_f), _clip(brake[1], 0.0, b_max_f)
+    b2, b3 = _clip(brake[2], 0.0, b_max_r), _clip(brake[3], 0.0, b_max_r)
+    # battery: net machine power (mechanical = electrical at this stage)
+    w0, w1 = x[S_OMEGA * LANES + lane], x[(S_OMEGA + 1) * LANES + lane]
+    w2, w3 = x[(S_OMEGA + 2) * LANES + lane], x[(S_OMEGA + 3) * LANES + lane]
+    p0, p1, p2, p3 = d0 * w0, d1 * w1, d2 * w2, d3 * w3
+    motoring = max(p0, 0.0) + max(p1, 0.0) + max(p2, 0.0) + max(p3, 0.0)
+    generating = -(min(p0, 0.0) + min(p1, 0.0) + min(p2, 0.0) + min(p3, 0.0))
+    discharge = p[P_BATTERY_DISCHARGE_W * LANES + lane]
+    charge = p[P_BATTERY_CHARGE_W * LANES + lane]
+    if motoring - generating > discharge and motoring > 0.0:
+        f = max((discharge + generating) / motoring, 0.0)
+        d0 = d0 * f if p0 > 0.0 else d0
+        d1 = d1 * f if p1 > 0.0 else d1
+        d2 = d2 * f if p2 > 0.0 else d2
+        d3 = d3 * f if p3 > 0.0 else d3
+    elif generating - motoring > charge and generating > 0.0:
+        f = max((charge + motoring) / generating, 0.0)
+        # the regenerative torque given up is taken over by the friction brake (braking
+        # wheels: p < 0 means drive torque against rotation)
+        if p0 < 0.0:
+            b0 = min(b0 + abs(d0) * (1.0 - f), b_max_f)
+            d0 *= f
+        if p1 < 0.0:
+            b1 = min(b1 + abs(d1) * (1.0 - f), b_max_f)
+            d1 *= f
+        if p2 < 0.0:
+            b2 = min(b2 + abs(d2) * (1.0 - f), b_max_r)
+            d2 *= f
+        if p3 < 0.0:
+            b3 = min(b3 + abs(d3) * (1.0 - f), b_max_r)
+            d3 *= f
+    return (d0, d1, d2, d3), (b0, b1, b2, b3)
+
+
+@_scalar
+def _pick(values, i):
+    """Element ``i`` (0..3) of a 4-tuple."""
+    return values[i]
+
+
+@_scalar
+def battery_power_w(x, lane, drive):
+    """Net machine power [W] of wheel drive torques ``drive`` (> 0 discharging)."""
+    total = 0.0
+    for w in range(4):
+        total += drive[w] * x[(S_OMEGA + w) * LANES + lane]
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# One sample of the controller.
+
+
+@_scalar
+def _estimate(p, lane, cp, sens, x):
+    """Estimated wheel loads ``fz`` and lateral tyre forces ``fy`` (4-tuples [N]) and peak
+    friction ``mu`` [-] (see "Estimator" in the module docstring)."""
+    tyre_mu = cp[CP_TYRE_MU * LANES + lane]
+    measured = cp[CP_ESTIMATOR * LANES + lane] == ESTIMATOR_MEASURED
+    fz = _get4(sens, SN_FZ, lane)
+    if not measured and fz[0] + fz[1] + fz[2] + fz[3] > 0.0:
+        return fz, _get4(sens, SN_FY, lane), p[P_MU * LANES + lane] * tyre_mu
+    # measured (or the sensors not yet written, at the first call): static load transfer
+    ax, ay = sens[SN_AX * LANES + lane], sens[SN_AY * LANES + lane]
+    fz = _wheel_loads(p, lane, x[S_VX * LANES + lane], ax, ay)
+    a, b = p[P_A * LANES + lane], p[P_B * LANES + lane]
+    m = p[P_MASS * LANES + lane]
+    fy_front = m * ay * b / (a + b)
+    fy_rear = m * ay * a / (a + b)
+    front, rear = max(fz[0] + fz[1], 1.0), max(fz[2] + fz[3], 1.0)
+    fy = (fy_front * fz[0] / front, fy_front * fz[1] / front,
+          fy_rear * fz[2] / rear, fy_rear * fz[3] / rear)
+    mu = (cp[CP_ASSUMED_MU * LANES + lane] if measured else p[P_MU * LANES + lane]) * tyre_mu
+    return fz, fy, mu
+
+
+@_scalar
+def reference_yaw_rate(v, delta, wheelbase, target_k, mu, bound_factor):
+    """Steady-state reference yaw rate [rad/s] ``v delta / (L + K_t v²)`` bounded by
+    ``bound_factor mu g / v``; ``v`` [m/s] > 0, ``delta`` road-wheel angle [rad], ``K_t``
+    [rad/(m/s²)]. Returns ``(r_ref, r_max, delta_max)`` with the bound and the road-wheel
+    angle that reaches it."""
+    denominator = wheelbase + target_k * v * v
+    r_max = bound_factor * mu * GRAVITY_MPS2 / v
+    delta_max = r_max * denominator / v
+    return _clip(v * delta / denominator, -r_max, r_max), r_max, delta_max
+
+
+@_scalar
+def feedforward_yaw_moment(v, delta, wheelbase, a, b, mass, cf, cr, target_k):
+    """Steady-state yaw moment [N·m] that makes the linear single-track car (axle cornering
+    stiffnesses ``cf``, ``cr`` [N/rad], mass [kg], axle distances ``a``, ``b`` [m]) turn at
+    ``v delta / (L + K_t v²)``: ``G delta v² (K - K_t) / (L + K_t v²)``,
+    ``G = L cf cr / (cf + cr)``, ``K = m (b/cf - a/cr) / L`` (derivation in the module
+    docstring). Positive to the left."""
+    k_passive = mass * (b / cf - a / cr) / wheelbase
+    gain = wheelbase * cf * cr / (cf + cr)
+    return gain * delta * v * v * (k_passive - target_k) / (wheelbase + target_k * v * v)
+
+
+@_scalar
+def _wheel_arms(p, lane, steer_sw_rad):
+    """Per wheel: ``c`` (cos of the road-wheel angle: body-x share of the wheel's force) and
+    the yaw-moment arm ``x_w sin(delta_w) - y_w cos(delta_w)`` [m] of its longitudinal force,
+    ``y_w`` measured from the vehicle's centre line (+-track/2): the module commands the yaw
+    moment of left/right force differences; the small moment of equal forces about a laterally
+    offset centre of mass is a disturbance its feedback sees, like any other."""
+    d_l, d_r = _road_wheel_angles(p, lane, steer_sw_rad)
+    c = (math.cos(d_l), math.cos(d_r), 1.0, 1.0)
+    s = (math.sin(d_l), math.sin(d_r), 0.0, 0.0)
+    cg_y = p[P_CGY * LANES + lane]
+    x0, y0 = _wheel_position(p, lane, 0)
+    x1, y1 = _wheel_position(p, lane, 1)
+    x2, y2 = _wheel_position(p, lane, 2)
+    x3, y3 = _wheel_position(p, lane, 3)
+    y0, y1, y2, y3 = y0 + cg_y, y1 + cg_y, y2 + cg_y, y3 + cg_y
+    arm = (x0 * s[0] - y0 * c[0], x1 * s[1] - y1 * c[1], x2 * s[2] - y2 * c[2],
+           x3 * s[3] - y3 * c[3])
+    return c, arm
+
+
+@_scalar
+def _traction_control(p, lane, cp, cs, x, c, dt):
+    """Update the traction-control scales (state rows ``traction_scale_*``) from each wheel's
+    longitudinal slip over ``dt`` [s] (see the module docstring)."""
+    radius = p[P_RW * LANES + lane]
+    vx, r = x[S_VX * LANES + lane], x[S_R * LANES + lane]
+    target = cp[CP_SLIP_TARGET * LANES + lane]
+    tau = cp[CP_TAU_TC * LANES + lane]
+    for w in range(4):
+        _, y_w = _wheel_position(p, lane, w)
+        v_w = (vx - r * y_w) * c[w]
+        kappa = (x[(S_OMEGA + w) * LANES + lane] * radius - v_w) \
+            / max(abs(v_w), _SLIP_SPEED_FLOOR_MPS)
+        at = (CS_TC + w) * LANES + lane
+        excess = abs(kappa) / target - 1.0
+        if excess > 0.0:
+            cs[at] = _clip(cs[at] - dt * excess / tau, 0.0, 1.0)
+        else:
+            cs[at] = _clip(cs[at] + dt / (4.0 * tau), 0.0, 1.0)
+
+
+@_scalar
+def _unit(p, lane, cp, braking, j):
+    """Allocation variable ``j``: the wheels it moves ``(first, second)`` (second -1 for one
+    wheel; first -1: unused). Drive: machine slot j (an axle machine moves both wheels
+    alike). Braking: wheel j if ``brake_vectoring`` is on or both wheels of its axle have
+    their own machines; otherwise the axle (variable 0 front, 2 rear; 1 and 3 unused)."""
+    if not braking:
+        return _machine_wheels(p, lane, j)
+    first = j - (j % 2)
+    independent = (machine_of_wheel(p, lane, first)[1] == 1
+                   and machine_of_wheel(p, lane, first + 1)[1] == 1)
+    if independent or cp[CP_BRAKE_VECTORING * LANES + lane] > 0.5:
+        return j, -1
+    if j % 2 == 0:
+        return j, j + 1
+    return -1, -1
+
+
+@_scalar
+def _wheel_bounds(p, lane, cp, x, w, braking, grip):
+    """Force bounds ``(low, high)`` [N] of wheel ``w`` on its own: grip, its machine's share
+    of the envelope (regeneration if allowed), and in braking its friction brake."""
+    radius = p[P_RW * LANES + lane]
+    k, wheels = machine_of_wheel(p, lane, w)
+    machine = 0.0
+    if k >= 0:
+        machine = _machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k)) \
+            / (wheels * radius)
+    regen = machine if _regenerates(p, lane, cp, k) else 0.0
+    if braking:
+        brake_max = p[(P_BRAKE_MAX_F if w < 2 else P_BRAKE_MAX_R) * LANES + lane] / radius
+        high = min(grip, machine) if wheels == 1 else 0.0
+        return -min(grip, brake_max + regen), high
+    return -min(grip, regen), min(grip, machine)
+
+
+@_scalar
+def _commands(p, lane, cp, x, force):
+    """Wheel forces ``force`` (4-tuple [N]) -> torque commands ``(drive, brake)`` [N·m]:
+    positive force by the machine; braking force by regeneration first (an axle machine
+    equally on both wheels, within its envelope), friction brakes for the rest; then
+    :func:`_saturate` (machine envelopes, battery limits, brake maxima)."""
+    radius = p[P_RW * LANES + lane]
+    need = (max(-force[0], 0.0) * radius, max(-force[1], 0.0) * radius,
+            max(-force[2], 0.0) * radius, max(-force[3], 0.0) * radius)
+    out_d0 = max(force[0], 0.0) * radius
+    out_d1 = max(force[1], 0.0) * radius
+    out_d2 = max(force[2], 0.0) * radius
+    out_d3 = max(force[3], 0.0) * radius
+    regen0, regen1, regen2, regen3 = 0.0, 0.0, 0.0, 0.0
+    for k in range(N_MACHINES):
+        first, second = _machine_wheels(p, lane, k)
+        if first < 0 or not _regenerates(p, lane, cp, k):
+            continue
+        cap = _machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k))
+        if second < 0:
+            share = min(need[first], cap)
+            regen0 = share if first == 0 else regen0
+            regen1 = share if first == 1 else regen1
+            regen2 = share if first == 2 else regen2
+            regen3 = share if first == 3 else regen3
+        else:
+            share = min(need[first], need[second], 0.5 * cap)
+            if first == 0:
+                regen0, regen1 = share, share
+            else:
+                regen2, regen3 = share, share
+    drive = (out_d0 - regen0, out_d1 - regen1, out_d2 - regen2, out_d3 - regen3)
+    brake = (need[0] - regen0, need[1] - regen1, need[2] - regen2, need[3] - regen3)
+    return _saturate(p, lane, cp, x, drive, brake)
+
+
+@_scalar
+def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
+    """One controller sample: estimator, reference, yaw controller, traction control,
+    allocation, torque commands (into the state rows ``*_command_*``)."""
+    p, cp, cs = ln.p, ln.cp, ln.cs
+    period = cp[CP_SAMPLE * LANES + lane]
+    vx, r = x[S_VX * LANES + lane], x[S_R * LANES + lane]
+    v = max(vx, 0.1)
+    a, b = p[P_A * LANES + lane], p[P_B * LANES + lane]
+    wheelbase = a + b
+    delta = steer_sw_rad / p[P_STEER_RATIO * LANES + lane]
+    fz, fy, mu = _estimate(p, lane, cp, ln.sens, x)
+    # reference
+    target_k = cp[CP_TARGET_K * LANES + lane]
+    r_ss, r_max, delta_max = reference_yaw_rate(v, delta, wheelbase, target_k, mu,
+                                                cp[CP_MU_FACTOR * LANES + lane])
+    tau_ref = cp[CP_TAU_REF * LANES + lane]
+    r_ref = cs[CS_R_REF * LANES + lane]
+    r_ref = r_ss if tau_ref <= 0.0 else r_ref + (r_ss - r_ref) * (1.0 - math.exp(-period
+                                                                               / tau_ref))
+    error = r_ref - r
+    # yaw controller: feedforward + PI
+    fade = _clip(vx / YAW_CONTROL_FADE_MPS, 0.0, 1.0)
+    feedforward = cp[CP_FF_GAIN * LANES + lane] * feedforward_yaw_moment(
+        v, _clip(delta, -delta_max, delta_max), wheelbase, a, b, p[P_MASS * LANES + lane],
+        cp[CP_CF * LANES + lane], cp[CP_CR * LANES + lane], target_k)
+    max_mz = cp[CP_MAX_MZ * LANES + lane]
+    integral_old = cs[CS_MZ_I * LANES + lane] * (1.0 if vx > 0.0 else 0.0)
+    integral = _clip(integral_old + cp[CP_KI * LANES + lane] * error * period, -max_mz, max_mz)
+    demand = fade * (feedforward + cp[CP_KP * LANES + lane] * error + integral)
+    # traction control, allocation
+    c, arm = _wheel_arms(p, lane, steer_sw_rad)
+    _traction_control(p, lane, cp, cs, x, c, period)
+    braking = force_demand_n < 0.0
+    g0 = math.sqrt(max((mu * fz[0]) ** 2 - fy[0] ** 2, 0.0)) * cs[CS_TC * LANES + lane]
+    g1 = math.sqrt(max((mu * fz[1]) ** 2 - fy[1] ** 2, 0.0)) * cs[(CS_TC + 1) * LANES + lane]
+    g2 = math.sqrt(max((mu * fz[2]) ** 2 - fy[2] ** 2, 0.0)) * cs[(CS_TC + 2) * LANES + lane]
+    g3 = math.sqrt(max((mu * fz[3]) ** 2 - fy[3] ** 2, 0.0)) * cs[(CS_TC + 3) * LANES + lane]
+    grip = (g0, g1, g2, g3)
+    units = (_unit_data(p, lane, cp, x, braking, 0, c, arm, grip, fz, mu),
+             _unit_data(p, lane, cp, x, braking, 1, c, arm, grip, fz, mu),
+             _unit_data(p, lane, cp, x, braking, 2, c, arm, grip, fz, mu),
+             _unit_data(p, lane, cp, x, braking, 3, c, arm, grip, fz, mu))
+    b_fx = (units[0][0], units[1][0], units[2][0], units[3][0])
+    b_mz = (units[0][1], units[1][1], units[2][1], units[3][1])
+    weight = (units[0][2], units[1][2], units[2][2], units[3][2])
+    lo = (units[0][3], units[1][3], units[2][3], units[3][3])
+    hi = (units[0][4], units[1][4], units[2][4], units[3][4])
+    mz_demand = _clip(demand, -max_mz, max_mz)
+    # the battery's discharge limit bounds the drive force (P = F v); made exact by _saturate
+    fx_demand = min(force_demand_n, p[P_BATTERY_DISCHARGE_W * LANES + lane] / max(v, 1.0))
+    u, fx_got, mz_got = allocate(fx_demand, mz_demand, b_fx, b_mz, weight, lo, hi)
+    # anti-windup: hold the integrator while the realisable moment falls short of the demand
+    # in the direction the error pushes
+    if (demand - mz_got) * error > 0.0 and abs(demand - mz_got) > 1e-6 * (1.0 + max_mz):
+        integral = integral_old
+    if vx < 0.5 * YAW_CONTROL_FADE_MPS:
+        integral = 0.0
+    force = _unit_forces(p, lane, cp, braking, u)
+    drive, brake = _commands(p, lane, cp, x, force)
+    radius = p[P_RW * LANES + lane]
+    _set4(cs, CS_DRIVE_CMD, lane, drive)
+    _set4(cs, CS_BRAKE_CMD, lane, brake)
+    _set4(cs, CS_FZ, lane, fz)
+    _set4(cs, CS_GRIP, lane, grip)
+    cs[CS_DELTA * LANES + lane] = delta
+    cs[CS_R_TARGET * LANES + lane] = r_ss
+    cs[CS_R_REF * LANES + lane] = r_ref
+    cs[CS_R_ERR * LANES + lane] = error
+    cs[CS_MU * LANES + lane] = mu
+    cs[CS_MZ_FF * LANES + lane] = fade * feedforward
+    cs[CS_MZ_I * LANES + lane] = integral
+    cs[CS_MZ_DEMAND * LANES + lane] = demand
+    fx_cmd, _ = _force_and_moment(drive, brake, c, arm, radius)
+    cs[CS_MZ_CMD * LANES + lane] = mz_got
+    cs[CS_FX_DEMAND * LANES + lane] = force_demand_n
+    cs[CS_FX_CMD * LANES + lane] = fx_cmd
+
+
+@_scalar
+def _unit_data(p, lane, cp, x, braking, j, c, arm, grip, fz, mu):
+    """Allocation variable ``j``'s ``(b_fx, b_mz, W, lo, hi)``: summed over its wheels, bounds
+    the tighter of its wheels' (an axle's wheels carry the same force). A variable moving
+    both wheels of an axle has no yaw-moment authority (``b_mz = 0``): the incidental moment
+    of equal forces on steered wheels is left to the feedback, so that it never competes with
+    the driver's force demand under the yaw-moment-first priority."""
+    first, second = _unit(p, lane, cp, braking, j)
+    if first < 0:
+        return 0.0, 0.0, 1.0, 0.0, 0.0
+    b_fx, b_mz, weight = 0.0, 0.0, 0.0
+    lo, hi = -math.inf, math.inf
+    for w in (first, second):
+        if w < 0:
+            continue
+        low, high = _wheel_bounds(p, lane, cp, x, w, braking, grip[w])
+        lo, hi = max(lo, low), min(hi, high)
+        b_fx += c[w]
+        b_mz += arm[w]
+        weight += 1.0 / max(grip[w], 0.05 * mu * fz[w], 1.0)
+    if second >= 0:
+        b_mz = 0.0
+    return b_fx, b_mz, weight, min(lo, 0.0), max(hi, 0.0)
+
+
+@_scalar
+def _unit_forces(p, lane, cp, braking, u):
+    """Per-wheel forces (4-tuple [N]) of the allocation variables ``u``."""
+    f0, f1, f2, f3 = 0.0, 0.0, 0.0, 0.0
+    for j in range(4):
+        first, second = _unit(p, lane, cp, braking, j)
+        for w in (first, second):
+            f0 = u[j] if w == 0 else f0
+            f1 = u[j] if w == 1 else f1
+            f2 = u[j] if w == 2 else f2
+            f3 = u[j] if w == 3 else f3
+    return f0, f1, f2, f3
+
+
+@_scalar
+def _force_and_moment(drive, brake, c, arm, radius):
+    """Body-x force [N] and yaw moment [N·m] of wheel torques (forward-rolling wheels:
+    ground force = (drive - brake) / R)."""
+    fx, mz = 0.0, 0.0
+    for w in range(4):
+        f = (drive[w] - brake[w]) / radius
+        fx += c[w] * f
+        mz += arm[w] * f
+    return fx, mz
+
+
+# --------------------------------------------------------------------------------------------
+# The hook the integrator calls.
+
+
+@_scalar
+def adm_wheel_torques(ln, lane, x, t, force_demand_n, steer_sw_rad):
+    """Wheel torques of lane ``lane`` at time ``t`` [s] for the driver's longitudinal force
+    demand ``force_demand_n`` [N] (positive drives) and steering-wheel angle ``steer_sw_rad``
+    [rad] (positive left): writes ``ln.drive`` (per wheel, N·m, negative regenerates) and
+    ``ln.brake`` (>= 0, N·m), held by the integrator through its step. Takes a controller
+    sample when ``t`` reaches the state ``next_sample_s``; every call moves the applied
+    torques through the actuator lag and saturates them (see the module docstring)."""
+    p, cp, cs = ln.p, ln.cp, ln.cs
+    if t >= cs[CS_NEXT * LANES + lane] - 1e-9:
+        _sample(ln, lane, x, force_demand_n, steer_sw_rad)
+        period = cp[CP_SAMPLE * LANES + lane]
+        following = cs[CS_NEXT * LANES + lane] + period
+        cs[CS_NEXT * LANES + lane] = following if following > t + 1e-9 else t + period
+    dt = max(t - cs[CS_LAST * LANES + lane], 0.0)
+    cs[CS_LAST * LANES + lane] = t
+    tau = cp[CP_TAU_ACT * LANES + lane]
+    follow = 1.0 if tau <= 0.0 else 1.0 - math.exp(-dt / tau)
+    drive_cmd, brake_cmd = _get4(cs, CS_DRIVE_CMD, lane), _get4(cs, CS_BRAKE_CMD, lane)
+    drive_old, brake_old = _get4(cs, CS_DRIVE, lane), _get4(cs, CS_BRAKE, lane)
+    drive = (drive_old[0] + (drive_cmd[0] - drive_old[0]) * follow,
+             drive_old[1] + (drive_cmd[1] - drive_old[1]) * follow,
+             drive_old[2] + (drive_cmd[2] - drive_old[2]) * follow,
+             drive_old[3] + (drive_cmd[3] - drive_old[3]) * follow)
+    brake = (brake_old[0] + (brake_cmd[0] - brake_old[0]) * follow,
+             brake_old[1] + (brake_cmd[1] - brake_old[1]) * follow,
+             brake_old[2] + (brake_cmd[2] - brake_old[2]) * follow,
+             brake_old[3] + (brake_cmd[3] - brake_old[3]) * follow)
+    drive, brake = _saturate(p, lane, cp, x, drive, brake)
+    _set4(cs, CS_DRIVE, lane, drive)
+    _set4(cs, CS_BRAKE, lane, brake)
+    _set4(ln.drive, 0, lane, drive)
+    _set4(ln.brake, 0, lane, brake)
+    c, arm = _wheel_arms(p, lane, steer_sw_rad)
+    fx, mz = _force_and_moment(drive, brake, c, arm, p[P_RW * LANES + lane])
+    cs[CS_FX_APPLIED * LANES + lane] = fx
+    cs[CS_MZ_APPLIED * LANES + lane] = mz
+    cs[CS_BATTERY_W * LANES + lane] = battery_power_w(x, lane, drive)

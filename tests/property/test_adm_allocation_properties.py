@@ -1,0 +1,85 @@
+"""Properties of the torque allocation for any demands, loads and limits (hypothesis):
+
+* no bound is ever exceeded (the bounds carry the machine, battery and grip limits);
+* the delivered force and moment are what the variables deliver, and equal the demands
+  whenever the demands are feasible (checked by a linear programme);
+* the yaw moment is met as closely as the box allows (stability first);
+* the result is the optimum of the quadratic programme (compared with scipy's SLSQP).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog, minimize
+
+from sim.adm import allocate
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def problems(draw):
+    used = draw(st.lists(st.booleans(), min_size=4, max_size=4))
+    if not any(used):
+        used[draw(st.integers(0, 3))] = True
+    b_fx, b_mz, w, lo, hi = [], [], [], [], []
+    for j in range(4):
+        if not used[j]:
+            b_fx.append(0.0), b_mz.append(0.0), w.append(1.0), lo.append(0.0), hi.append(0.0)
+            continue
+        two = draw(st.booleans())  # an axle variable: two wheels
+        b_fx.append(draw(st.floats(0.5, 1.0)) * (2.0 if two else 1.0))
+        b_mz.append(draw(st.floats(-1.5, 1.5)))
+        grip = draw(st.floats(10.0, 8000.0))
+        w.append((2.0 if two else 1.0) / grip)
+        lo.append(-draw(st.floats(0.0, 1.0)) * grip)
+        hi.append(draw(st.floats(0.0, 1.0)) * grip)
+    fx = draw(st.floats(-20000.0, 20000.0))
+    mz = draw(st.floats(-10000.0, 10000.0))
+    return fx, mz, tuple(b_fx), tuple(b_mz), tuple(w), tuple(lo), tuple(hi)
+
+
+def _feasible(fx, mz, b_fx, b_mz, lo, hi) -> bool:
+    res = linprog(np.zeros(4), A_eq=np.array([b_fx, b_mz]), b_eq=[fx, mz],
+                  bounds=list(zip(lo, hi, strict=True)), method="highs")
+    return res.status == 0
+
+
+@settings(max_examples=300)
+@given(problems())
+def test_bounds_and_demands(problem):
+    fx, mz, b_fx, b_mz, w, lo, hi = problem
+    u, got_fx, got_mz = allocate(*problem)
+    u = np.array(u)
+    scale = 1e-9 * (1.0 + np.abs(lo).sum() + np.abs(hi).sum())
+    assert np.all(u >= np.array(lo) - scale) and np.all(u <= np.array(hi) + scale)
+    assert got_fx == pytest.approx(np.dot(b_fx, u), abs=1e-6)
+    assert got_mz == pytest.approx(np.dot(b_mz, u), abs=1e-6)
+    # stability first: the moment is the demand clipped to what the box allows
+    mz_lo = sum(min(b * lo_, b * hi_) for b, lo_, hi_ in zip(b_mz, lo, hi, strict=True))
+    mz_hi = sum(max(b * lo_, b * hi_) for b, lo_, hi_ in zip(b_mz, lo, hi, strict=True))
+    assert got_mz == pytest.approx(min(max(mz, mz_lo), mz_hi), abs=1e-6 * (1 + abs(mz)))
+    if _feasible(fx, mz, b_fx, b_mz, lo, hi):
+        assert got_fx == pytest.approx(fx, abs=1e-6 * (1 + abs(fx)))
+        assert got_mz == pytest.approx(mz, abs=1e-6 * (1 + abs(mz)))
+
+
+@settings(max_examples=100)
+@given(problems())
+def test_optimal_against_slsqp(problem):
+    fx, mz, b_fx, b_mz, w, lo, hi = problem
+    u, got_fx, got_mz = allocate(*problem)
+    w = np.array(w)
+    x0 = np.clip(np.array(u) * 0.5, lo, hi)
+    res = minimize(lambda v: float(np.sum(w * v * v)), x0, jac=lambda v: 2 * w * v,
+                   method="SLSQP", bounds=list(zip(lo, hi, strict=True)),
+                   constraints=[{"type": "eq",
+                                 "fun": lambda v: np.array([np.dot(b_fx, v) - got_fx,
+                                                            np.dot(b_mz, v) - got_mz])}],
+                   options={"ftol": 1e-14, "maxiter": 500})
+    ours = float(np.sum(w * np.square(u)))
+    if res.success:
+        assert ours <= res.fun * (1 + 1e-6) + 1e-6

@@ -1,0 +1,236 @@
+"""The compiled dynamic module on small lane tables (outside the integrator): reference and
+feedforward against closed forms, no yaw moment when nothing asks for one, layouts,
+sampling, actuator lag, limits, regeneration, traction control, estimators."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+import sim
+from sim.adm import feedforward_yaw_moment, reference_yaw_rate, with_layout
+from sim.adm import kernel as k
+from sim.chassis import two_track as tt
+from sim.params import linear_single_track
+from sim.units import GRAVITY_MPS2
+from tests.adm_harness import lane_rows, make_lanes, set_row, state
+
+H = 0.002
+COUPE = sim.load_vehicle("coupe")
+_Y_PATHS = [p for p in sim.param_paths(COUPE) if p.endswith(".y_m")]
+SYMMETRIC = sim.set_params(COUPE, {p: 0.0 for p in _Y_PATHS})
+
+
+def run(ln, x, force_n, steer_rad, steps, t0=0.0):
+    for i in range(steps):
+        k.adm_wheel_torques(ln, 0, x, t0 + i * H, force_n, steer_rad)
+    return lane_rows(ln.drive, 4), lane_rows(ln.brake, 4)
+
+
+def _steady_yaw_rate_with_moment(lst, v, delta, moment):
+    """Steady yaw rate of the linear single-track model with an external yaw moment, from its
+    two equilibrium equations (textbook slip angles, axle stiffnesses)."""
+    m, a, b = lst.mass_kg[0], lst.cg_to_front_axle_m[0], lst.cg_to_rear_axle_m[0]
+    cf, cr = lst.front_cornering_stiffness_npr[0], lst.rear_cornering_stiffness_npr[0]
+    # unknowns beta, r: Fyf = cf (delta - beta - a r / v), Fyr = cr (-beta + b r / v)
+    # Fyf + Fyr = m v r ; a Fyf - b Fyr + M = 0
+    A = np.array([[-(cf + cr), -(cf * a - cr * b) / v - m * v],
+                  [-(a * cf - b * cr), -(a * a * cf + b * b * cr) / v]])
+    rhs = np.array([-cf * delta, -a * cf * delta - moment])
+    return np.linalg.solve(A, rhs)[1]
+
+
+@pytest.mark.parametrize("target_deg_per_g", [0.0, 0.5, 1.5])
+@pytest.mark.parametrize("v", [10.0, 25.0, 40.0])
+def test_feedforward_makes_the_linear_car_follow_the_reference(target_deg_per_g, v):
+    lst = linear_single_track(COUPE)
+    a, b = lst.cg_to_front_axle_m[0], lst.cg_to_rear_axle_m[0]
+    target = math.radians(target_deg_per_g) / GRAVITY_MPS2
+    delta = 0.01
+    moment = feedforward_yaw_moment(v, delta, a + b, a, b, lst.mass_kg[0],
+                                    lst.front_cornering_stiffness_npr[0],
+                                    lst.rear_cornering_stiffness_npr[0], target)
+    r_target = v * delta / (a + b + target * v * v)
+    assert _steady_yaw_rate_with_moment(lst, v, delta, moment) == pytest.approx(r_target,
+                                                                                 rel=1e-9)
+
+
+def test_feedforward_vanishes_at_the_passive_gradient():
+    lst = linear_single_track(COUPE)
+    m, a, b = lst.mass_kg[0], lst.cg_to_front_axle_m[0], lst.cg_to_rear_axle_m[0]
+    cf, cr = lst.front_cornering_stiffness_npr[0], lst.rear_cornering_stiffness_npr[0]
+    k_passive = m * (b / cf - a / cr) / (a + b)
+    assert feedforward_yaw_moment(30.0, 0.02, a + b, a, b, m, cf, cr, k_passive) \
+        == pytest.approx(0.0, abs=1e-9)
+    # understeering car, less understeering target, left turn: a pro-yaw (positive) moment
+    assert feedforward_yaw_moment(30.0, 0.02, a + b, a, b, m, cf, cr, 0.0) > 0.0
+
+
+def test_reference_is_bounded_by_friction():
+    r, r_max, delta_max = reference_yaw_rate(20.0, 0.01, 2.6, 0.001, 1.0, 0.85)
+    assert r == pytest.approx(20.0 * 0.01 / (2.6 + 0.001 * 400.0))
+    r, r_max, delta_max = reference_yaw_rate(20.0, -0.2, 2.6, 0.001, 1.0, 0.85)
+    assert r_max == pytest.approx(0.85 * GRAVITY_MPS2 / 20.0)
+    assert r == pytest.approx(-r_max)
+    assert reference_yaw_rate(20.0, delta_max, 2.6, 0.001, 1.0, 0.85)[0] \
+        == pytest.approx(r_max)
+
+
+@pytest.mark.parametrize("force_n", [0.0, 3000.0, -4000.0])
+def test_no_yaw_moment_without_steering_on_a_symmetric_car(force_n):
+    ln, x = make_lanes(SYMMETRIC)
+    drive, brake = run(ln, x, force_n, 0.0, 30)
+    assert state(ln, "yaw_moment_demand_nm") == 0.0
+    assert state(ln, "yaw_moment_command_nm") == pytest.approx(0.0, abs=1e-9)
+    assert state(ln, "yaw_moment_applied_nm") == pytest.approx(0.0, abs=1e-9)
+    assert drive[0] == pytest.approx(drive[1], abs=1e-9)
+    assert drive[2] == pytest.approx(drive[3], abs=1e-9)
+    assert brake[0] == pytest.approx(brake[1], abs=1e-9)
+    assert brake[2] == pytest.approx(brake[3], abs=1e-9)
+
+
+@pytest.mark.parametrize("layout", ["one_per_axle", "front_and_two_rear"])
+@pytest.mark.parametrize("force_n", [2000.0, -3000.0])
+def test_open_differential_axles_have_no_left_right_difference(layout, force_n):
+    vehicle = with_layout(COUPE, layout)
+    ln, x = make_lanes(vehicle)
+    set_row(x, tt.S_R, -0.1)  # a large yaw-rate error: the controller wants a moment
+    drive, brake = run(ln, x, force_n, 0.6, 30)
+    assert abs(state(ln, "yaw_moment_demand_nm")) > 1000.0
+    assert drive[0] == pytest.approx(drive[1], rel=1e-12)
+    assert brake[0] == pytest.approx(brake[1], rel=1e-12)
+    if layout == "one_per_axle":
+        assert drive[2] == pytest.approx(drive[3], rel=1e-12)
+        assert brake[2] == pytest.approx(brake[3], rel=1e-12)
+    else:  # the independent rear wheels make the moment
+        assert drive[3] - drive[2] > 100.0
+
+
+def test_brake_vectoring_uses_the_friction_brakes_of_an_open_differential_axle():
+    vehicle = with_layout(COUPE, "one_per_axle")
+    vehicle = dataclasses.replace(
+        vehicle, adm=dataclasses.replace(vehicle.adm, brake_vectoring="on"))
+    ln, x = make_lanes(vehicle)
+    set_row(x, tt.S_R, -0.1)
+    drive, brake = run(ln, x, -3000.0, 0.6, 30)
+    assert state(ln, "yaw_moment_command_nm") > 500.0
+    assert brake[0] + brake[2] > brake[1] + brake[3] + 100.0  # left wheels brake harder
+
+
+def test_commands_are_held_between_samples_and_applied_through_the_lag():
+    ln, x = make_lanes(COUPE)
+    k.adm_wheel_torques(ln, 0, x, 0.0, 4000.0, 0.0)
+    commanded = lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:]
+    tau = COUPE.adm.actuator_time_constant_s
+    assert state(ln, "next_sample_s") == pytest.approx(0.01)
+    # at t = 0 no time has passed: nothing applied yet; then the exact first-order lag
+    assert lane_rows(ln.drive, 4) == pytest.approx(np.zeros(4), abs=1e-12)
+    k.adm_wheel_torques(ln, 0, x, H, 9000.0, 0.3)  # new inputs: no sample before t = 0.01
+    assert lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:] == pytest.approx(commanded)
+    assert lane_rows(ln.drive, 4) == pytest.approx(commanded * (1 - math.exp(-H / tau)))
+    for i in range(2, 5):
+        k.adm_wheel_torques(ln, 0, x, i * H, 9000.0, 0.3)
+    assert state(ln, "force_demand_n") == 4000.0
+    k.adm_wheel_torques(ln, 0, x, 5 * H, 9000.0, 0.3)  # t = 0.01: a sample
+    assert state(ln, "force_demand_n") == 9000.0
+    assert state(ln, "next_sample_s") == pytest.approx(0.02)
+
+
+def _machine_torques(vehicle, drive):
+    """Per machine slot: the torque at the wheel(s) it drives."""
+    out = []
+    for motor in vehicle.drivetrain.motors.values():
+        axles = {"front_axle": (0, 1), "rear_axle": (2, 3)}
+        wheels = axles.get(motor.drives) or (("FL", "FR", "RL", "RR").index(motor.drives),)
+        out.append(sum(drive[w] for w in wheels))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("layout", ["one_per_axle", "front_and_two_rear", "four_wheel"])
+@pytest.mark.parametrize("speed", [5.0, 30.0, 60.0])
+def test_full_demand_respects_machine_and_battery_limits(layout, speed):
+    vehicle = with_layout(COUPE, layout)
+    ln, x = make_lanes(vehicle, speed_mps=speed)
+    # steered (a yaw moment demand, which has priority) except at 60 m/s, where the battery
+    # limit is checked to bind
+    drive, brake = run(ln, x, 40000.0, 0.4 if speed < 60.0 else 0.0, 60)
+    omega = speed / vehicle.geometry.wheel_radius_m
+    for slot, torque in enumerate(_machine_torques(vehicle, drive)):
+        limit = tt._machine_wheel_torque_limit(ln.p, 0, slot, omega)
+        assert abs(torque) <= limit * (1 + 1e-9)
+    power = float(np.dot(drive, np.full(4, omega)))
+    assert power <= 400e3 * (1 + 1e-9)
+    assert state(ln, "battery_power_w") == pytest.approx(power)
+    assert np.all(brake == 0.0)
+    if speed == 60.0:  # 60 m/s: the battery (400 kW) binds, not the machines
+        assert power == pytest.approx(400e3, rel=5e-3)
+
+
+def test_braking_regenerates_first_and_the_charge_limit_moves_braking_to_friction():
+    ln, x = make_lanes(COUPE, speed_mps=30.0)
+    drive, brake = run(ln, x, -3000.0, 0.0, 150)
+    assert np.all(drive[2:] < 0.0) and np.all(brake == 0.0)  # light braking: regen only
+    assert state(ln, "force_applied_n") == pytest.approx(-3000.0, rel=1e-3)
+    limited = sim.set_params(COUPE, {"drivetrain.battery_charge_power_limit_kw": 20.0})
+    ln, x = make_lanes(limited, speed_mps=30.0)
+    drive, brake = run(ln, x, -3000.0, 0.0, 150)
+    omega = 30.0 / COUPE.geometry.wheel_radius_m
+    assert -float(np.dot(drive, np.full(4, omega))) == pytest.approx(20e3, rel=1e-6)
+    assert np.all(brake > 0.0)
+    assert state(ln, "force_applied_n") == pytest.approx(-3000.0, rel=1e-3)
+
+
+def test_regeneration_off_brakes_by_friction_alone():
+    vehicle = sim.load_vehicle("coupe")
+    vehicle = dataclasses.replace(
+        vehicle, adm=dataclasses.replace(vehicle.adm, regeneration="off"))
+    ln, x = make_lanes(vehicle, speed_mps=30.0)
+    drive, brake = run(ln, x, -3000.0, 0.0, 150)
+    assert np.all(drive == 0.0) and np.all(brake > 0.0)
+
+
+def test_traction_control_takes_torque_off_a_spinning_wheel():
+    ln, x = make_lanes(SYMMETRIC, speed_mps=10.0)
+    radius = SYMMETRIC.geometry.wheel_radius_m
+    set_row(x, tt.S_OMEGA + 3, 10.0 * 1.4 / radius)  # RR at 40 % slip
+    drive, _ = run(ln, x, 6000.0, 0.0, 100)
+    assert state(ln, "traction_scale_rr") < 0.2
+    assert state(ln, "traction_scale_rl") == 1.0
+    # the spinning wheel's force bound falls, its partner follows (a left/right difference
+    # would be a yaw moment nobody asked for: yaw moment first) and the front axle takes over
+    assert drive[3] < 0.05 * 6000.0 * radius / 4
+    assert drive[2] == pytest.approx(drive[3], abs=1e-6)
+    assert state(ln, "force_command_n") == pytest.approx(6000.0, rel=1e-6)
+    assert 2 * drive[0] / radius == pytest.approx(6000.0, rel=0.05)
+
+
+def test_measured_estimator_uses_static_load_transfer_from_measured_accelerations():
+    vehicle = dataclasses.replace(
+        COUPE, adm=dataclasses.replace(COUPE.adm, estimator="measured",
+                                                     assumed_road_friction=0.6))
+    ln, x = make_lanes(vehicle)
+    set_row(ln.sens, 0, 1.5)   # ax
+    set_row(ln.sens, 1, 6.0)   # ay
+    for w in range(4):          # true loads (ignored by the measured estimator)
+        set_row(ln.sens, 2 + w, 1.0)
+    run(ln, x, 1000.0, 0.0, 1)
+    expected = tt._wheel_loads(ln.p, 0, 20.0, 1.5, 6.0)
+    got = [state(ln, f"fz_estimate_{w}_n") for w in ("fl", "fr", "rl", "rr")]
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert state(ln, "friction_estimate") == pytest.approx(
+        0.6 * ln.cp[k.CP_TYRE_MU * tt.LANES])
+
+
+def test_commanded_forces_stay_within_the_estimated_grip():
+    ln, x = make_lanes(COUPE, speed_mps=20.0, road_friction=0.4)
+    for w in range(4):
+        set_row(ln.sens, 10 + w, 0.3 * ln.p[(tt.P_FZ0 + w) * tt.LANES])  # lateral forces
+    run(ln, x, 20000.0, 0.5, 6)
+    radius = COUPE.geometry.wheel_radius_m
+    drive = lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:]
+    brake = lane_rows(ln.cs, 4 + k.CS_BRAKE_CMD)[k.CS_BRAKE_CMD:]
+    grip = [state(ln, f"grip_{w}_n") for w in ("fl", "fr", "rl", "rr")]
+    assert np.all(np.abs(drive - brake) / radius <= np.array(grip) * (1 + 1e-9) + 1e-9)
