@@ -22,7 +22,7 @@ from sim.result import Result
 from sim.simulate import Numerics, simulate
 from sim.spec.params import get_param, param_paths, set_params
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
-from sim.units import GRAVITY_MPS2, kmh_to_mps
+from sim.units import GRAVITY_MPS2
 
 __all__ = [
     "ManeuverResult",
@@ -32,6 +32,7 @@ __all__ = [
     "repeat_members",
     "resistance_force_n",
     "run_set",
+    "select_members",
 ]
 
 _SOURCE = "<argument>"
@@ -60,9 +61,9 @@ class ManeuverResult:
         directions), described by ``run_labels``; empty when a maneuver has one run per member.
     run_labels : tuple of R str
         What each column of ``per_run`` is.
-    result_rows : mapping of run-set name -> (N, K) int array
-        Rows of ``results[name]`` that belong to each member (K runs each); a run set missing
-        here has row i for member i.
+    result_rows : mapping of run-set name -> (N, K) int array or list of N int arrays
+        Rows of ``results[name]`` that belong to each member (K runs each, or a different
+        number per member); a run set missing here has row i for member i.
     """
 
     name: str
@@ -103,7 +104,7 @@ class ManeuverResult:
             picked = self.rows_of(key, i)
             results[key] = _take(res, picked)
             if key in self.result_rows:
-                rows[key] = np.arange(picked.size)[None, :]
+                rows[key] = [np.arange(picked.size)]
         return ManeuverResult(
             self.name, results, {k: np.asarray(v)[i:i + 1] for k, v in self.metrics.items()},
             self.units, self.labels, {k: np.asarray(v)[i:i + 1] for k, v in self.per_run.items()},
@@ -230,35 +231,56 @@ def repeat_members(vehicle: Vehicle, runs: int) -> Vehicle:
     """A batch of ``N * runs`` members from a batch of N: member ``i * runs + j`` is member
     ``i`` (for every ``j``). A single vehicle is returned unchanged (:func:`sim.simulate`
     repeats it over the runs by itself)."""
+    if vehicle.batch_size == 1 or runs == 1:
+        return vehicle
+    return select_members(vehicle, np.repeat(np.arange(vehicle.batch_size), runs))
+
+
+def select_members(vehicle: Vehicle, index) -> Vehicle:
+    """A batch whose member ``k`` is member ``index[k]`` of ``vehicle`` (any 1-D integer array,
+    repeats allowed: e.g. a different number of runs per member). A single vehicle is returned
+    unchanged (:func:`sim.simulate` repeats it over the runs)."""
     n = vehicle.batch_size
-    if n == 1 or runs == 1:
+    index = np.asarray(index, dtype=np.int64).reshape(-1)
+    if index.size and (index.min() < 0 or index.max() >= n):
+        raise SpecError(_SOURCE, "index", index.tolist(), f"member indices in [0, {n})")
+    if n == 1:
         return vehicle
     values = {}
     for path in param_paths(vehicle):
         value = get_param(vehicle, path)
         if isinstance(value, np.ndarray):
-            values[path] = np.repeat(value, runs)
+            values[path] = value[index]
     return set_params(vehicle, values)
 
 
-def run_set(vehicle: Vehicle, runs: int, *, speed_kmh, duration_s: float,
+def run_set(vehicle: Vehicle, runs, *, speed_kmh, duration_s: float,
             steering_wheel_angle_rad=0.0, force_demand_n=0.0, controller: str = "passive",
             load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0,
             tyre_model: str = "mf61", linear_tyre_stiffness=None,
             numerics: Numerics | None = None) -> tuple[Result, np.ndarray]:
     """One :func:`sim.simulate` call for ``runs`` runs of each of the N members of ``vehicle``.
 
-    Inputs (steering profile, force demand, speed) are given per run with ``N * runs`` rows
-    ordered member-major (row ``i * runs + j`` is run ``j`` of member ``i``), or shared (one
-    row). Returns ``(result, rows)`` with ``rows`` (N, runs): the Result rows of each member.
+    ``runs``: an int (the same number for every member), or a 1-D integer array giving, for
+    each run (row), the member it belongs to (member-major, e.g. ``[0, 0, 0, 1, 1]``).
+    Inputs (steering profile, force demand, speed) are given per run with one row per run,
+    ordered member-major (for an int, row ``i * runs + j`` is run ``j`` of member ``i``), or
+    shared (one row). Returns ``(result, rows)`` with ``rows`` a list of N index arrays: the
+    Result rows of each member (an (N, runs) array for an int).
     Members that spin out or go non-finite are flagged in ``result.status``, never raised,
     also for a single run (which is then simulated twice, identically, as a batch of two:
     :func:`sim.simulate` raises on a failed single run; members are independent bit for bit,
     and two SIMD lanes cost about what one does).
     """
     n = vehicle.batch_size
-    total = n * runs
-    batch = repeat_members(vehicle, runs)
+    if isinstance(runs, numbers.Integral):
+        owner = np.repeat(np.arange(n), int(runs))
+    else:
+        owner = np.asarray(runs, dtype=np.int64).reshape(-1)
+        if owner.size == 0 or np.any(np.diff(owner) < 0):
+            raise SpecError(_SOURCE, "runs", runs, "a member index per run, non-decreasing")
+    total = owner.size
+    batch = select_members(vehicle, owner)
     pad = total == 1
     kwargs = dict(speed_kmh=np.full(2, speed_kmh, dtype=float) if pad else speed_kmh,
                   duration_s=duration_s, steering_wheel_angle_rad=steering_wheel_angle_rad,
@@ -270,7 +292,9 @@ def run_set(vehicle: Vehicle, runs: int, *, speed_kmh, duration_s: float,
     result = simulate(batch, **kwargs)
     if pad:
         result = _take(result, np.array([0]))
-    return result, np.arange(total).reshape(n, runs)
+    if isinstance(runs, numbers.Integral):
+        return result, np.arange(total).reshape(n, int(runs))
+    return result, [np.flatnonzero(owner == i) for i in range(n)]
 
 
 def resistance_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_CASE
@@ -297,7 +321,3 @@ def resistance_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOA
             + expand(col("rolling_resistance_coefficient"))
             * (expand(col("mass_kg")) * GRAVITY_MPS2 + q * expand(downforce_area)))
 
-
-def entry_speed_mps(speed_kmh: float) -> float:
-    """km/h -> m/s for one speed."""
-    return float(kmh_to_mps(speed_kmh))
