@@ -20,8 +20,9 @@ COUPE = sim.load_vehicle("coupe")
 NUMERICS = sim.Numerics(time_step_s=0.002, output_interval_s=0.01)
 
 
-def _lane_tables(params, x_state, driver=Driver()):
+def _lane_tables(params, x_state, driver=None):
     """Lane tables of one lane (lane 0) for calling the driver's scalar functions directly."""
+    driver = driver or Driver()
     p = tt.lane_table(tt.N_PARAMETERS)
     p[::tt.LANES][:] = params
     x = tt.lane_table(tt.N_STATES)
