@@ -146,6 +146,7 @@ def _check_duration(value, name: str, low: float, high: float) -> float:
 def straight_line(vehicle: Vehicle, *, controller: str = "passive",
                   load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0,
                   acceleration_duration_s: float = 60.0, braking_duration_s: float = 8.0,
+                  tyre_model: str = "mf61", linear_tyre_stiffness=None,
                   numerics: Numerics | None = None) -> ManeuverResult:
     """Straight-line performance of every member of ``vehicle``: two :func:`sim.simulate` calls.
 
@@ -174,6 +175,8 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
     when every demand locks (``brake_wheels_locked`` then True). The full-demand stop is
     reported beside it. Mean deceleration = v0² / (2 s).
 
+    ``tyre_model``, ``linear_tyre_stiffness`` as in :func:`sim.simulate` (linear tyres with a
+    large slip stiffness deliver the envelope without slip: the closed-form check).
     ``controller`` is passed to :func:`sim.simulate` (``"passive"``: module off). A run that
     spins out, goes non-finite or never reaches a target speed gives NaN for that metric
     (``runs_ok`` False), never an exception.
@@ -183,8 +186,9 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
     brake_s = _check_duration(braking_duration_s, "braking_duration_s", 2.0, 60.0)
     numerics = numerics or Numerics()
     n = vehicle.batch_size
+    tyres = dict(tyre_model=tyre_model, linear_tyre_stiffness=linear_tyre_stiffness)
     common = dict(controller=controller, load_case=load_case, road_friction=road_friction,
-                  numerics=dataclasses.replace(numerics, stop_speed_mps=0.0))
+                  numerics=dataclasses.replace(numerics, stop_speed_mps=0.0), **tyres)
     friction = np.broadcast_to(np.asarray(road_friction, dtype=float), (n,))
 
     # acceleration: standing and rolling start at full demand, standing starts at constant
@@ -254,7 +258,7 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
     brk, brk_rows = run_set(vehicle, tries, speed_kmh=100.0, duration_s=brake_s,
                             force_demand_n=-demand.reshape(-1), controller=controller,
                             load_case=load_case, road_friction=road_friction,
-                            numerics=numerics)
+                            numerics=numerics, **tyres)
     brk_ok = np.isin(brk.status, ("ok", "stopped"))
     moving = brk["vx_mps"] > 1.0
     min_slip = np.min([np.where(moving, brk[f"kappa_{w}"], 0.0).min(axis=1)
