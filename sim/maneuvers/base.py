@@ -64,6 +64,9 @@ class ManeuverResult:
     result_rows : mapping of run-set name -> (N, K) int array or list of N int arrays
         Rows of ``results[name]`` that belong to each member (K runs each, or a different
         number per member); a run set missing here has row i for member i.
+    inputs : mapping of run-set name -> steering profile
+        The steering-wheel-angle profile (:class:`sim.driver.open_loop.Profile`, rad, one row
+        per Result row) each run set was driven with, for plots and re-measuring.
     """
 
     name: str
@@ -74,6 +77,7 @@ class ManeuverResult:
     per_run: Mapping[str, np.ndarray] = field(default_factory=dict)
     run_labels: tuple[str, ...] = ()
     result_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
+    inputs: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def batch_size(self) -> int:
@@ -99,16 +103,21 @@ class ManeuverResult:
         if not (isinstance(index, numbers.Integral) and -n <= index < n):
             raise SpecError(_SOURCE, "index", index, f"a member index in [0, {n})")
         i = int(index) % n
-        results, rows = {}, {}
+        results, rows, inputs = {}, {}, {}
         for key, res in self.results.items():
             picked = self.rows_of(key, i)
             results[key] = _take(res, picked)
             if key in self.result_rows:
                 rows[key] = [np.arange(picked.size)]
+            profile = self.inputs.get(key)
+            if profile is not None:
+                values = profile.values if profile.values.shape[0] == 1 else \
+                    profile.values[picked]
+                inputs[key] = type(profile)(profile.time_s, values)
         return ManeuverResult(
             self.name, results, {k: np.asarray(v)[i:i + 1] for k, v in self.metrics.items()},
             self.units, self.labels, {k: np.asarray(v)[i:i + 1] for k, v in self.per_run.items()},
-            self.run_labels, rows)
+            self.run_labels, rows, inputs)
 
     def rows(self) -> list[dict]:
         """One dict per metric: ``{"metric", "unit", "values"}`` (values: list of N)."""

@@ -84,8 +84,9 @@ def find_sis_angle_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
     direction because measured runs scatter; the simulation is noise-free and deterministic,
     so one run per direction gives the same mean. Always ``controller="passive"``.
 
-    Returns ``(a_deg (N,), left_deg (N,), right_deg (N,), result)`` (``right_deg`` signed,
-    negative; the Result holds rows ``2 i`` left and ``2 i + 1`` right of member i). Raises
+    Returns ``(a_deg (N,), left_deg (N,), right_deg (N,), (result, profile))``
+    (``right_deg`` signed, negative; the Result and the steering profile hold rows ``2 i``
+    left and ``2 i + 1`` right of member i). Raises
     :class:`SpecError` when a run does not reach 0.375 g before it ends (too little grip).
     """
     speed = check_speed_kmh(speed_kmh)
@@ -115,7 +116,7 @@ def find_sis_angle_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
         t, profile.sample(t), res["ay_mps2"][:, :end + 1])
     angles = sis.angle_at_target_deg.reshape(n, 2)
     a_deg = np.round(np.abs(angles).mean(axis=1), 1)
-    return a_deg, angles[:, 0], angles[:, 1], res
+    return a_deg, angles[:, 0], angles[:, 1], (res, profile)
 
 
 def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_deg=None,
@@ -156,12 +157,11 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
     n = vehicle.batch_size
     common = dict(load_case=load_case, road_friction=road_friction, tyre_model=tyre_model,
                   linear_tyre_stiffness=linear_tyre_stiffness, numerics=numerics)
-    results = {}
-    rows_of = {}
+    results, rows_of, inputs = {}, {}, {}
     left = right = np.full(n, np.nan)
     if sis_angle_deg is None:
         a_deg, left, right, sis_res = find_sis_angle_deg(vehicle, speed_kmh=speed, **common)
-        results["sis"] = sis_res
+        results["sis"], inputs["sis"] = sis_res
         rows_of["sis"] = np.arange(2 * n).reshape(n, 2)
         found = "found (module off, one run per direction)"
     else:
@@ -187,7 +187,7 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
     res, rows = run_set(vehicle, owner, speed_kmh=speed, duration_s=duration,
                         steering_wheel_angle_rad=profile, force_demand_n=0.0,
                         controller=controller, **common)
-    results["swd"] = res
+    results["swd"], inputs["swd"] = res, profile
     rows_of["swd"] = rows
     gvwr = np.broadcast_to(np.asarray(vehicle.info.gross_vehicle_weight_rating_kg, dtype=float),
                            (n,))
@@ -252,5 +252,5 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
               "definition": "FMVSS 126 (49 CFR 571.126) S5.2, via REFERENCES.md 2.3 [K/S]"}
     return ManeuverResult("fmvss126_sine_with_dwell", results, values,
                           dict(SINE_WITH_DWELL_UNITS) | dict(PER_RUN_UNITS), labels,
-                          per_run, run_labels, rows_of)
+                          per_run, run_labels, rows_of, inputs)
 

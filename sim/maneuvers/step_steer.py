@@ -243,4 +243,4 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
               "amplitude_iterations": iterations.tolist(), "load_case": load_case,
               "tyre_model": tyre_model, "definition": "ISO 7401:2011 step input [K]"}
     return ManeuverResult("iso7401_step_steer", {"run": res}, values, dict(STEP_STEER_UNITS),
-                          labels)
+                          labels, inputs={"run": profile})

@@ -34,7 +34,7 @@ _SOURCE = "<argument>"
 #: then delivers each machine's envelope (torque, power and speed limits).
 FULL_DRIVE_DEMAND_N = 1.0e6
 #: Constant brake demands tried, as fractions of the weight times road friction (plus the
-#: full demand, every brake at its maximum torque).
+#: full demand, :data:`FULL_DRIVE_DEMAND_N` of braking: every brake at its maximum torque).
 BRAKE_FRACTIONS = (0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.3)
 #: Constant drive demands tried for a traction-limited launch, as fractions of the weight
 #: times road friction (each still capped by the machines' envelopes).
@@ -55,6 +55,7 @@ STRAIGHT_LINE_UNITS = {
     "stopping_distance_100_0_kmh_m": "m",
     "mean_deceleration_100_0_kmh_mps2": "m/s²",
     "brake_demand_n": "N",
+    "brake_force_n": "N",
     "brake_wheels_locked": "-",
     "full_brake_stopping_distance_m": "m",
     "full_brake_wheels_locked": "-",
@@ -146,6 +147,7 @@ def _check_duration(value, name: str, low: float, high: float) -> float:
 def straight_line(vehicle: Vehicle, *, controller: str = "passive",
                   load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0,
                   acceleration_duration_s: float = 60.0, braking_duration_s: float = 8.0,
+                  tyre_model: str = "mf61", linear_tyre_stiffness=None,
                   numerics: Numerics | None = None) -> ManeuverResult:
     """Straight-line performance of every member of ``vehicle``: two :func:`sim.simulate` calls.
 
@@ -169,11 +171,15 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
     :data:`BRAKE_FRACTIONS` x m g x road friction, plus the full demand (every brake at its
     maximum torque), one row each. The passive model has **no ABS**: a wheel locks when its
     brake exceeds what its tyre can take. ``stopping_distance_100_0_kmh_m`` is the shortest
-    stop among the demands whose wheels never lock (``brake_demand_n`` the demand; a driver
+    stop among the demands whose wheels never lock (``brake_demand_n`` the demand,
+    ``brake_force_n`` what the brakes delivered: the fixed balance and each brake's maximum
+    torque cap the demand; a driver
     threshold-braking at a constant pedal, a stand-in for ABS), or the shortest of all runs
     when every demand locks (``brake_wheels_locked`` then True). The full-demand stop is
     reported beside it. Mean deceleration = v0² / (2 s).
 
+    ``tyre_model``, ``linear_tyre_stiffness`` as in :func:`sim.simulate` (linear tyres with a
+    large slip stiffness deliver the envelope without slip: the closed-form check).
     ``controller`` is passed to :func:`sim.simulate` (``"passive"``: module off). A run that
     spins out, goes non-finite or never reaches a target speed gives NaN for that metric
     (``runs_ok`` False), never an exception.
@@ -183,13 +189,14 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
     brake_s = _check_duration(braking_duration_s, "braking_duration_s", 2.0, 60.0)
     numerics = numerics or Numerics()
     n = vehicle.batch_size
+    tyres = dict(tyre_model=tyre_model, linear_tyre_stiffness=linear_tyre_stiffness)
     common = dict(controller=controller, load_case=load_case, road_friction=road_friction,
-                  numerics=dataclasses.replace(numerics, stop_speed_mps=0.0))
+                  numerics=dataclasses.replace(numerics, stop_speed_mps=0.0), **tyres)
     friction = np.broadcast_to(np.asarray(road_friction, dtype=float), (n,))
 
     # acceleration: standing and rolling start at full demand, standing starts at constant
     # demands (traction-limited launches), one call
-    params, _, mp = two_track_parameters(vehicle, load_case)
+    _, _, mp = two_track_parameters(vehicle, load_case)
     weight = mp.mass_kg * GRAVITY_MPS2
     launches = np.column_stack([f * weight * friction for f in LAUNCH_FRACTIONS])
     acc_demand = np.column_stack([np.full((n, 2), FULL_DRIVE_DEMAND_N), launches])
@@ -245,21 +252,24 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
     values["top_speed_closed_form_kmh"] = top_speed_closed_form_kmh(vehicle, load_case)
 
     # braking: constant demands + full demand, one call
-    col = {name: params[:, tt.PARAMETER_NAMES.index(name)] for name in (
-        "wheel_radius_m", "max_brake_torque_front_nm", "max_brake_torque_rear_nm")}
-    full = 2.0 * (col["max_brake_torque_front_nm"] + col["max_brake_torque_rear_nm"]) \
-        / col["wheel_radius_m"]
     tries = len(BRAKE_FRACTIONS) + 1
-    demand = np.column_stack([*(f * weight * friction for f in BRAKE_FRACTIONS), full])
+    demand = np.column_stack([*(f * weight * friction for f in BRAKE_FRACTIONS),
+                              np.full(n, FULL_DRIVE_DEMAND_N)])
     brk, brk_rows = run_set(vehicle, tries, speed_kmh=100.0, duration_s=brake_s,
                             force_demand_n=-demand.reshape(-1), controller=controller,
                             load_case=load_case, road_friction=road_friction,
-                            numerics=numerics)
+                            numerics=numerics, **tyres)
     brk_ok = np.isin(brk.status, ("ok", "stopped"))
     moving = brk["vx_mps"] > 1.0
     min_slip = np.min([np.where(moving, brk[f"kappa_{w}"], 0.0).min(axis=1)
                        for w in tt._WHEELS], axis=0)
     locked = min_slip < LOCKED_SLIP
+    # what the brakes deliver (the balance and each brake's maximum torque cap the demand):
+    # sum of brake torques / R, averaged while the car moves faster than 1 m/s
+    total_torque = sum(brk[f"brake_torque_{w}_nm"] for w in tt._WHEELS)
+    radius = brk.parameters["wheel_radius_m"]
+    brake_force = np.where(moving, total_torque, 0.0).sum(axis=1) / np.maximum(
+        moving.sum(axis=1), 1) / radius
     distance = np.full(brk.batch_size, np.nan)
     for j in np.flatnonzero(brk_ok):
         try:
@@ -283,6 +293,7 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
         best = int(np.flatnonzero(pool)[np.argmin(d[pool])])
         values["stopping_distance_100_0_kmh_m"][i] = d[best]
         values["brake_demand_n"][i] = demand[i, best]
+        values["brake_force_n"][i] = brake_force[rows[best]]
         values["brake_wheels_locked"][i] = lk[best]
         values["mean_deceleration_100_0_kmh_mps2"][i] = kmh_to_mps(100.0) ** 2 / (2.0 * d[best])
     values["runs_ok"] = ok
