@@ -15,6 +15,7 @@ labelled as such; ``sim`` is not affiliated with any car maker. SI units and ISO
 (x forward, y left, z up) throughout; see ``sim.units``.
 """
 
+from sim import maneuvers
 from sim.errors import SimError, SpecError, UnknownVehicleError
 from sim.mass import (
     MassProperties,
@@ -55,6 +56,7 @@ __all__ = [
     "UnknownVehicleError",
     "Vehicle",
     "front_fraction_range",
+    "maneuvers",
     "get_param",
     "list_vehicles",
     "load_vehicle",

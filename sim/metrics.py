@@ -32,7 +32,8 @@ Conventions
   overshoot) is ``inf`` with a flag, as documented on the field. A member of a
   :class:`~sim.result.Result` that failed early has NaN samples after its end: select members
   with ``Result.ok`` before measuring; only the straight-line helpers accept NaN *after* a
-  member's end (a braking run that stopped), treating the last finite sample as its end.
+  member's end (a braking run that stopped), treating the last finite sample as its end, and
+  :func:`fmvss126_sine_with_dwell`, which reports such a run failed with a ``spun_out`` flag.
 * Simulation data are noise-free, so nothing is filtered here. Where a standard prescribes
   filtering or zeroing of measured data, the docstring says so.
 
@@ -478,7 +479,7 @@ class SineWithDwellMetrics:
     cos_s: np.ndarray
     #: First local peak of the yaw rate after the steering changed sign [rad/s], signed.
     peak_yaw_rate_radps: np.ndarray
-    #: Time of that peak [s].
+    #: Time of that peak [s] (meaningless where ``spun_out``).
     peak_yaw_rate_time_s: np.ndarray
     #: Yaw rate at COS + 1.000 s / peak yaw rate [-].
     yaw_rate_ratio_1000ms: np.ndarray
@@ -496,8 +497,13 @@ class SineWithDwellMetrics:
     passes_yaw_rate_1750ms: np.ndarray
     #: displacement >= required, or True where the criterion does not apply.
     passes_displacement: np.ndarray
-    #: All three criteria.
+    #: All three criteria (False for a run that spun out).
     passed: np.ndarray
+    #: True where the record of the run ends early (NaN after the member's end: a
+    #: :class:`~sim.result.Result` member that spun out or went non-finite). Such a run fails:
+    #: ``passed`` and both yaw-rate criteria are False, its peak and ratios are NaN, and its
+    #: displacement is NaN unless the record reaches BOS + 1.07 s.
+    spun_out: np.ndarray
 
 
 def fmvss126_sine_with_dwell(time_s, steering_wheel_angle_rad="steering_wheel_angle_rad",
@@ -560,17 +566,24 @@ def fmvss126_sine_with_dwell(time_s, steering_wheel_angle_rad="steering_wheel_an
 
     The record must extend to COS + 1.750 s (and BOS + 1.07 s). A run that spun out (a
     :class:`~sim.result.Result` member with status ``"spun out"``, NaN after its end) fails the
-    lateral-stability criteria by any reading, but its ratios do not exist: it raises here, so
-    judge it failed from ``Result.status`` and measure the members with ``Result.ok``.
+    lateral-stability criteria by any reading, but its ratios do not exist: it is reported
+    failed (``passed`` False) with ``spun_out`` True and NaN peak and ratios, never raised. Any
+    member whose samples are NaN from some instant to the end counts so; NaN *inside* a record
+    (followed by finite samples) still raises. The steering must be finite throughout.
     """
-    t, h = _histories(time_s, {"steering_wheel_angle_rad": steering_wheel_angle_rad,
-                               "yaw_rate_radps": yaw_rate_radps,
-                               "lateral_acceleration_mps2": lateral_acceleration_mps2})
-    swa, r, ay = (h[k] for k in ("steering_wheel_angle_rad", "yaw_rate_radps",
-                                 "lateral_acceleration_mps2"))
-    n, nt = swa.shape
+    t, h, last = _histories(time_s, {"steering_wheel_angle_rad": steering_wheel_angle_rad,
+                                     "yaw_rate_radps": yaw_rate_radps,
+                                     "lateral_acceleration_mps2": lateral_acceleration_mps2},
+                            trailing=True)
+    r, ay = h["yaw_rate_radps"], h["lateral_acceleration_mps2"]
+    n, nt = r.shape
+    # the steering as given (finite throughout: it defines BOS, COS and the amplitude even
+    # for a run that ended early), not held at its value at a member's end
+    _, steering = _histories(time_s, {"steering_wheel_angle_rad": steering_wheel_angle_rad})
+    swa = np.broadcast_to(steering["steering_wheel_angle_rad"], (n, nt))
     rows = np.arange(n)
     idx = np.arange(nt)
+    spun_out = last < nt - 1
     gvwr = _batch_param(gvwr_kg, "gvwr_kg", n)
     a_ref = _batch_param(sis_angle_deg, "sis_angle_deg", n)
     threshold = _positive_scalar(bos_threshold_deg, "bos_threshold_deg") * _DEG
@@ -607,31 +620,33 @@ def fmvss126_sine_with_dwell(time_s, steering_wheel_angle_rad="steering_wheel_an
     local_peak = np.zeros((n, nt), dtype=bool)
     local_peak[:, 1:-1] = (q[:, 1:-1] > 0.0) & (q[:, 1:-1] >= q[:, :-2]) & (q[:, 1:-1] > q[:, 2:])
     local_peak &= idx[None, :] >= k_rev[:, None]
-    _check(local_peak.any(axis=1), lambda i: SpecError(
+    _check(local_peak.any(axis=1) | spun_out, lambda i: SpecError(
         _SOURCE, _member_field("yaw_rate_radps", i, n), "no peak",
         "must have a local peak opposite to the first steer after the steering changes sign "
         "(the run may have spun out, or the record is too short)"))
     kp = np.argmax(local_peak, axis=1)
-    peak = r[rows, kp]
-    ratio_1000 = _values_at(t, r, cos + 1.0) / peak
-    ratio_1750 = _values_at(t, r, cos + 1.75) / peak
+    peak = np.where(spun_out, np.nan, r[rows, kp])
+    with np.errstate(invalid="ignore"):
+        ratio_1000 = _values_at(t, r, cos + 1.0) / peak
+        ratio_1750 = _values_at(t, r, cos + 1.75) / peak
 
     _, double = _integrals(t, ay, bos, bos + FMVSS126_DISPLACEMENT_TIME_S)
-    displacement = direction * double
+    measured = ~spun_out | (t[last] >= bos + FMVSS126_DISPLACEMENT_TIME_S)
+    displacement = np.where(measured, direction * double, np.nan)
     required = np.where(gvwr <= FMVSS126_HEAVY_GVWR_KG, FMVSS126_MIN_DISPLACEMENT_M,
                         FMVSS126_MIN_DISPLACEMENT_HEAVY_M)
     amplitude_deg = rad_to_deg(amplitude)
     applies = amplitude_deg >= 5.0 * a_ref * (1.0 - _AMPLITUDE_RTOL)
-    pass_1000 = ratio_1000 <= FMVSS126_RATIO_1000MS_MAX
-    pass_1750 = ratio_1750 <= FMVSS126_RATIO_1750MS_MAX
-    pass_disp = ~applies | (displacement >= required)
+    pass_1000 = ~spun_out & (ratio_1000 <= FMVSS126_RATIO_1000MS_MAX)
+    pass_1750 = ~spun_out & (ratio_1750 <= FMVSS126_RATIO_1750MS_MAX)
+    pass_disp = ~applies | (measured & (displacement >= required))
     return SineWithDwellMetrics(
         amplitude_deg=amplitude_deg,
         first_steer_direction=direction.astype(np.int64),
         bos_s=bos,
         cos_s=cos,
         peak_yaw_rate_radps=peak,
-        peak_yaw_rate_time_s=t[kp],
+        peak_yaw_rate_time_s=np.where(spun_out, np.nan, t[kp]),
         yaw_rate_ratio_1000ms=ratio_1000,
         yaw_rate_ratio_1750ms=ratio_1750,
         lateral_displacement_m=displacement,
@@ -640,7 +655,8 @@ def fmvss126_sine_with_dwell(time_s, steering_wheel_angle_rad="steering_wheel_an
         passes_yaw_rate_1000ms=pass_1000,
         passes_yaw_rate_1750ms=pass_1750,
         passes_displacement=pass_disp,
-        passed=pass_1000 & pass_1750 & pass_disp,
+        passed=pass_1000 & pass_1750 & pass_disp & ~spun_out,
+        spun_out=spun_out,
     )
 
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from sim import metrics
+from sim.driver.open_loop import Profile
 from sim.mass.properties import mass_properties
 from sim.mass.split import SplitResult
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
@@ -174,13 +176,17 @@ def plot_variants(vehicles: Sequence[Vehicle], load_case: str = DEFAULT_LOAD_CAS
 
 def plot_time_histories(results, channels: Sequence[str] = ("yaw_rate_radps", "ay_mps2",
                                                              "sideslip_rad", "vx_mps"),
-                        *, labels: Sequence[str] | None = None, members=None, fig=None):
+                        *, labels: Sequence[str] | None = None, members=None, fig=None,
+                        run_set: str | None = None):
     """Time histories of ``channels`` from one or several :class:`~sim.result.Result` objects,
     overlaid (e.g. module off and on), one axis per channel; angles shown in degrees.
 
-    ``labels`` name each result (default: its ``labels`` mapping); ``members`` picks batch
-    members to draw (default: all). Returns the figure."""
+    A :class:`~sim.maneuvers.ManeuverResult` may stand for a Result: its run set ``run_set``
+    (default: the first) is drawn. ``labels`` name each result (default: its ``labels``
+    mapping); ``members`` picks batch members (rows) to draw (default: all). Returns the
+    figure."""
     results = list(results) if isinstance(results, list | tuple) else [results]
+    results = [_run_set(res, run_set) for res in results]
     if fig is None:
         fig = plt.figure(figsize=(10, 2.2 * len(channels)), layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(channels), 1, sharex=True))
@@ -201,4 +207,151 @@ def plot_time_histories(results, channels: Sequence[str] = ("yaw_rate_radps", "a
             ax.grid(True, lw=0.3)
     axes[-1].set_xlabel("time [s]")
     axes[0].legend(fontsize=8, loc="best")
+    return fig
+
+
+def _run_set(result, run_set: str | None):
+    """A Result from a Result or a ManeuverResult (its run set ``run_set``, default the first)."""
+    sets = getattr(result, "results", None)
+    if sets is None:
+        return result
+    key = run_set if run_set is not None else next(iter(sets))
+    if key not in sets:
+        raise KeyError(f"no run set {key!r}; run sets are " + ", ".join(sets))
+    return sets[key]
+
+
+def plot_understeer(lateral_acceleration_mps2, steer_deg, *, linear_range_mps2: float = 4.0,
+                    labels: Sequence[str] | None = None,
+                    steer_label: str = "steering-wheel angle [deg]", fig=None):
+    """Understeer curve: steer angle against lateral acceleration, one line per member, with
+    the least-squares line over the linear range |a_y| <= ``linear_range_mps2`` dashed beside
+    each (its slope in the legend, per m/s² and per g).
+
+    ``lateral_acceleration_mps2`` and ``steer_deg`` are (K,) or (N, K) arrays of steady-state
+    points (ISO 4138: steering-wheel or road-wheel angle, say which in ``steer_label``); at
+    least two points per member must lie in the linear range. Returns the figure, with
+    2 N lines (data, fit)."""
+    ay = np.atleast_2d(np.asarray(lateral_acceleration_mps2, dtype=float))
+    steer = np.atleast_2d(np.asarray(steer_deg, dtype=float))
+    ay, steer = np.broadcast_arrays(ay, steer)
+    if fig is None:
+        fig = plt.figure(figsize=(6.5, 4.5), layout="constrained")
+    ax = fig.add_subplot(1, 1, 1)
+    for i in range(ay.shape[0]):
+        name = labels[i] if labels is not None else (f"[{i}]" if ay.shape[0] > 1 else "steer")
+        x, y = ay[i], steer[i]
+        ax.plot(x, y, marker="o", ms=3, lw=1.4, color=f"C{i}", label=name)
+        mask = np.abs(x) <= linear_range_mps2
+        if mask.sum() < 2 or np.ptp(x[mask]) == 0.0:
+            raise ValueError(f"member {i}: fewer than two distinct points within the linear "
+                             f"range |a_y| <= {linear_range_mps2:g} m/s²")
+        slope, intercept = np.polyfit(x[mask], y[mask], 1)
+        span = np.array([x[mask].min(), x[mask].max()])
+        ax.plot(span, intercept + slope * span, ls="--", lw=1.0, color=f"C{i}",
+                label=f"fit |a_y| <= {linear_range_mps2:g}: {slope:.3g} deg/(m/s²) = "
+                      f"{slope * 9.80665:.3g} deg/g")
+    ax.set_xlabel("lateral acceleration a_y [m/s²]")
+    ax.set_ylabel(steer_label)
+    ax.grid(True, lw=0.3)
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title("understeer curve (ISO 4138)")
+    return fig
+
+
+def plot_gg(results, *, labels: Sequence[str] | None = None, members=None,
+            friction_g: float | None = None, run_set: str | None = None, fig=None):
+    """g-g diagram: longitudinal against lateral acceleration [g] (``ax_mps2``, ``ay_mps2``
+    channels) of one or several Results (or ManeuverResults, run set ``run_set``), overlaid;
+    x axis a_y (left > 0), y axis a_x (forward > 0). ``friction_g`` draws a circle of that
+    radius. Returns the figure (one line per drawn member, plus the circle)."""
+    results = list(results) if isinstance(results, list | tuple) else [results]
+    results = [_run_set(res, run_set) for res in results]
+    if fig is None:
+        fig = plt.figure(figsize=(5.5, 5.5), layout="constrained")
+    ax = fig.add_subplot(1, 1, 1)
+    g = 9.80665
+    for k, res in enumerate(results):
+        name = labels[k] if labels is not None else ", ".join(
+            f"{v}" for key, v in res.labels.items() if key in ("vehicle", "controller"))
+        picked = range(res.batch_size) if members is None else members
+        for j, i in enumerate(picked):
+            ax.plot(res["ay_mps2"][i] / g, res["ax_mps2"][i] / g, lw=1.0, color=f"C{k}",
+                    alpha=0.8, label=name if j == 0 else None)
+    if friction_g is not None:
+        angle = np.linspace(0.0, 2.0 * np.pi, 361)
+        ax.plot(friction_g * np.cos(angle), friction_g * np.sin(angle), color="k", lw=0.8,
+                ls=":", label=f"{friction_g:g} g")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.axvline(0.0, color="k", lw=0.5)
+    ax.set_xlabel("lateral acceleration a_y [g] (left > 0)")
+    ax.set_ylabel("longitudinal acceleration a_x [g] (forward > 0)")
+    ax.grid(True, lw=0.3)
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title("g-g diagram")
+    return fig
+
+
+def plot_sine_with_dwell(maneuvers, run: str | None = None, *, member: int = 0,
+                         labels: Sequence[str] | None = None, fig=None):
+    """FMVSS 126 sine with dwell: steering-wheel angle (top) and yaw rate (bottom) of one run
+    of one or several :func:`sim.maneuvers.sine_with_dwell` results overlaid (module off/on),
+    with the lateral-stability criteria marked: the first yaw-rate peak (dot), vertical lines
+    at COS + 1.0 s and COS + 1.75 s, and the allowed yaw rate there (35 % and 20 % of the
+    peak, short horizontal bars). ``run`` is a label of ``run_labels`` (e.g. ``"ccw 8"``;
+    default: the largest counter-clockwise amplitude that did not spin out in the first
+    result); ``member`` picks the vehicle. Returns the figure."""
+    maneuvers = list(maneuvers) if isinstance(maneuvers, list | tuple) else [maneuvers]
+    first = maneuvers[0]
+    if run is None:
+        ok = first.per_run["valid"][member] & ~first.per_run["run_spun_out"][member] \
+            & (first.per_run["direction"][member] > 0)
+        column = int(np.flatnonzero(ok)[-1]) if ok.any() else 0
+        run = first.run_labels[column]
+    column = list(first.run_labels).index(run)
+    if fig is None:
+        fig = plt.figure(figsize=(9, 6), layout="constrained")
+    ax_steer, ax_yaw = fig.subplots(2, 1, sharex=True, height_ratios=(1.0, 1.6))
+    for k, man in enumerate(maneuvers):
+        name = labels[k] if labels is not None else ", ".join(
+            f"{v}" for key, v in man.labels.items() if key in ("vehicle", "controller"))
+        res, profile = man.results["swd"], man.inputs["swd"]
+        rows = man.rows_of("swd", member)
+        half = len(man.run_labels) // 2
+        within = column if column < half else column - half
+        runs_in_direction = rows.size // 2
+        row = int(rows[within if column < half else runs_in_direction + within])
+        t = res.time_s
+        swa = profile.sample(t)[row]
+        r = res["yaw_rate_radps"][row]
+        amplitude = float(man.per_run["amplitude_deg"][member, column])
+        colour = f"C{k}"
+        ax_steer.plot(t, np.degrees(swa), color=colour, lw=1.4,
+                      label=f"{name}: {amplitude:.0f} deg")
+        ax_yaw.plot(t, np.degrees(r), color=colour, lw=1.4, label=name)
+        m = metrics.fmvss126_sine_with_dwell(
+            res.time_s, Profile(profile.time_s, profile.values[row:row + 1]), r[None, :],
+            res["ay_mps2"][row][None, :], gvwr_kg=float(man.metrics["gvwr_kg"][member]),
+            sis_angle_deg=float(man.metrics["sis_angle_deg"][member]))
+        if m.spun_out[0]:
+            continue
+        peak = float(np.degrees(m.peak_yaw_rate_radps[0]))
+        cos = float(m.cos_s[0])
+        ax_yaw.plot([m.peak_yaw_rate_time_s[0]], [peak], "o", color=colour, ms=6)
+        for dt, limit in ((1.0, 0.35), (1.75, 0.20)):
+            ax_yaw.axvline(cos + dt, color="k", lw=0.6, ls=":")
+            ax_yaw.plot([cos + dt - 0.12, cos + dt + 0.12], [limit * peak] * 2, color=colour,
+                        lw=2.5, alpha=0.6)
+            ax_yaw.annotate(f"{100 * limit:.0f} % at COS+{dt:g} s", (cos + dt, limit * peak),
+                            textcoords="offset points", xytext=(4, 6), fontsize=7)
+    ax_steer.set_ylabel("steering-wheel\nangle [deg]")
+    ax_yaw.set_ylabel("yaw rate [deg/s]")
+    ax_yaw.set_xlabel("time [s]")
+    for ax in (ax_steer, ax_yaw):
+        ax.grid(True, lw=0.3)
+        ax.axhline(0.0, color="k", lw=0.5)
+    ax_steer.legend(fontsize=8, loc="best")
+    ax_yaw.legend(fontsize=8, loc="best")
+    ax_steer.set_title(f"FMVSS 126 sine with dwell, run {run}")
     return fig

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim import integrator
 from sim.chassis import two_track as tt
+from sim.driver import closed_loop as cl
 from sim.errors import SpecError
 from sim.params import two_track_parameters
 from sim.result import Result
@@ -22,6 +24,12 @@ from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
 from sim.units import deg_to_rad, kmh_to_mps
 
 CONTROLLERS = {"passive": tt.CONTROLLER_PASSIVE, "direct": tt.CONTROLLER_DIRECT}
+
+#: Channel names of the driver's states: the steering-wheel angle and the force demand under
+#: their own names, the path follower's and speed controller's memory as ``driver_<name>``.
+DRIVER_CHANNELS = tuple(name if name in ("steering_wheel_angle_rad", "force_demand_n")
+                        else f"driver_{name}" for name in cl.DRIVER_STATE_NAMES)
+RECORDED = tt.STATE_NAMES + tt.AUX_NAMES + DRIVER_CHANNELS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +119,8 @@ def _batch_size(vehicle_members: int, **inputs) -> int:
 
 def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
              steering_wheel_angle_rad=0.0, force_demand_n=0.0,
+             path: cl.Path | None = None, target_speed_kmh=None,
+             driver: cl.Driver | None = None, release_x_m: float = math.inf,
              drive_torque_nm=None, brake_torque_nm=None,
              controller: str = "passive", load_case: str = DEFAULT_LOAD_CASE,
              road_friction=1.0, road_grade_rad=0.0, tyre_model: str = "mf61",
@@ -132,7 +142,17 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         (whose amplitudes are given in degrees).
     force_demand_n : number, (N,) array or profile
         The driver's longitudinal force demand at the ground [N]: positive drives, negative
-        brakes (``controller="passive"``).
+        brakes; the controller turns it into wheel torques within its limits.
+    path : :class:`sim.driver.Path`, optional
+        Closed-loop steering instead of ``steering_wheel_angle_rad``: the path follower of
+        :mod:`sim.driver.closed_loop` (pure pursuit, steering-rate limit) drives along it.
+    target_speed_kmh : number, (N,) array or profile [km/h], optional
+        Closed-loop speed instead of ``force_demand_n``: the speed controller's target.
+    driver : :class:`sim.driver.Driver`, optional
+        Gains and limits of the closed-loop driver (defaults: ``Driver()``).
+    release_x_m : float
+        With ``target_speed_kmh``: beyond this ground-frame x [m] the driver releases the
+        throttle for good (force demand 0), as ISO 3888-2 prescribes after the entry gate.
     drive_torque_nm, brake_torque_nm : sequence of 4 inputs (FL, FR, RL, RR), optional
         Per-wheel drive and brake torques [N·m] (each a number, array or profile) for
         ``controller="direct"``.
@@ -152,8 +172,11 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     Returns
     -------
     Result
-        States (:data:`sim.chassis.two_track.STATE_NAMES`) and derived signals
-        (:data:`sim.chassis.two_track.AUX_NAMES`) every ``numerics.output_interval_s``.
+        States (:data:`sim.chassis.two_track.STATE_NAMES`), derived signals
+        (:data:`sim.chassis.two_track.AUX_NAMES`), the driver's ``steering_wheel_angle_rad``,
+        ``force_demand_n`` and states ``driver_<name>``
+        (:data:`sim.driver.closed_loop.DRIVER_STATE_NAMES`) every
+        ``numerics.output_interval_s``.
     """
     numerics = numerics or Numerics()
     if controller not in CONTROLLERS:
@@ -169,10 +192,24 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         raise SpecError("<argument>", "duration_s", duration_s,
                         f"a whole multiple of numerics.output_interval_s = "
                         f"{numerics.output_interval_s:g} s, so that the run ends on a sample")
+    follow_path, control_speed = path is not None, target_speed_kmh is not None
+    if follow_path and not isinstance(path, cl.Path):
+        raise SpecError("<argument>", "path", path, "a sim.driver.Path")
+    for name, given, default in (("steering_wheel_angle_rad", steering_wheel_angle_rad, 0.0),
+                                 ("force_demand_n", force_demand_n, 0.0)):
+        closed = follow_path if name.startswith("steering") else control_speed
+        if closed and not (np.ndim(given) == 0 and given == default):
+            raise SpecError("<argument>", name, "given",
+                            "either an open-loop input or "
+                            + ("path" if name.startswith("steering") else "target_speed_kmh")
+                            + ", not both")
+    driver = driver or cl.Driver()
     n = _batch_size(vehicle.batch_size, speed_kmh=speed_kmh,
                     steering_wheel_angle_rad=steering_wheel_angle_rad,
                     force_demand_n=force_demand_n, road_friction=road_friction,
-                    road_grade_rad=road_grade_rad)
+                    road_grade_rad=road_grade_rad,
+                    target_speed_kmh=0.0 if target_speed_kmh is None else target_speed_kmh,
+                    path=path.x_m[:, 0] if follow_path and path.rows > 1 else 0.0)
     params, tyre_params, _ = two_track_parameters(
         vehicle, load_case, members=n, road_friction=road_friction,
         road_grade_rad=road_grade_rad, tyre_model=tyre_model,
@@ -193,6 +230,15 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     t_in = np.arange(2 * n_steps + 1) * dt_in
     steer = _sample("steering_wheel_angle_rad", steering_wheel_angle_rad, t_in, n)
     force = _sample("force_demand_n", force_demand_n, t_in, n)
+    target = kmh_to_mps(_sample("target_speed_kmh", target_speed_kmh if control_speed else 0.0,
+                                t_in, n))
+    if np.any(target < 0.0):
+        raise SpecError("<argument>", "target_speed_kmh", float(target.min() * 3.6),
+                        "speeds >= 0 km/h")
+    points = path.table(n) if follow_path else np.zeros((n, 2, 2))
+    dparams = cl.driver_parameters(driver, n, follow_path=follow_path,
+                                   control_speed=control_speed, release_x_m=release_x_m)
+    dstate0 = np.zeros((n, len(cl.DRIVER_STATE_NAMES)))
     drive = np.zeros((n, 4, t_in.size))
     brake = np.zeros((n, 4, t_in.size))
     if controller == "direct":
@@ -215,19 +261,24 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     x0[:, tt.S_OMEGA:tt.S_OMEGA + 4] = (v0 / radius)[:, None]
 
     n_out = n_steps // out_every + 1
-    out = np.empty((tt.N_STATES + tt.N_AUX, n, n_out))  # channel-major, all written
+    out = np.empty((len(RECORDED), n, n_out))  # channel-major, all written
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
     # members of similar speed share chunks; neither this nor the chunk size changes results
-    lanes = numerics.chunk_lanes or tt.chunk_lanes(n)
-    tt.integrate_batch(CONTROLLERS[controller], params, tyre_params, x0, tt.chunk_order(v0),
-                       lanes, numba.get_num_threads(), 0.0, dt_in, steer, force, drive, brake,
-                       h, n_steps, out_every, numerics.low_speed_mps, numerics.stop_speed_mps,
-                       deg_to_rad(numerics.max_sideslip_deg), out, status, end_time, end_state)
+    lanes = numerics.chunk_lanes or integrator.chunk_lanes(n)
+    # the passive and direct controllers keep no state: one dummy row, nothing recorded
+    cparams, cstate0 = np.zeros((n, 1)), np.zeros((n, 1))
+    integrator.integrate_batch(
+        CONTROLLERS[controller], params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
+        integrator.chunk_order(v0), lanes, numba.get_num_threads(), 0.0, dt_in, steer, force,
+        target, drive, brake, points, h, n_steps, out_every, numerics.low_speed_mps,
+        numerics.stop_speed_mps, deg_to_rad(numerics.max_sideslip_deg), out, status, end_time,
+        end_state)
 
-    names = tt.STATE_NAMES + tt.AUX_NAMES
-    units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS, strict=True))
+    names = RECORDED
+    units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS,
+                     strict=True))
     channels = dict(zip(names, out, strict=True))  # contiguous (N, T_out) blocks of out
     # angles the kernel keeps as velocity ratios (no atan in the time loop)
     channels["sideslip_rad"] = np.arctan2(channels["vy_mps"], np.abs(channels["vx_mps"]))
@@ -243,7 +294,9 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         end_time_s=end_time,
         end_state={name: end_state[:, k] for k, name in enumerate(tt.STATE_NAMES)},
         labels={"vehicle": vehicle.name, "load_case": load_case, "controller": controller,
-                "model": "two_track", "tyre_model": tyre_model},
+                "model": "two_track", "tyre_model": tyre_model,
+                "steering": "path follower" if follow_path else "open loop",
+                "speed": "speed controller" if control_speed else "open loop"},
         parameters={name: params[:, k] for k, name in enumerate(tt.PARAMETER_NAMES)},
     )
     if strict or n == 1:

@@ -34,13 +34,14 @@ lateral, relaxation and load-transfer modes from the current loads and speeds
 (:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 2.7`` (inside RK4's real
 stability limit 2.785), so a too-large step is never silently wrong.
 
-Parameters reach :func:`integrate_batch` as a float64 array of shape (N, P) whose columns are
-named by :data:`PARAMETER_NAMES` (index constants ``P_<NAME>``), the tyres as one (2, PT) table
-of MF 6.1 parameter vectors (front, rear axle) **shared by the whole batch**, and states are
-named by :data:`STATE_NAMES` (``S_<NAME>``). Everything that acts inside the time loop
-(driver, controller, drivetrain) is called from the compiled step: the controller hook
-:func:`_wheel_torques` dispatches on ``CONTROLLER_*`` codes; the passive drivetrain (module
-off) is the default.
+Parameters reach the kernels as a float64 array of shape (N, P) whose columns are named by
+:data:`PARAMETER_NAMES` (index constants ``P_<NAME>``), the tyres as one (2, PT) table of MF 6.1
+parameter vectors (front, rear axle) **shared by the whole batch**, and states are named by
+:data:`STATE_NAMES` (``S_<NAME>``). This module is the chassis: the right-hand side, the
+stability bound, and the passive drivetrain (module off, :func:`passive_drivetrain`, with the
+machine envelope :func:`machine_wheel_torque_limit`). The time loop, which calls the driver
+(:mod:`sim.driver.closed_loop`), the controller (the passive drivetrain or the dynamic module
+:mod:`sim.adm`) and this right-hand side, is :mod:`sim.integrator`.
 
 Lanes
 -----
@@ -61,10 +62,9 @@ division, no reference counting in the loops).
 Each lane integrates with **its own substep count** (from its own stiffness bound): lanes are
 sorted by it, and substep j runs over the lanes that take it (rounded up to a SIMD width; the
 others in that range keep their state). A lane that goes non-finite, spins out or stops is
-recorded and leaves the running lanes. So a member's results do not depend on the chunk size,
-on the order of the batch or on its neighbours, bit for bit (tested in
-``tests/unit/test_two_track_kernel.py``); those only set the speed. Members are grouped by
-initial speed (:func:`chunk_order`), as slow members need more substeps.
+recorded and leaves the running lanes (see :mod:`sim.integrator`). So a member's results do
+not depend on the chunk size, on the order of the batch or on its neighbours, bit for bit
+(tested in ``tests/unit/test_two_track_kernel.py``); those only set the speed.
 """
 
 from __future__ import annotations
@@ -230,14 +230,24 @@ TYRE_MF61, TYRE_LINEAR = 0, 1
 #: Controller hook codes (what turns the driver's demand into wheel torques).
 CONTROLLER_PASSIVE = 0   # fixed front/rear split, open-differential behaviour, no regen
 CONTROLLER_DIRECT = 1    # per-wheel drive and brake torques given as input tables
+CONTROLLER_ADM = 2       # the dynamic module (sim.adm): yaw control, allocation, TC, regen
+
+#: What the car measures, as the controllers read it (lane table ``Lanes.sens``): written by
+#: the integrator from the derived signals after each step's first evaluation, so one
+#: integrator step old when a controller reads it at the next step. Accelerations [m/s²] at
+#: the centre of mass (body axes); tyre loads and forces [N] (ISO-W wheel axes) are what an
+#: *ideal* estimator may use; a measured-signals estimator must not.
+SENSOR_NAMES = ("ax_mps2", "ay_mps2", *(f"fz_{w}_n" for w in ("fl", "fr", "rl", "rr")),
+                *(f"fx_{w}_n" for w in ("fl", "fr", "rl", "rr")),
+                *(f"fy_{w}_n" for w in ("fl", "fr", "rl", "rr")))
+N_SENSORS = len(SENSOR_NAMES)
+SN_AX, SN_AY, SN_FZ, SN_FX, SN_FY = 0, 1, 2, 6, 10  # four wheels from SN_FZ, SN_FX, SN_FY
 
 #: Member status codes, recorded per batch member.
 STATUS_OK, STATUS_NONFINITE, STATUS_SPUN_OUT, STATUS_STOPPED = 0, 1, 2, 3
 STATUS_NAMES = ("ok", "non-finite state", "spun out", "stopped")
 
 _OMEGA_SMOOTH_RADPS = 0.1   # scale of the smooth sign of omega for brake and rolling torque
-_RK4_REAL_LIMIT = 2.7       # h * lambda allowed per substep (RK4 real-axis limit is 2.785)
-_MAX_SUBSTEPS = 10_000
 
 
 #: Lanes of a chunk: members integrated together, one per SIMD lane (see "Lanes" in the
@@ -251,32 +261,12 @@ LANES = 64
 #: [rad], ``aux`` (N_AUX rows) derived signals, ``heading`` (8 rows) cos and sin of each
 #: wheel's road-wheel angle (cos FL..RR, then sin FL..RR), ``sums`` (3 rows) scratch (the
 #: tyres' body-axes force and moment sums; the stiffness bounds of :func:`stiffest_rate`).
-Lanes = namedtuple("Lanes", ["p", "drive", "brake", "steer", "aux", "heading", "sums"])
-
-#: The driver's inputs of a batch, sampled uniformly from ``t0_s`` every ``dt_s`` seconds:
-#: ``steer`` (N, T_in) steering-wheel angle [rad], ``force`` (N, T_in) longitudinal force
-#: demand [N], ``drive``, ``brake`` (N, 4, T_in) per-wheel torques [N·m] (``CONTROLLER_DIRECT``).
-Inputs = namedtuple("Inputs", ["t0_s", "dt_s", "steer", "force", "drive", "brake"])
-
-#: Where a batch's results go: ``out`` (S + N_AUX, N, T_out), channel-major (a channel's
-#: (N, T_out) block is contiguous), every element written (the samples of a member, NaN
-#: after it ended, so it need not be initialised); ``status`` (N,), ``end_time`` (N,) [s],
-#: ``end_state`` (N, S).
-Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state"])
-
-#: Numerical settings of a run: RK4 step ``h`` [s], ``n_steps`` steps, a sample recorded
-#: every ``out_every`` steps, slip-denominator floor ``v_low`` [m/s]; a member stops below
-#: ``v_stop`` [m/s] and spins out beyond the sideslip ``max_sideslip`` [rad].
-Stepping = namedtuple("Stepping", ["h", "n_steps", "out_every", "v_low", "v_stop",
-                                   "max_sideslip"])
-
-#: A chunk's integrator workspace: lane tables of the four RK4 stage derivatives ``k``, the
-#: stage state ``stage`` and the step's start ``last_x`` (N_STATES rows each), the stiffness
-#: bound ``bound`` (3 rows), each lane's substep size ``h_sub`` [s] (1 row); per lane its
-#: substep count ``substeps`` and whether it ``ended`` in the last step.
-Workspace = namedtuple("Workspace", ["k", "stage", "last_x", "bound", "h_sub", "substeps",
-                                     "ended"])
-
+#: Beyond the chassis, carried for the time loop (:mod:`sim.integrator`): ``cp``, ``cs`` the
+#: dynamic module's parameters and states (:mod:`sim.adm`), ``sens`` the sensors
+#: (:data:`SENSOR_NAMES`), ``dp``, ``ds`` the driver's parameters and states
+#: (:mod:`sim.driver.closed_loop`).
+Lanes = namedtuple("Lanes", ["p", "drive", "brake", "steer", "aux", "heading", "sums",
+                             "cp", "cs", "sens", "dp", "ds"])
 
 @numba.njit(cache=True)
 def lane_table(rows):
@@ -656,108 +646,11 @@ def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
 
 
 # --------------------------------------------------------------------------------------------
-# Time stepping of a chunk: classical RK4, each lane with its own substep size.
-
-#: Doubles per SIMD register (AVX-512). A lane loop over fewer lanes than this runs as scalar
-#: code, so a substep pass over part of a chunk is widened to a multiple of it.
-_SIMD_WIDTH = 8
-
-
-@_lanes
-def _substeps(bound, h, n, substeps, h_sub):
-    """Substeps of each lane for a step ``h`` [s] from its stiffness bound (row 0 of
-    ``bound``): ``ceil(h lambda / 2.7)`` within [1, _MAX_SUBSTEPS], and their size ``h_sub``
-    [s]. Returns the chunk's count, the largest."""
-    most = 0
-    for lane in range(n):
-        k = int(math.ceil(h * bound[lane] / _RK4_REAL_LIMIT))
-        k = min(max(k, 1), _MAX_SUBSTEPS)
-        substeps[lane] = k
-        h_sub[lane] = h / k
-        most = max(most, k)
-    return most
-
-
-@_lanes
-def _copy(table, rows, n, out):
-    """Copy lanes ``0..n-1`` of a lane table of ``rows`` rows into ``out``."""
-    for i in range(rows):
-        for lane in range(n):
-            out[i * LANES + lane] = table[i * LANES + lane]
-
-
-@_lanes
-def _stage(x, k, fraction, h_sub, n, out):
-    """RK4 stage state ``out = x + (fraction h_l) k`` (lane tables of N_STATES rows)."""
-    for i in range(N_STATES):
-        for lane in range(n):
-            at = i * LANES + lane
-            out[at] = x[at] + fraction * h_sub[lane] * k[at]
-
-
-@_lanes
-def _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n):
-    """``x += h_l / 6 (k1 + 2 k2 + 2 k3 + k4)`` in the lanes that take substep ``j`` (those
-    with more than ``j`` substeps); the others keep their state."""
-    for i in range(N_STATES):
-        for lane in range(n):
-            at = i * LANES + lane
-            step = h_sub[lane] / 6.0 * (k1[at] + 2.0 * k2[at] + 2.0 * k3[at] + k4[at])
-            x[at] = x[at] + step if j < substeps[lane] else x[at]
-
-
-@_scalar
-def _interp(table, t0, dt, t):
-    """Linear interpolation of a uniformly sampled row ``table`` (first sample at ``t0``,
-    spacing ``dt``); held constant beyond its ends."""
-    u = (t - t0) / dt
-    last = table.shape[0] - 1
-    if u <= 0.0:
-        return table[0]
-    if u >= last:
-        return table[last]
-    i = int(u)
-    f = u - i
-    return table[i] * (1.0 - f) + table[i + 1] * f
-
-
-@_scalar
-def _steer_lanes(inputs, members, n, t, j, fraction, h_sub, steer):
-    """Steering-wheel angle [rad] of lanes ``0..n-1`` (members ``members[lane]``) at their stage
-    times ``(t + j h_l) + fraction h_l`` (substep ``j`` of size ``h_l``)."""
-    for lane in range(n):
-        t_sub = t + j * h_sub[lane]
-        steer[lane] = _interp(inputs.steer[members[lane]], inputs.t0_s, inputs.dt_s,
-                           t_sub + fraction * h_sub[lane])
-
-
-@_scalar
-def _rk4_substep(j, t, tyre_params, ln, n, members, inputs, v_low, x, ws):
-    """Substep ``j`` of lanes ``0..n-1`` (lane l: from ``t + j h_l`` to ``t + (j + 1) h_l``),
-    wheel torques held; lanes with ``ws.substeps[lane] <= j`` keep their state. For ``j =
-    0``, ``ws.k[0]`` already holds the derivative at the step's start."""
-    k1, k2, k3, k4 = ws.k
-    stage, h_sub, substeps = ws.stage, ws.h_sub, ws.substeps
-    if j > 0:
-        _steer_lanes(inputs, members, n, t, j, 0.0, h_sub, ln.steer)
-        rhs(ln, n, tyre_params, v_low, x, k1)
-    _stage(x, k1, 0.5, h_sub, n, stage)
-    _steer_lanes(inputs, members, n, t, j, 0.5, h_sub, ln.steer)
-    rhs(ln, n, tyre_params, v_low, stage, k2)
-    _stage(x, k2, 0.5, h_sub, n, stage)
-    rhs(ln, n, tyre_params, v_low, stage, k3)
-    _stage(x, k3, 1.0, h_sub, n, stage)
-    _steer_lanes(inputs, members, n, t, j, 1.0, h_sub, ln.steer)
-    rhs(ln, n, tyre_params, v_low, stage, k4)
-    _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n)
-
-
-# --------------------------------------------------------------------------------------------
 # Controller and drivetrain: scalar code, once per step and lane.
 
 
 @_scalar
-def _machine_wheel_torque_limit(p, lane, k, wheel_speed_radps):
+def machine_wheel_torque_limit(p, lane, k, wheel_speed_radps):
     """Largest drive torque [N·m] machine ``k`` delivers at the wheel(s) it drives (summed over
     an axle) at wheel speed ``wheel_speed_radps``: torque- then power-limited, tapering to zero
     over the last 3 % before the machine's top speed. Combustion: ideal stepless gearbox
@@ -781,7 +674,7 @@ def _machine_wheel_torque_limit(p, lane, k, wheel_speed_radps):
 
 
 @_scalar
-def _passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
+def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
     """Module off: the driver's longitudinal force demand [N] (positive drives, negative brakes)
     becomes wheel torques [N·m] of lane ``lane`` in the lane tables ``drive``, ``brake``. Drive:
     split front/rear by ``front_torque_share``, equally between the two wheels of an axle (an
@@ -804,14 +697,14 @@ def _passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
                 speed = 0.5 * (x[(S_OMEGA + first) * LANES + lane]
                                + x[(S_OMEGA + first + 1) * LANES + lane])
                 torque = min(share * force_demand_n * radius,
-                             _machine_wheel_torque_limit(p, lane, k, speed))
+                             machine_wheel_torque_limit(p, lane, k, speed))
                 drive[first * LANES + lane] += 0.5 * torque
                 drive[(first + 1) * LANES + lane] += 0.5 * torque
             else:
                 w = int(code)
                 share = share_f if w < 2 else 1.0 - share_f
                 torque = min(0.5 * share * force_demand_n * radius,
-                             _machine_wheel_torque_limit(p, lane, k,
+                             machine_wheel_torque_limit(p, lane, k,
                                                          x[(S_OMEGA + w) * LANES + lane]))
                 drive[w * LANES + lane] += torque
     else:
@@ -823,242 +716,9 @@ def _passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
             brake[w * LANES + lane] = front if w < 2 else rear
 
 
-@_scalar
-def _wheel_torques(controller, inputs, members, n, t, x, ln):
-    """The controller hook: wheel torques ``ln.drive``, ``ln.brake`` [N·m per wheel, brake >=
-    0] of lanes ``0..n-1`` at time ``t`` [s] from the inputs of members ``members[lane]``."""
-    t0, dt = inputs.t0_s, inputs.dt_s
-    for lane in range(n):
-        m = members[lane]
-        if controller == CONTROLLER_DIRECT:
-            for w in range(4):
-                ln.drive[w * LANES + lane] = _interp(inputs.drive[m, w], t0, dt, t)
-                ln.brake[w * LANES + lane] = max(_interp(inputs.brake[m, w], t0, dt, t), 0.0)
-        else:
-            _passive_drivetrain(ln.p, lane, x, _interp(inputs.force[m], t0, dt, t), ln.drive,
-                                ln.brake)
-
-
-# --------------------------------------------------------------------------------------------
-# A chunk of members through time, and the batch.
-
-
-@_scalar
-def _record(out, row, members, n, x, aux):
-    """Copy states and derived signals of lanes ``0..n-1`` into output row ``row``."""
-    for lane in range(n):
-        for i in range(N_STATES):
-            out[i, members[lane], row] = x[i * LANES + lane]
-        for i in range(N_AUX):
-            out[N_STATES + i, members[lane], row] = aux[i * LANES + lane]
-
-
-@_scalar
-def _ended(x, last_x, members, n, t_end, unrecorded, v_low, v_stop, max_sideslip, outputs,
-           ended):
-    """After a step ending at ``t_end`` [s]: mark in ``ended`` the lanes that went non-finite,
-    spun out (sideslip beyond ``max_sideslip`` [rad]) or stopped (forward speed below
-    ``v_stop`` [m/s]), record their status, time and state (the step's finite start
-    ``last_x`` for a non-finite lane) and set their output rows from ``unrecorded`` on to NaN.
-    Returns how many ended."""
-    count = 0
-    for lane in range(n):
-        finite = True
-        for i in range(N_STATES):
-            if not math.isfinite(x[i * LANES + lane]):
-                finite = False
-        vx, vy = x[S_VX * LANES + lane], x[S_VY * LANES + lane]
-        if not finite:
-            code = STATUS_NONFINITE
-        elif abs(math.atan2(vy, max(abs(vx), v_low))) > max_sideslip:
-            code = STATUS_SPUN_OUT
-        elif vx < v_stop:
-            code = STATUS_STOPPED
-        else:
-            ended[lane] = False
-            continue
-        ended[lane] = True
-        count += 1
-        m = members[lane]
-        outputs.status[m] = code
-        outputs.end_time[m] = t_end
-        state = last_x if code == STATUS_NONFINITE else x
-        for i in range(N_STATES):
-            outputs.end_state[m, i] = state[i * LANES + lane]
-        for i in range(outputs.out.shape[0]):
-            for row in range(unrecorded, outputs.out.shape[2]):
-                outputs.out[i, m, row] = math.nan
-    return count
-
-
-@_scalar
-def _swap_columns(table, rows, a, b):
-    """Swap lanes ``a`` and ``b`` of a lane table of ``rows`` rows."""
-    for i in range(rows):
-        at, bt = i * LANES + a, i * LANES + b
-        table[at], table[bt] = table[bt], table[at]
-
-
-@_scalar
-def _swap_lanes(a, b, ln, x, ws, members):
-    """Exchange lanes ``a`` and ``b`` of a chunk: everything a lane carries from the step's
-    start to its end (parameters, wheel torques, state, first stage derivative, start state,
-    substeps, member)."""
-    _swap_columns(ln.p, N_PARAMETERS, a, b)
-    _swap_columns(ln.drive, 4, a, b)
-    _swap_columns(ln.brake, 4, a, b)
-    _swap_columns(x, N_STATES, a, b)
-    _swap_columns(ws.k[0], N_STATES, a, b)
-    _swap_columns(ws.last_x, N_STATES, a, b)
-    _swap_columns(ws.h_sub, 1, a, b)
-    ws.substeps[a], ws.substeps[b] = ws.substeps[b], ws.substeps[a]
-    members[a], members[b] = members[b], members[a]
-
-
-@_scalar
-def _sort_by_substeps(n, ln, x, ws, members):
-    """Order lanes ``0..n-1`` by decreasing substep count (stable insertion sort: the order
-    changes little from step to step), so that substep ``j`` concerns a prefix of lanes."""
-    substeps = ws.substeps
-    for i in range(1, n):
-        j = i
-        while j > 0 and substeps[j - 1] < substeps[j]:
-            _swap_lanes(j - 1, j, ln, x, ws, members)
-            j -= 1
-
-
-@_scalar
-def _pass_width(substeps, n, j):
-    """Lanes a substep-``j`` pass runs over: those with more than ``j`` substeps (a prefix,
-    lanes being sorted), widened to a multiple of :data:`_SIMD_WIDTH` (at most ``n``)."""
-    count = 0
-    while count < n and substeps[count] > j:
-        count += 1
-    return min(n, -(-count // _SIMD_WIDTH) * _SIMD_WIDTH)
-
-
-@_scalar
-def _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping, outputs):
-    """The time loop of a chunk whose lanes ``0..n-1`` hold members ``members[lane]``, with
-    parameters and initial states in ``ln.p`` and ``x`` (see :func:`_run_chunk`)."""
-    h, v_low = stepping.h, stepping.v_low
-    t = 0.0
-    for step in range(stepping.n_steps + 1):
-        t = step * h
-        _wheel_torques(controller, inputs, members, n, t, x, ln)
-        # the first stage's derivative at (t, x) also gives the recorded signals
-        _steer_lanes(inputs, members, n, t, 0, 0.0, ws.h_sub, ln.steer)
-        rhs(ln, n, tyre_params, v_low, x, ws.k[0])
-        if step % stepping.out_every == 0:
-            _record(outputs.out, step // stepping.out_every, members, n, x, ln.aux)
-        if step == stepping.n_steps:
-            break
-        _copy(x, N_STATES, n, ws.last_x)
-        stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
-        most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
-        _sort_by_substeps(n, ln, x, ws, members)
-        for j in range(most):
-            _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
-                         inputs, v_low, x, ws)
-        if _ended(x, ws.last_x, members, n, t + h, step // stepping.out_every + 1, v_low,
-                  stepping.v_stop, stepping.max_sideslip, outputs, ws.ended) > 0:
-            for lane in range(n - 1, -1, -1):  # the ended lanes leave: swapped behind the others
-                if ws.ended[lane]:
-                    n -= 1
-                    _swap_lanes(lane, n, ln, x, ws, members)
-            if n == 0:
-                return
-    for lane in range(n):
-        m = members[lane]
-        outputs.status[m] = STATUS_OK
-        outputs.end_time[m] = t
-        for i in range(N_STATES):
-            outputs.end_state[m, i] = x[i * LANES + lane]
-
-
-@numba.njit(cache=True)
-def _run_chunk(controller, params, tyre_params, x0, chunk, inputs, stepping, outputs):
-    """Integrate the members ``chunk`` (at most :data:`LANES`), as set by ``stepping``.
-
-    Each member runs in a lane; the lanes ``0..n-1`` are the running ones, lane l carries
-    member ``members[l]``. Each step: wheel torques from the controller; the derivative at
-    the step's start (which also gives the recorded signals); each lane's substep count from
-    :func:`stiffest_rate`, lanes sorted by it; RK4 substep ``j`` over the lanes that take it
-    (lane l steps with its own ``h_l = h / substeps_l``, so that its result does not depend
-    on the other lanes); then the failure checks: a lane that went non-finite, spun out or
-    stopped is recorded and leaves the running lanes (swapped behind them), so that nothing
-    of it reaches the others. This function allocates the chunk's lane tables; the time loop
-    (:func:`_run_lanes`) runs without reference counting.
-    """
-    n = chunk.size
-    members = chunk.copy()
-    ln = Lanes(lane_table(N_PARAMETERS), lane_table(4), lane_table(4), lane_table(1),
-               lane_table(N_AUX), lane_table(8), lane_table(3))
-    x = lane_table(N_STATES)
-    for lane in range(n):
-        for k in range(N_PARAMETERS):
-            ln.p[k * LANES + lane] = params[members[lane], k]
-        for i in range(N_STATES):
-            x[i * LANES + lane] = x0[members[lane], i]
-    ws = Workspace((lane_table(N_STATES), lane_table(N_STATES), lane_table(N_STATES),
-                    lane_table(N_STATES)), lane_table(N_STATES), lane_table(N_STATES),
-                   lane_table(3), lane_table(1), np.zeros(LANES, dtype=np.int64),
-                   np.zeros(LANES, dtype=np.bool_))
-    _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping, outputs)
-
-
-def chunk_lanes(members: int, threads: int | None = None) -> int:
-    """Members per chunk for a batch of ``members``: :data:`LANES`, or fewer so that every
-    thread gets a chunk when the batch is small (a batch of one runs as one lane)."""
-    threads = numba.get_num_threads() if threads is None else threads
-    return max(1, min(LANES, -(-members // max(threads, 1))))
-
-
-@numba.njit(parallel=True, cache=True)
-def integrate_batch(controller, params, tyre_params, x0, order, lanes, threads, t0_in, dt_in,
-                    steer_table, force_table, drive_table, brake_table, h, n_steps, out_every,
-                    v_low, v_stop, max_sideslip, out, status, end_time, end_state):
-    """Integrate every batch member. The members ``order[c L : (c + 1) L]`` (``L = lanes``,
-    at most :data:`LANES`) form chunk c and run as the lanes of one computation (see "Lanes"
-    in the module docstring); ``threads`` threads share the chunks. A member's results depend
-    on none of ``order``, ``lanes``, ``threads`` or the other members, bit for bit; those only
-    set the speed (see :func:`chunk_order`, :func:`chunk_lanes`).
-
-    ``params`` (N, P) chassis parameters (:data:`PARAMETER_NAMES`); ``tyre_params`` (2, PT)
-    the front and rear MF 6.1 parameter vectors, **shared by the whole batch**; ``x0`` (N, S)
-    initial states; ``order`` (N,) a permutation of the members; the driver's input tables
-    as in :class:`Inputs`; numerical settings as in :class:`Stepping`; outputs as in
-    :class:`Outputs` (every element of ``out`` is written).
-    """
-    n_members = params.shape[0]
-    lanes = min(max(lanes, 1), LANES)
-    n_chunks = (n_members + lanes - 1) // lanes
-    threads = max(1, min(threads, n_chunks))
-    # Chunks follow ``order``: slow (costly) members first. Thread b takes chunk b of the first
-    # ``threads`` chunks, then chunk ``threads - 1 - b`` of the next ones, and so on back and
-    # forth, so that every thread gets an equal share of costly and cheap chunks.
-    for b in numba.prange(threads):
-        for first in range(0, n_chunks, threads):
-            c = first + (b if (first // threads) % 2 == 0 else threads - 1 - b)
-            if c >= n_chunks:
-                continue
-            _run_chunk(controller, params, tyre_params, x0,
-                       order[c * lanes:min((c + 1) * lanes, n_members)],
-                       Inputs(t0_in, dt_in, steer_table, force_table, drive_table, brake_table),
-                       Stepping(h, n_steps, out_every, v_low, v_stop, max_sideslip),
-                       Outputs(out, status, end_time, end_state))
-
-
-def chunk_order(speed_mps: np.ndarray) -> np.ndarray:
-    """Members sorted by initial forward speed ``speed_mps`` (N,): the wheel-spin mode, which
-    sets the substep count, is stiffest at low speed, so members of similar speed share
-    chunks and a chunk rarely takes more substeps than most of its lanes need."""
-    return np.argsort(np.asarray(speed_mps, dtype=float), kind="stable").astype(np.int64)
-
-
 __all__ = [
-    "AUX_NAMES", "AUX_UNITS", "CONTROLLER_DIRECT", "CONTROLLER_PASSIVE", "Inputs", "LANES",
-    "Lanes", "N_AUX", "N_PARAMETERS", "N_STATES", "Outputs", "PARAMETER_NAMES", "STATE_NAMES",
-    "STATE_UNITS", "STATUS_NAMES", "Stepping", "Workspace", "chunk_lanes", "chunk_order",
-    "integrate_batch", "lane_table", "rhs", "stiffest_rate",
+    "AUX_NAMES", "AUX_UNITS", "CONTROLLER_ADM", "CONTROLLER_DIRECT", "CONTROLLER_PASSIVE",
+    "LANES", "Lanes", "N_AUX", "N_PARAMETERS", "N_SENSORS", "N_STATES", "PARAMETER_NAMES",
+    "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
+    "machine_wheel_torque_limit", "passive_drivetrain", "rhs", "stiffest_rate",
 ]

@@ -1,5 +1,8 @@
-"""Driver inputs. ``sim.driver.open_loop``: open-loop steering and longitudinal-demand profiles."""
+"""Driver models. ``sim.driver.open_loop``: open-loop steering and longitudinal-demand profiles;
+``sim.driver.closed_loop``: the path follower and speed controller that run inside the compiled
+time loop (:class:`Path`, :class:`Driver`)."""
 
+from sim.driver.closed_loop import Driver, Path
 from sim.driver.open_loop import (
     Profile,
     bos_time_s,
@@ -17,6 +20,8 @@ from sim.driver.open_loop import (
 )
 
 __all__ = [
+    "Driver",
+    "Path",
     "Profile",
     "bos_time_s",
     "constant",

@@ -411,6 +411,44 @@ def test_sine_with_dwell_batch_equals_singles():
     assert list(batch.passed) == [True, False, True]
 
 
+@pytest.mark.parametrize("end_s", [1.5, 2.6, 3.9])
+def test_sine_with_dwell_spun_out_run_is_a_flagged_failure(end_s):
+    """A member whose record is NaN from ``end_s`` on (a Result member that spun out) fails with
+    ``spun_out`` True and NaN ratios, while the passing member beside it is measured as alone.
+    Its displacement exists only when the record reaches BOS + 1.07 s (~1.6 s here)."""
+    good = swd_case(0.2, 0.05, 4.0)
+    t, swa, r, ay, bos, cos = good
+    r_bad, ay_bad = r.copy(), ay.copy()
+    r_bad[t >= end_s] = np.nan
+    ay_bad[t >= end_s] = np.nan
+    m = mt.fmvss126_sine_with_dwell(t, np.vstack([swa, swa]), np.vstack([r, r_bad]),
+                                    np.vstack([ay, ay_bad]), gvwr_kg=2000.0,
+                                    sis_angle_deg=A_SIS, cos_time_s=cos)
+    alone = mt.fmvss126_sine_with_dwell(t, swa, r, ay, gvwr_kg=2000.0, sis_angle_deg=A_SIS,
+                                        cos_time_s=cos)
+    assert list(m.spun_out) == [False, True] and not alone.spun_out[0]
+    assert list(m.passed) == [True, False]
+    assert not m.passes_yaw_rate_1000ms[1] and not m.passes_yaw_rate_1750ms[1]
+    assert np.isnan(m.yaw_rate_ratio_1000ms[1]) and np.isnan(m.yaw_rate_ratio_1750ms[1])
+    assert np.isnan(m.peak_yaw_rate_radps[1]) and np.isnan(m.peak_yaw_rate_time_s[1])
+    assert m.yaw_rate_ratio_1000ms[0] == alone.yaw_rate_ratio_1000ms[0] == pytest.approx(0.2)
+    np.testing.assert_allclose(m.bos_s, bos, rtol=1e-9)
+    if end_s > bos + 1.07:
+        np.testing.assert_allclose(m.lateral_displacement_m[1], 4.0 * 1.07**2 / 2, rtol=1e-12)
+        assert m.passes_displacement[1]
+    else:
+        assert np.isnan(m.lateral_displacement_m[1]) and not m.passes_displacement[1]
+
+
+def test_sine_with_dwell_nan_inside_a_record_still_raises():
+    t, swa, r, ay, _, cos = swd_case(0.2, 0.05, 4.0)
+    r = r.copy()
+    r[300] = np.nan
+    with pytest.raises(SpecError, match=r"yaw_rate_radps = 'non-finite samples'"):
+        mt.fmvss126_sine_with_dwell(t, swa, r, ay, gvwr_kg=2000.0, sis_angle_deg=A_SIS,
+                                    cos_time_s=cos)
+
+
 @settings(deadline=None, max_examples=40)
 @given(ay0=st.floats(0.5, 12.0), k=st.floats(-5.0, 5.0), direction=st.sampled_from([1.0, -1.0]))
 def test_displacement_is_the_double_integral_of_lateral_acceleration(ay0, k, direction):

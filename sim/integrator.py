@@ -1,0 +1,518 @@
+"""The time loop: drives the chassis (:mod:`sim.chassis.two_track`) with a driver
+(:mod:`sim.driver.closed_loop`) and a controller (the passive drivetrain or the dynamic module
+:mod:`sim.adm`), batch-first, compiled.
+
+Each integrator step of a lane (a batch member, see "Lanes" in :mod:`sim.chassis.two_track`):
+
+1. **Driver** (:func:`_driver_lanes`): the steering-wheel angle and the longitudinal force
+   demand, from input tables (open loop) or from the path follower and the speed controller;
+   held through the step when closed loop (a driver acting at the step rate).
+2. **Controller** (:func:`_wheel_torques`): per-wheel drive and brake torques from the demand,
+   held through the step; it reads the sensors (``Lanes.sens``) recorded after the previous
+   step's first evaluation (one step old: a sensor delay of ``h``).
+3. The derivative at the step's start, which also gives the recorded signals and the sensors.
+4. Each lane's substep count from :func:`sim.chassis.two_track.stiffest_rate`, lanes sorted by
+   it, RK4 substeps (the open-loop steering interpolated at every stage).
+5. Failure checks: a lane that went non-finite, spun out or stopped is recorded and leaves.
+
+Numerics: classical RK4 with a fixed step ``h``, each lane subdividing it so that
+``h lambda <= 2.7`` (inside RK4's real stability limit 2.785) for its own fastest mode; a lane's
+results depend on its own inputs only, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numba
+import numpy as np
+
+from sim.chassis.two_track import (
+    A_AX,
+    A_AY,
+    A_FX,
+    A_FY,
+    A_FZ,
+    CONTROLLER_DIRECT,
+    LANES,
+    N_AUX,
+    N_PARAMETERS,
+    N_SENSORS,
+    N_STATES,
+    S_VX,
+    S_VY,
+    SN_AX,
+    SN_AY,
+    SN_FX,
+    SN_FY,
+    SN_FZ,
+    STATUS_NONFINITE,
+    STATUS_OK,
+    STATUS_SPUN_OUT,
+    STATUS_STOPPED,
+    Lanes,
+    lane_table,
+    passive_drivetrain,
+    rhs,
+    stiffest_rate,
+)
+from sim.driver.closed_loop import (
+    DP_SPEED_MODE,
+    DP_STEER_MODE,
+    DS_FORCE,
+    DS_STEER,
+    DS_TARGET_SPEED,
+    N_DRIVER_PARAMETERS,
+    N_DRIVER_STATES,
+    SPEED_CONTROL,
+    STEER_PATH,
+    pure_pursuit_steer_rad,
+    speed_control_force_n,
+    steering_update_rad,
+)
+
+_lanes = numba.njit(cache=True, error_model="numpy", _nrt=False)
+_scalar = numba.njit(cache=True, _nrt=False)
+_RK4_REAL_LIMIT = 2.7       # h * lambda allowed per substep (RK4 real-axis limit is 2.785)
+_MAX_SUBSTEPS = 10_000
+
+#: The driver's inputs of a batch, sampled uniformly from ``t0_s`` every ``dt_s`` seconds:
+#: ``steer`` (N, T_in) steering-wheel angle [rad], ``force`` (N, T_in) longitudinal force
+#: demand [N], ``speed`` (N, T_in) target speed of the speed controller [m/s], ``drive``,
+#: ``brake`` (N, 4, T_in) per-wheel torques [N·m] (``CONTROLLER_DIRECT``); ``path`` (N, K, 2)
+#: ground-frame points [m] of the path follower.
+Inputs = namedtuple("Inputs", ["t0_s", "dt_s", "steer", "force", "speed", "drive", "brake",
+                               "path"])
+
+#: Where a batch's results go: ``out`` (S + N_AUX + DS [+ CS], N, T_out): states, derived
+#: signals, driver states, and the controller's states when it has any; channel-major (a channel's
+#: (N, T_out) block is contiguous), every element written (the samples of a member, NaN
+#: after it ended, so it need not be initialised); ``status`` (N,), ``end_time`` (N,) [s],
+#: ``end_state`` (N, S).
+Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state"])
+
+#: Numerical settings of a run: RK4 step ``h`` [s], ``n_steps`` steps, a sample recorded
+#: every ``out_every`` steps, slip-denominator floor ``v_low`` [m/s]; a member stops below
+#: ``v_stop`` [m/s] and spins out beyond the sideslip ``max_sideslip`` [rad].
+Stepping = namedtuple("Stepping", ["h", "n_steps", "out_every", "v_low", "v_stop",
+                                   "max_sideslip"])
+
+#: A chunk's integrator workspace: lane tables of the four RK4 stage derivatives ``k``, the
+#: stage state ``stage`` and the step's start ``last_x`` (N_STATES rows each), the stiffness
+#: bound ``bound`` (3 rows), each lane's substep size ``h_sub`` [s] (1 row); per lane its
+#: substep count ``substeps`` and whether it ``ended`` in the last step.
+Workspace = namedtuple("Workspace", ["k", "stage", "last_x", "bound", "h_sub", "substeps",
+                                     "ended"])
+
+
+# --------------------------------------------------------------------------------------------
+# Time stepping of a chunk: classical RK4, each lane with its own substep size.
+
+#: Doubles per SIMD register (AVX-512). A lane loop over fewer lanes than this runs as scalar
+#: code, so a substep pass over part of a chunk is widened to a multiple of it.
+_SIMD_WIDTH = 8
+
+
+@_lanes
+def _substeps(bound, h, n, substeps, h_sub):
+    """Substeps of each lane for a step ``h`` [s] from its stiffness bound (row 0 of
+    ``bound``): ``ceil(h lambda / 2.7)`` within [1, _MAX_SUBSTEPS], and their size ``h_sub``
+    [s]. Returns the chunk's count, the largest."""
+    most = 0
+    for lane in range(n):
+        k = int(math.ceil(h * bound[lane] / _RK4_REAL_LIMIT))
+        k = min(max(k, 1), _MAX_SUBSTEPS)
+        substeps[lane] = k
+        h_sub[lane] = h / k
+        most = max(most, k)
+    return most
+
+
+@_lanes
+def _copy(table, rows, n, out):
+    """Copy lanes ``0..n-1`` of a lane table of ``rows`` rows into ``out``."""
+    for i in range(rows):
+        for lane in range(n):
+            out[i * LANES + lane] = table[i * LANES + lane]
+
+
+@_lanes
+def _stage(x, k, fraction, h_sub, n, out):
+    """RK4 stage state ``out = x + (fraction h_l) k`` (lane tables of N_STATES rows)."""
+    for i in range(N_STATES):
+        for lane in range(n):
+            at = i * LANES + lane
+            out[at] = x[at] + fraction * h_sub[lane] * k[at]
+
+
+@_lanes
+def _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n):
+    """``x += h_l / 6 (k1 + 2 k2 + 2 k3 + k4)`` in the lanes that take substep ``j`` (those
+    with more than ``j`` substeps); the others keep their state."""
+    for i in range(N_STATES):
+        for lane in range(n):
+            at = i * LANES + lane
+            step = h_sub[lane] / 6.0 * (k1[at] + 2.0 * k2[at] + 2.0 * k3[at] + k4[at])
+            x[at] = x[at] + step if j < substeps[lane] else x[at]
+
+
+@_scalar
+def _interp(table, t0, dt, t):
+    """Linear interpolation of a uniformly sampled row ``table`` (first sample at ``t0``,
+    spacing ``dt``); held constant beyond its ends."""
+    u = (t - t0) / dt
+    last = table.shape[0] - 1
+    if u <= 0.0:
+        return table[0]
+    if u >= last:
+        return table[last]
+    i = int(u)
+    f = u - i
+    return table[i] * (1.0 - f) + table[i + 1] * f
+
+
+@_scalar
+def _steer_lanes(inputs, ln, members, n, t, j, fraction, h_sub):
+    """Steering-wheel angle [rad] of lanes ``0..n-1`` (members ``members[lane]``) at their stage
+    times ``(t + j h_l) + fraction h_l`` (substep ``j`` of size ``h_l``) into ``ln.steer``: the
+    open-loop table interpolated, or the path follower's angle held through the step."""
+    for lane in range(n):
+        if ln.dp[DP_STEER_MODE * LANES + lane] == STEER_PATH:
+            ln.steer[lane] = ln.ds[DS_STEER * LANES + lane]
+        else:
+            t_sub = t + j * h_sub[lane]
+            ln.steer[lane] = _interp(inputs.steer[members[lane]], inputs.t0_s, inputs.dt_s,
+                                     t_sub + fraction * h_sub[lane])
+
+
+@_scalar
+def _driver_lanes(inputs, ln, members, n, t, x, h):
+    """The driver's step at time ``t`` [s] for lanes ``0..n-1``: steering-wheel angle and force
+    demand into the driver states (``ln.ds``), from the input tables or from the path follower
+    and the speed controller (:mod:`sim.driver.closed_loop`)."""
+    t0, dt = inputs.t0_s, inputs.dt_s
+    for lane in range(n):
+        m = members[lane]
+        at_steer, at_force = DS_STEER * LANES + lane, DS_FORCE * LANES + lane
+        if ln.dp[DP_STEER_MODE * LANES + lane] == STEER_PATH:
+            target = pure_pursuit_steer_rad(ln.p, ln.dp, ln.ds, lane, x, inputs.path[m], h)
+            ln.ds[at_steer] = steering_update_rad(ln.dp, lane, ln.ds[at_steer], target, h)
+        else:
+            ln.ds[at_steer] = _interp(inputs.steer[m], t0, dt, t)
+        if ln.dp[DP_SPEED_MODE * LANES + lane] == SPEED_CONTROL:
+            target_speed = _interp(inputs.speed[m], t0, dt, t)
+            ln.ds[DS_TARGET_SPEED * LANES + lane] = target_speed
+            ln.ds[at_force] = speed_control_force_n(ln.p, ln.dp, ln.ds, lane, x, target_speed, h)
+        else:
+            ln.ds[at_force] = _interp(inputs.force[m], t0, dt, t)
+
+
+@_scalar
+def _sense(ln, n):
+    """The sensors (``ln.sens``, :data:`sim.chassis.two_track.SENSOR_NAMES`) of lanes
+    ``0..n-1`` from the derived signals of the last evaluation of the right-hand side."""
+    for lane in range(n):
+        ln.sens[SN_AX * LANES + lane] = ln.aux[A_AX * LANES + lane]
+        ln.sens[SN_AY * LANES + lane] = ln.aux[A_AY * LANES + lane]
+        for w in range(4):
+            ln.sens[(SN_FZ + w) * LANES + lane] = ln.aux[(A_FZ + w) * LANES + lane]
+            ln.sens[(SN_FX + w) * LANES + lane] = ln.aux[(A_FX + w) * LANES + lane]
+            ln.sens[(SN_FY + w) * LANES + lane] = ln.aux[(A_FY + w) * LANES + lane]
+
+
+@_scalar
+def _rk4_substep(j, t, tyre_params, ln, n, members, inputs, v_low, x, ws):
+    """Substep ``j`` of lanes ``0..n-1`` (lane l: from ``t + j h_l`` to ``t + (j + 1) h_l``),
+    wheel torques held; lanes with ``ws.substeps[lane] <= j`` keep their state. For ``j =
+    0``, ``ws.k[0]`` already holds the derivative at the step's start."""
+    k1, k2, k3, k4 = ws.k
+    stage, h_sub, substeps = ws.stage, ws.h_sub, ws.substeps
+    if j > 0:
+        _steer_lanes(inputs, ln, members, n, t, j, 0.0, h_sub)
+        rhs(ln, n, tyre_params, v_low, x, k1)
+    _stage(x, k1, 0.5, h_sub, n, stage)
+    _steer_lanes(inputs, ln, members, n, t, j, 0.5, h_sub)
+    rhs(ln, n, tyre_params, v_low, stage, k2)
+    _stage(x, k2, 0.5, h_sub, n, stage)
+    rhs(ln, n, tyre_params, v_low, stage, k3)
+    _stage(x, k3, 1.0, h_sub, n, stage)
+    _steer_lanes(inputs, ln, members, n, t, j, 1.0, h_sub)
+    rhs(ln, n, tyre_params, v_low, stage, k4)
+    _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n)
+
+
+@_scalar
+def _wheel_torques(controller, inputs, members, n, t, x, ln):
+    """The controller hook: wheel torques ``ln.drive``, ``ln.brake`` [N·m per wheel, brake >=
+    0] of lanes ``0..n-1`` at time ``t`` [s] from the driver's force demand (``ln.ds``) or,
+    ``CONTROLLER_DIRECT``, the per-wheel torque tables of members ``members[lane]``."""
+    t0, dt = inputs.t0_s, inputs.dt_s
+    for lane in range(n):
+        m = members[lane]
+        if controller == CONTROLLER_DIRECT:
+            for w in range(4):
+                ln.drive[w * LANES + lane] = _interp(inputs.drive[m, w], t0, dt, t)
+                ln.brake[w * LANES + lane] = max(_interp(inputs.brake[m, w], t0, dt, t), 0.0)
+        else:
+            passive_drivetrain(ln.p, lane, x, ln.ds[DS_FORCE * LANES + lane], ln.drive,
+                               ln.brake)
+
+
+# --------------------------------------------------------------------------------------------
+# A chunk of members through time, and the batch.
+
+
+@_scalar
+def _record(out, row, members, n, x, ln):
+    """Copy states, derived signals, driver states and (when ``out`` has rows for them) the
+    controller's states of lanes ``0..n-1`` into output sample ``row``."""
+    first_cs = N_STATES + N_AUX + N_DRIVER_STATES
+    n_cs = out.shape[0] - first_cs
+    for lane in range(n):
+        m = members[lane]
+        for i in range(N_STATES):
+            out[i, m, row] = x[i * LANES + lane]
+        for i in range(N_AUX):
+            out[N_STATES + i, m, row] = ln.aux[i * LANES + lane]
+        for i in range(N_DRIVER_STATES):
+            out[N_STATES + N_AUX + i, m, row] = ln.ds[i * LANES + lane]
+        for i in range(n_cs):
+            out[first_cs + i, m, row] = ln.cs[i * LANES + lane]
+
+
+@_scalar
+def _ended(x, last_x, members, n, t_end, unrecorded, v_low, v_stop, max_sideslip, outputs,
+           ended):
+    """After a step ending at ``t_end`` [s]: mark in ``ended`` the lanes that went non-finite,
+    spun out (sideslip beyond ``max_sideslip`` [rad]) or stopped (forward speed below
+    ``v_stop`` [m/s]), record their status, time and state (the step's finite start
+    ``last_x`` for a non-finite lane) and set their output rows from ``unrecorded`` on to NaN.
+    Returns how many ended."""
+    count = 0
+    for lane in range(n):
+        finite = True
+        for i in range(N_STATES):
+            if not math.isfinite(x[i * LANES + lane]):
+                finite = False
+        vx, vy = x[S_VX * LANES + lane], x[S_VY * LANES + lane]
+        if not finite:
+            code = STATUS_NONFINITE
+        elif abs(math.atan2(vy, max(abs(vx), v_low))) > max_sideslip:
+            code = STATUS_SPUN_OUT
+        elif vx < v_stop:
+            code = STATUS_STOPPED
+        else:
+            ended[lane] = False
+            continue
+        ended[lane] = True
+        count += 1
+        m = members[lane]
+        outputs.status[m] = code
+        outputs.end_time[m] = t_end
+        state = last_x if code == STATUS_NONFINITE else x
+        for i in range(N_STATES):
+            outputs.end_state[m, i] = state[i * LANES + lane]
+        for i in range(outputs.out.shape[0]):
+            for row in range(unrecorded, outputs.out.shape[2]):
+                outputs.out[i, m, row] = math.nan
+    return count
+
+
+@_scalar
+def _swap_columns(table, rows, a, b):
+    """Swap lanes ``a`` and ``b`` of a lane table of ``rows`` rows."""
+    for i in range(rows):
+        at, bt = i * LANES + a, i * LANES + b
+        table[at], table[bt] = table[bt], table[at]
+
+
+@_scalar
+def _swap_lanes(a, b, ln, x, ws, members):
+    """Exchange lanes ``a`` and ``b`` of a chunk: everything a lane carries from the step's
+    start to its end (parameters, wheel torques, controller and driver parameters and states,
+    sensors, state, first stage derivative, start state, substeps, member)."""
+    _swap_columns(ln.p, N_PARAMETERS, a, b)
+    _swap_columns(ln.drive, 4, a, b)
+    _swap_columns(ln.brake, 4, a, b)
+    _swap_columns(ln.cp, ln.cp.size // LANES, a, b)
+    _swap_columns(ln.cs, ln.cs.size // LANES, a, b)
+    _swap_columns(ln.sens, N_SENSORS, a, b)
+    _swap_columns(ln.dp, N_DRIVER_PARAMETERS, a, b)
+    _swap_columns(ln.ds, N_DRIVER_STATES, a, b)
+    _swap_columns(x, N_STATES, a, b)
+    _swap_columns(ws.k[0], N_STATES, a, b)
+    _swap_columns(ws.last_x, N_STATES, a, b)
+    _swap_columns(ws.h_sub, 1, a, b)
+    ws.substeps[a], ws.substeps[b] = ws.substeps[b], ws.substeps[a]
+    members[a], members[b] = members[b], members[a]
+
+
+@_scalar
+def _sort_by_substeps(n, ln, x, ws, members):
+    """Order lanes ``0..n-1`` by decreasing substep count (stable insertion sort: the order
+    changes little from step to step), so that substep ``j`` concerns a prefix of lanes."""
+    substeps = ws.substeps
+    for i in range(1, n):
+        j = i
+        while j > 0 and substeps[j - 1] < substeps[j]:
+            _swap_lanes(j - 1, j, ln, x, ws, members)
+            j -= 1
+
+
+@_scalar
+def _pass_width(substeps, n, j):
+    """Lanes a substep-``j`` pass runs over: those with more than ``j`` substeps (a prefix,
+    lanes being sorted), widened to a multiple of :data:`_SIMD_WIDTH` (at most ``n``)."""
+    count = 0
+    while count < n and substeps[count] > j:
+        count += 1
+    return min(n, -(-count // _SIMD_WIDTH) * _SIMD_WIDTH)
+
+
+@_scalar
+def _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping, outputs):
+    """The time loop of a chunk whose lanes ``0..n-1`` hold members ``members[lane]``, with
+    parameters and initial states in ``ln.p`` and ``x`` (see :func:`_run_chunk`)."""
+    h, v_low = stepping.h, stepping.v_low
+    # sensors for the controller's first step: the initial state with zero torques
+    _driver_lanes(inputs, ln, members, n, 0.0, x, 0.0)
+    _steer_lanes(inputs, ln, members, n, 0.0, 0, 0.0, ws.h_sub)
+    rhs(ln, n, tyre_params, v_low, x, ws.k[0])
+    _sense(ln, n)
+    t = 0.0
+    for step in range(stepping.n_steps + 1):
+        t = step * h
+        _driver_lanes(inputs, ln, members, n, t, x, h)
+        _wheel_torques(controller, inputs, members, n, t, x, ln)
+        # the first stage's derivative at (t, x) also gives the recorded signals and sensors
+        _steer_lanes(inputs, ln, members, n, t, 0, 0.0, ws.h_sub)
+        rhs(ln, n, tyre_params, v_low, x, ws.k[0])
+        _sense(ln, n)
+        if step % stepping.out_every == 0:
+            _record(outputs.out, step // stepping.out_every, members, n, x, ln)
+        if step == stepping.n_steps:
+            break
+        _copy(x, N_STATES, n, ws.last_x)
+        stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
+        most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
+        _sort_by_substeps(n, ln, x, ws, members)
+        for j in range(most):
+            _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
+                         inputs, v_low, x, ws)
+        if _ended(x, ws.last_x, members, n, t + h, step // stepping.out_every + 1, v_low,
+                  stepping.v_stop, stepping.max_sideslip, outputs, ws.ended) > 0:
+            for lane in range(n - 1, -1, -1):  # the ended lanes leave: swapped behind the others
+                if ws.ended[lane]:
+                    n -= 1
+                    _swap_lanes(lane, n, ln, x, ws, members)
+            if n == 0:
+                return
+    for lane in range(n):
+        m = members[lane]
+        outputs.status[m] = STATUS_OK
+        outputs.end_time[m] = t
+        for i in range(N_STATES):
+            outputs.end_state[m, i] = x[i * LANES + lane]
+
+
+@_scalar
+def _fill(table, rows, member, lane):
+    """Lane ``lane`` of a lane table from row ``member`` of an (N, R) array."""
+    for k in range(rows.shape[1]):
+        table[k * LANES + lane] = rows[member, k]
+
+
+@numba.njit(cache=True)
+def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0, chunk,
+               inputs, stepping, outputs):
+    """Integrate the members ``chunk`` (at most :data:`LANES`), as set by ``stepping``.
+
+    Each member runs in a lane; the lanes ``0..n-1`` are the running ones, lane l carries
+    member ``members[l]``. Each step: wheel torques from the controller; the derivative at
+    the step's start (which also gives the recorded signals); each lane's substep count from
+    :func:`stiffest_rate`, lanes sorted by it; RK4 substep ``j`` over the lanes that take it
+    (lane l steps with its own ``h_l = h / substeps_l``, so that its result does not depend
+    on the other lanes); then the failure checks: a lane that went non-finite, spun out or
+    stopped is recorded and leaves the running lanes (swapped behind them), so that nothing
+    of it reaches the others. This function allocates the chunk's lane tables; the time loop
+    (:func:`_run_lanes`) runs without reference counting.
+    """
+    n = chunk.size
+    members = chunk.copy()
+    ln = Lanes(lane_table(N_PARAMETERS), lane_table(4), lane_table(4), lane_table(1),
+               lane_table(N_AUX), lane_table(8), lane_table(3), lane_table(cparams.shape[1]),
+               lane_table(cstate0.shape[1]), lane_table(N_SENSORS),
+               lane_table(N_DRIVER_PARAMETERS), lane_table(N_DRIVER_STATES))
+    x = lane_table(N_STATES)
+    for lane in range(n):
+        m = members[lane]
+        _fill(ln.p, params, m, lane)
+        _fill(x, x0, m, lane)
+        _fill(ln.cp, cparams, m, lane)
+        _fill(ln.cs, cstate0, m, lane)
+        _fill(ln.dp, dparams, m, lane)
+        _fill(ln.ds, dstate0, m, lane)
+    ws = Workspace((lane_table(N_STATES), lane_table(N_STATES), lane_table(N_STATES),
+                    lane_table(N_STATES)), lane_table(N_STATES), lane_table(N_STATES),
+                   lane_table(3), lane_table(1), np.zeros(LANES, dtype=np.int64),
+                   np.zeros(LANES, dtype=np.bool_))
+    _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping, outputs)
+
+
+def chunk_lanes(members: int, threads: int | None = None) -> int:
+    """Members per chunk for a batch of ``members``: :data:`LANES`, or fewer so that every
+    thread gets a chunk when the batch is small (a batch of one runs as one lane)."""
+    threads = numba.get_num_threads() if threads is None else threads
+    return max(1, min(LANES, -(-members // max(threads, 1))))
+
+
+@numba.njit(parallel=True, cache=True)
+def integrate_batch(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
+                    order, lanes, threads, t0_in, dt_in, steer_table, force_table, speed_table,
+                    drive_table, brake_table, path, h, n_steps, out_every, v_low, v_stop,
+                    max_sideslip, out, status, end_time, end_state):
+    """Integrate every batch member. The members ``order[c L : (c + 1) L]`` (``L = lanes``,
+    at most :data:`LANES`) form chunk c and run as the lanes of one computation (see "Lanes"
+    in the module docstring); ``threads`` threads share the chunks. A member's results depend
+    on none of ``order``, ``lanes``, ``threads`` or the other members, bit for bit; those only
+    set the speed (see :func:`chunk_order`, :func:`chunk_lanes`).
+
+    ``params`` (N, P) chassis parameters (:data:`~sim.chassis.two_track.PARAMETER_NAMES`);
+    ``tyre_params`` (2, PT) the front and rear MF 6.1 parameter vectors, **shared by the whole
+    batch**; ``x0`` (N, S) initial states; ``cparams`` (N, CP), ``cstate0`` (N, CS) the
+    controller's parameters and initial states (CP, CS >= 1; the controller's states are
+    recorded when ``out`` has rows for them); ``dparams`` (N, DP), ``dstate0`` (N, DS) the
+    driver's (:mod:`sim.driver.closed_loop`); ``order`` (N,) a permutation of the members; the
+    driver's input tables as in :class:`Inputs`; numerical settings as in :class:`Stepping`;
+    outputs as in :class:`Outputs` (every element of ``out`` is written).
+    """
+    n_members = params.shape[0]
+    lanes = min(max(lanes, 1), LANES)
+    n_chunks = (n_members + lanes - 1) // lanes
+    threads = max(1, min(threads, n_chunks))
+    # Chunks follow ``order``: slow (costly) members first. Thread b takes chunk b of the first
+    # ``threads`` chunks, then chunk ``threads - 1 - b`` of the next ones, and so on back and
+    # forth, so that every thread gets an equal share of costly and cheap chunks.
+    for b in numba.prange(threads):
+        for first in range(0, n_chunks, threads):
+            c = first + (b if (first // threads) % 2 == 0 else threads - 1 - b)
+            if c >= n_chunks:
+                continue
+            _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
+                       order[c * lanes:min((c + 1) * lanes, n_members)],
+                       Inputs(t0_in, dt_in, steer_table, force_table, speed_table, drive_table,
+                              brake_table, path),
+                       Stepping(h, n_steps, out_every, v_low, v_stop, max_sideslip),
+                       Outputs(out, status, end_time, end_state))
+
+
+def chunk_order(speed_mps: np.ndarray) -> np.ndarray:
+    """Members sorted by initial forward speed ``speed_mps`` (N,): the wheel-spin mode, which
+    sets the substep count, is stiffest at low speed, so members of similar speed share
+    chunks and a chunk rarely takes more substeps than most of its lanes need."""
+    return np.argsort(np.asarray(speed_mps, dtype=float), kind="stable").astype(np.int64)
+
+
+__all__ = ["Inputs", "Outputs", "Stepping", "Workspace", "chunk_lanes", "chunk_order",
+           "integrate_batch"]
