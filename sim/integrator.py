@@ -28,12 +28,14 @@ from collections import namedtuple
 import numba
 import numpy as np
 
+from sim.adm.kernel import adm_wheel_torques
 from sim.chassis.two_track import (
     A_AX,
     A_AY,
     A_FX,
     A_FY,
     A_FZ,
+    CONTROLLER_ADM,
     CONTROLLER_DIRECT,
     LANES,
     N_AUX,
@@ -254,6 +256,9 @@ def _wheel_torques(controller, inputs, members, n, t, x, ln):
             for w in range(4):
                 ln.drive[w * LANES + lane] = _interp(inputs.drive[m, w], t0, dt, t)
                 ln.brake[w * LANES + lane] = max(_interp(inputs.brake[m, w], t0, dt, t), 0.0)
+        elif controller == CONTROLLER_ADM:
+            adm_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane],
+                              ln.ds[DS_STEER * LANES + lane])
         else:
             passive_drivetrain(ln.p, lane, x, ln.ds[DS_FORCE * LANES + lane], ln.drive,
                                ln.brake)

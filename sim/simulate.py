@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from sim import integrator
+from sim import adm, integrator
 from sim.chassis import two_track as tt
 from sim.driver import closed_loop as cl
 from sim.errors import SpecError
@@ -23,7 +23,8 @@ from sim.result import Result
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
 from sim.units import deg_to_rad, kmh_to_mps
 
-CONTROLLERS = {"passive": tt.CONTROLLER_PASSIVE, "direct": tt.CONTROLLER_DIRECT}
+CONTROLLERS = {"passive": tt.CONTROLLER_PASSIVE, "direct": tt.CONTROLLER_DIRECT,
+               "adm": tt.CONTROLLER_ADM}
 
 #: Channel names of the driver's states: the steering-wheel angle and the force demand under
 #: their own names, the path follower's and speed controller's memory as ``driver_<name>``.
@@ -156,8 +157,10 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     drive_torque_nm, brake_torque_nm : sequence of 4 inputs (FL, FR, RL, RR), optional
         Per-wheel drive and brake torques [N·m] (each a number, array or profile) for
         ``controller="direct"``.
-    controller : ``"passive"`` (module off: fixed split, open differential, friction brakes)
-        or ``"direct"`` (per-wheel torques as given).
+    controller : ``"passive"`` (module off: fixed split, open differential, friction brakes),
+        ``"direct"`` (per-wheel torques as given) or ``"adm"`` (the dynamic module,
+        :mod:`sim.adm`, configured by the vehicle's ``[adm]`` section; its states are
+        recorded as channels ``adm_<name>``, its estimator is labelled ``adm_estimator``).
     load_case, road_friction, road_grade_rad
         Load case of the mass model; road friction scale [-]; road grade [rad], uphill > 0.
     tyre_model, linear_tyre_stiffness
@@ -260,15 +263,21 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     x0[:, tt.S_VX] = v0
     x0[:, tt.S_OMEGA:tt.S_OMEGA + 4] = (v0 / radius)[:, None]
 
+    # the passive and direct controllers keep no state: one dummy row, nothing recorded
+    cparams, cstate0 = np.zeros((n, 1)), np.zeros((n, 1))
+    recorded, recorded_units, labels = RECORDED, (), {}
+    if controller == "adm":
+        cparams = adm.adm_parameters(vehicle, load_case, members=n)
+        cstate0 = adm.adm_initial_state(cparams, params, x0)
+        recorded = RECORDED + tuple(f"adm_{name}" for name in adm.ADM_STATE_NAMES)
+        recorded_units, labels = adm.ADM_STATE_UNITS, adm.adm_labels(vehicle)
     n_out = n_steps // out_every + 1
-    out = np.empty((len(RECORDED), n, n_out))  # channel-major, all written
+    out = np.empty((len(recorded), n, n_out))  # channel-major, all written
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
     # members of similar speed share chunks; neither this nor the chunk size changes results
     lanes = numerics.chunk_lanes or integrator.chunk_lanes(n)
-    # the passive and direct controllers keep no state: one dummy row, nothing recorded
-    cparams, cstate0 = np.zeros((n, 1)), np.zeros((n, 1))
     integrator.integrate_batch(
         CONTROLLERS[controller], params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
         integrator.chunk_order(v0), lanes, numba.get_num_threads(), 0.0, dt_in, steer, force,
@@ -276,9 +285,9 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         numerics.stop_speed_mps, deg_to_rad(numerics.max_sideslip_deg), out, status, end_time,
         end_state)
 
-    names = RECORDED
-    units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS,
-                     strict=True))
+    names = recorded
+    units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS
+                     + recorded_units, strict=True))
     channels = dict(zip(names, out, strict=True))  # contiguous (N, T_out) blocks of out
     # angles the kernel keeps as velocity ratios (no atan in the time loop)
     channels["sideslip_rad"] = np.arctan2(channels["vy_mps"], np.abs(channels["vx_mps"]))
@@ -296,7 +305,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         labels={"vehicle": vehicle.name, "load_case": load_case, "controller": controller,
                 "model": "two_track", "tyre_model": tyre_model,
                 "steering": "path follower" if follow_path else "open loop",
-                "speed": "speed controller" if control_speed else "open loop"},
+                "speed": "speed controller" if control_speed else "open loop", **labels},
         parameters={name: params[:, k] for k, name in enumerate(tt.PARAMETER_NAMES)},
     )
     if strict or n == 1:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
 import sim
@@ -12,14 +10,8 @@ from sim.adm import kernel as k
 from sim.chassis import two_track as tt
 from sim.params import two_track_parameters
 
-LANE_FIELDS = ("p", "drive", "brake", "steer", "aux", "heading", "sums", "cp", "cs", "sens",
-               "dp", "ds")
-if tuple(getattr(tt.Lanes, "_fields", ())) == LANE_FIELDS:
-    Lanes = tt.Lanes
-else:  # before the integrator hooks are merged: the agreed layout
-    Lanes = namedtuple("Lanes", LANE_FIELDS)
-
-N_SENSORS = 14  # ax, ay, fz x4, fx x4, fy x4
+Lanes = tt.Lanes
+N_SENSORS = tt.N_SENSORS
 
 
 def table(rows_by_lane: np.ndarray) -> np.ndarray:

@@ -65,7 +65,7 @@ yaw control fades out (to zero at standstill, integrator reset): the reference i
 at v = 0.
 
 **Allocation** (:func:`allocate`): see its docstring. Per-wheel bounds come from the machine
-envelopes (:func:`sim.chassis.two_track._machine_wheel_torque_limit`, assumed symmetric for
+envelopes (:func:`sim.chassis.two_track.machine_wheel_torque_limit`, assumed symmetric for
 regeneration), the friction brakes and each tyre's remaining grip
 ``sqrt((mu F_z)² - F_y²)`` at its estimated load; traction control scales a wheel's bounds.
 Layout: in drive (driver demand >= 0) the variables are the machines, and an axle machine
@@ -120,17 +120,16 @@ from sim.chassis.two_track import (
     S_OMEGA,
     S_R,
     S_VX,
-    _machine_wheel_torque_limit,
+    SN_AX,
+    SN_AY,
+    SN_FY,
+    SN_FZ,
     _road_wheel_angles,
     _wheel_loads,
     _wheel_position,
+    machine_wheel_torque_limit,
 )
 from sim.units import GRAVITY_MPS2
-
-try:  # the sensor rows of the integrator
-    from sim.chassis.two_track import SN_AX, SN_AY, SN_FY, SN_FZ
-except ImportError:  # pragma: no cover - before the integrator hooks: the agreed layout
-    SN_AX, SN_AY, SN_FZ, SN_FY = 0, 1, 2, 10
 
 _WHEELS = ("fl", "fr", "rl", "rr")
 
@@ -446,7 +445,7 @@ def _saturate(p, lane, cp, x, drive, brake):
         first, second = _machine_wheels(p, lane, k)
         if first < 0:
             continue
-        cap = _machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k))
+        cap = machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k))
         low = -cap if _regenerates(p, lane, cp, k) else 0.0
         total = _pick(drive, first) + (_pick(drive, second) if second >= 0 else 0.0)
         scale = 1.0
@@ -633,7 +632,7 @@ def _wheel_bounds(p, lane, cp, x, w, braking, grip):
     k, wheels = machine_of_wheel(p, lane, w)
     machine = 0.0
     if k >= 0:
-        machine = _machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k)) \
+        machine = machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k)) \
             / (wheels * radius)
     regen = machine if _regenerates(p, lane, cp, k) else 0.0
     if braking:
@@ -661,7 +660,7 @@ def _commands(p, lane, cp, x, force):
         first, second = _machine_wheels(p, lane, k)
         if first < 0 or not _regenerates(p, lane, cp, k):
             continue
-        cap = _machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k))
+        cap = machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k))
         if second < 0:
             share = min(need[first], cap)
             regen0 = share if first == 0 else regen0

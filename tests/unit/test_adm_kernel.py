@@ -159,7 +159,7 @@ def test_full_demand_respects_machine_and_battery_limits(layout, speed):
     drive, brake = run(ln, x, 40000.0, 0.4 if speed < 60.0 else 0.0, 60)
     omega = speed / vehicle.geometry.wheel_radius_m
     for slot, torque in enumerate(_machine_torques(vehicle, drive)):
-        limit = tt._machine_wheel_torque_limit(ln.p, 0, slot, omega)
+        limit = tt.machine_wheel_torque_limit(ln.p, 0, slot, omega)
         assert abs(torque) <= limit * (1 + 1e-9)
     power = float(np.dot(drive, np.full(4, omega)))
     assert power <= 400e3 * (1 + 1e-9)
