@@ -37,10 +37,10 @@ class Adm:
         ge=0.0, le=2.0, default=1.0)
     yaw_rate_kp_nm_per_radps: float = quantity(
         "proportional gain of the yaw-rate feedback: yaw moment per yaw-rate error",
-        "N·m/(rad/s)", ge=0.0, le=1e6, default=20000.0)
+        "N·m/(rad/s)", ge=0.0, le=1e6, default=40000.0)
     yaw_rate_ki_nm_per_rad: float = quantity(
         "integral gain of the yaw-rate feedback (anti-windup: conditional integration)",
-        "N·m/rad", ge=0.0, le=1e7, default=100000.0)
+        "N·m/rad", ge=0.0, le=1e7, default=50000.0)
     max_yaw_moment_nm: float = quantity(
         "largest yaw-moment demand the controller passes to the allocation", "N·m",
         ge=0.0, le=50000.0, default=6000.0)
