@@ -1,0 +1,77 @@
+"""The dynamic module off against on, for the README: ISO 4138 40 m constant radius and ISO
+7401 step steer at 80 km/h (amplitude found for the module-off car to reach 4 m/s², held for
+every other run), the coupé with its own layout and estimators, and the four actuator layouts.
+
+    python docs/figures/adm_off_on_table.py        (prints Markdown tables)
+"""
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+import sim  # noqa: E402
+from sim.adm import with_layout  # noqa: E402
+from sim.maneuvers import constant_radius, step_steer  # noqa: E402
+
+ROWS = (("understeer gradient, 40 m circle [deg/g]", "cr", "understeer_gradient_deg_per_g", 2),
+        ("max steady lateral acceleration, 40 m circle [m/s²]", "cr",
+         "max_steady_lateral_acceleration_mps2", 2),
+        ("step steer 80 km/h: steady lateral acceleration [m/s²]", "ss",
+         "steady_lateral_acceleration_mps2", 2),
+        ("step steer: yaw-rate response time (90 %) [s]", "ss", "yaw_rate_response_time_s", 3),
+        ("step steer: yaw-rate peak response time [s]", "ss", "yaw_rate_peak_response_time_s",
+         3),
+        ("step steer: yaw-rate overshoot [%]", "ss", "yaw_rate_overshoot", 1))
+
+
+def measure(vehicle, controller, amplitude):
+    return {"cr": constant_radius(vehicle, radius_m=40.0, controller=controller).metrics,
+            "ss": step_steer(vehicle, speed_kmh=80.0, controller=controller,
+                             steering_wheel_amplitude_deg=amplitude).metrics}
+
+
+def value(m, kind, key, digits):
+    v = float(m[kind][key][0]) * (100.0 if key.endswith("overshoot") else 1.0)
+    return f"{v:.{digits}f}"
+
+
+def main():
+    coupe = sim.load_vehicle("coupe")
+    amplitude = step_steer(coupe, speed_kmh=80.0).metrics["steering_wheel_amplitude_deg"][0]
+    measured = dataclasses.replace(coupe, adm=dataclasses.replace(coupe.adm,
+                                                                  estimator="measured"))
+    columns = {"module off": measure(coupe, "passive", amplitude),
+               "adm on (ideal estimator)": measure(coupe, "adm", amplitude),
+               "adm on (measured estimator)": measure(measured, "adm", amplitude)}
+    print(f"Coupé, driver aboard; step-steer amplitude {amplitude:.1f} deg (module off, "
+          "4 m/s²), held.\n")
+    print("| | " + " | ".join(columns) + " |")
+    print("| --- |" + " --- |" * len(columns))
+    for label, kind, key, digits in ROWS:
+        print(f"| {label} | " + " | ".join(value(m, kind, key, digits)
+                                           for m in columns.values()) + " |")
+    print("\nActuator layouts (the invented machine sets of sim.adm.LAYOUT_MACHINES, 420 kW "
+          "each), 40 m circle, understeer gradient [deg/g] / max steady a_y [m/s²]:\n")
+    print("| layout | module off | adm on |")
+    print("| --- | --- | --- |")
+    for layout in ("single_rear", "one_per_axle", "front_and_two_rear", "four_wheel"):
+        vehicle = with_layout(coupe, layout)
+        cells = []
+        for controller in ("passive", "adm"):
+            try:
+                m = constant_radius(vehicle, radius_m=40.0, controller=controller).metrics
+            except sim.SpecError:
+                cells.append("refused: nothing to vectorise")
+                continue
+            cells.append(f"{m['understeer_gradient_deg_per_g'][0]:.2f} / "
+                         f"{m['max_steady_lateral_acceleration_mps2'][0]:.2f}")
+        print(f"| {layout} | " + " | ".join(cells) + " |")
+    np.seterr(all="ignore")
+
+
+if __name__ == "__main__":
+    main()
