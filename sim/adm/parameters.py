@@ -92,6 +92,7 @@ def adm_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE,
         "front_axle_cornering_stiffness_npr": lst.front_cornering_stiffness_npr,
         "rear_axle_cornering_stiffness_npr": lst.rear_cornering_stiffness_npr,
         "brake_vectoring": 1.0 if adm.brake_vectoring == "on" else 0.0,
+        "traction_proportional_gain": adm.traction_proportional_gain,
     }
     assert set(values) == set(k.ADM_PARAMETER_NAMES)
     cp = np.zeros((n, k.N_ADM_PARAMETERS))
@@ -111,6 +112,7 @@ def adm_initial_state(cp: np.ndarray, params: np.ndarray, x0: np.ndarray) -> np.
                         "one row per batch member in each")
     cs = np.zeros((n, k.N_ADM_STATES))
     cs[:, k.CS_TC:k.CS_TC + 4] = 1.0
+    cs[:, k.CS_TC_I:k.CS_TC_I + 4] = 1.0
     return cs
 
 

@@ -1,0 +1,60 @@
+"""The dynamic module in whole runs: traction control on a slippery road when the estimator
+assumes a dry one, regenerative braking within the battery's charge limit, and the module
+driving the path follower's steering."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import sim
+
+COUPE = sim.load_vehicle("coupe")
+MEASURED = dataclasses.replace(COUPE, adm=dataclasses.replace(COUPE.adm, estimator="measured"))
+WHEELS = ("fl", "fr", "rl", "rr")
+
+
+def test_traction_control_limits_wheel_slip_on_ice_when_it_assumes_a_dry_road():
+    runs = {c: sim.simulate(MEASURED, speed_kmh=20.0, duration_s=3.0, force_demand_n=20000.0,
+                            controller=c, road_friction=0.25) for c in ("passive", "adm")}
+    late = runs["adm"].time_s > 1.0
+    slip = {c: max(np.max(np.abs(r.channels[f"kappa_{w}"][0][late])) for w in WHEELS)
+            for c, r in runs.items()}
+    assert slip["passive"] > 1.0          # module off: the driven wheels spin up
+    assert slip["adm"] < 0.15             # on: held near the 0.12 target
+    assert runs["adm"].labels["adm_estimator"] == "measured"
+    # and the car accelerates near the road's grip (0.25 x the tyres' peak of about 1.22),
+    # better than the module-off car with its wheels spinning
+    ax = {c: np.mean(r.channels["ax_mps2"][0][late]) for c, r in runs.items()}
+    assert 0.8 * 0.25 * 1.22 * 9.81 < ax["adm"] < 0.25 * 1.25 * 9.81
+    assert ax["adm"] > ax["passive"]
+
+
+def test_regenerative_braking_within_the_charge_limit():
+    # 12 kN at 120 km/h: 400 kW of braking; the machines could regenerate 300 kW of it (the
+    # front one is limited to its 120 kW), the battery takes 250 kW
+    res = sim.simulate(COUPE, speed_kmh=120.0, duration_s=2.0, force_demand_n=-12000.0,
+                       controller="adm")
+    ch = res.channels
+    power = ch["adm_battery_power_w"][0]
+    assert np.min(power) >= -250e3 * (1 + 1e-9)
+    assert np.min(power) == pytest.approx(-250e3, rel=1e-2)  # the limit binds at speed
+    late = res.time_s > 0.2
+    braking = sum(ch[f"brake_torque_{w}_nm"][0] for w in WHEELS)
+    assert np.any(braking[late] > 0.0)    # friction brakes make up what regeneration cannot
+    assert np.all(ch["drive_torque_fl_nm"][0][late] < 0.0)  # every machine regenerates
+    assert ch["adm_force_applied_n"][0][late] == pytest.approx(-12000.0, rel=0.02)
+    recovered_kj = -np.trapezoid(power, res.time_s) / 1e3
+    assert 300.0 < recovered_kj < 500.0  # at most 250 kW for 2 s
+
+
+def test_module_with_the_path_follower_on_a_circle():
+    res = sim.simulate(COUPE, speed_kmh=50.0, duration_s=6.0, controller="adm",
+                       path=sim.driver.Path.circle(40.0, laps=1.0),
+                       target_speed_kmh=50.0) if hasattr(sim, "driver") else None
+    if res is None:
+        pytest.skip("no path follower")
+    ay = res.channels["ay_mps2"][0][res.time_s > 4.0]
+    assert np.mean(ay) == pytest.approx((50 / 3.6) ** 2 / 40.0, rel=0.05)
