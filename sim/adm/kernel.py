@@ -485,21 +485,21 @@ def _saturate(p, lane, cp, x, drive, brake):
         d3 = d3 * f if p3 > 0.0 else d3
     elif generating - motoring > charge and generating > 0.0:
         f = max((charge + motoring) / generating, 0.0)
-        # the regenerative torque given up is taken over by the friction brake (braking
-        # wheels: p < 0 means drive torque against rotation)
-        if p0 < 0.0:
-            b0 = min(b0 + abs(d0) * (1.0 - f), b_max_f)
-            d0 *= f
-        if p1 < 0.0:
-            b1 = min(b1 + abs(d1) * (1.0 - f), b_max_f)
-            d1 *= f
-        if p2 < 0.0:
-            b2 = min(b2 + abs(d2) * (1.0 - f), b_max_r)
-            d2 *= f
-        if p3 < 0.0:
-            b3 = min(b3 + abs(d3) * (1.0 - f), b_max_r)
-            d3 *= f
+        d0, b0 = _regeneration_to_friction(d0, b0, p0, f, b_max_f)
+        d1, b1 = _regeneration_to_friction(d1, b1, p1, f, b_max_f)
+        d2, b2 = _regeneration_to_friction(d2, b2, p2, f, b_max_r)
+        d3, b3 = _regeneration_to_friction(d3, b3, p3, f, b_max_r)
     return (d0, d1, d2, d3), (b0, b1, b2, b3)
+
+
+@_scalar
+def _regeneration_to_friction(drive, brake, power, share, brake_max):
+    """A wheel's ``(drive, brake)`` [N·m] keeping ``share`` of its regenerative torque (the
+    wheel's machine ``power`` < 0: torque against rotation); the friction brake takes over the
+    rest, within ``brake_max``."""
+    if power < 0.0:
+        return drive * share, min(brake + abs(drive) * (1.0 - share), brake_max)
+    return drive, brake
 
 
 @_scalar
