@@ -170,7 +170,8 @@ def double_lane_change(vehicle: Vehicle, *, standard: str = "iso3888_2",
     metrics ``max_entry_speed_kmh``, ``first_failure_kmh`` (lowest failing speed tried),
     ``runs``; run set ``"best"``: the time histories of each member's fastest pass (for
     :func:`sim.plot.plot_lane_change`); ``labels["layouts"]``: each member's
-    :class:`ConeLayout`.
+    :class:`ConeLayout`, ``labels["body_m"]``: its body rectangle (front and rear of the centre
+    of mass, half width) [m].
     """
     controller = check_controller(controller)
     driver = driver or LANE_CHANGE_DRIVER
@@ -241,7 +242,8 @@ def double_lane_change(vehicle: Vehicle, *, standard: str = "iso3888_2",
          "runs": np.array([len(t) for t in tried])},
         {"max_entry_speed_kmh": "km/h", "first_failure_kmh": "km/h", "runs": "-"},
         labels={"vehicle": vehicle.name, "controller": controller, "standard": standard,
-                "layouts": layouts, "throttle": "released at the entry gate"
+                "layouts": layouts, "body_m": list(zip(front, rear, half, strict=True)),
+                "throttle": "released at the entry gate"
                 if standard == "iso3888_2" else "speed held"})
 
 

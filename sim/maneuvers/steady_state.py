@@ -7,7 +7,8 @@ lane of one :func:`sim.simulate` call.
   circle of 40 m or 100 m at a set of **constant speeds** (ISO 4138 allows the speed to be
   raised in steps; each step here is its own run, settled for ``settle_s`` and averaged over the
   last ``average_s``). A point counts as steady when the run ended normally, the speed is
-  within 1 km/h of its target, the car is within ``max_offset_m`` of the circle and the
+  within 1 km/h of its target, the car is within ``max_offset_m`` of the circle (default
+  the larger of 0.75 m and 2.5 % of the radius) and the
   steering wheel moved by less than 2 deg or 5 % over the averaging window; the highest lateral
   acceleration among steady points is the **maximum steady lateral acceleration** (a
   resolution of ``ay_step_mps2``; a point beyond it was not held).
@@ -76,7 +77,7 @@ def _positive(value, name: str, high: float) -> float:
 def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left",
                     controller: str = "passive", max_ay_mps2: float = 13.0,
                     ay_step_mps2: float = 0.25, settle_s: float = 8.0, average_s: float = 2.0,
-                    max_offset_m: float = 0.75, driver: Driver | None = None,
+                    max_offset_m: float | None = None, driver: Driver | None = None,
                     load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0,
                     tyre_model: str = "mf61", numerics: Numerics | None = None
                     ) -> ManeuverResult:
@@ -99,6 +100,8 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
     top = _positive(max_ay_mps2, "max_ay_mps2", 30.0)
     step = _positive(ay_step_mps2, "ay_step_mps2", top)
     settle = _positive(settle_s, "settle_s", 600.0)
+    max_offset = max(0.75, 0.025 * radius) if max_offset_m is None \
+        else _positive(max_offset_m, "max_offset_m", radius)
     window = _positive(average_s, "average_s", 600.0)
     numerics = numerics or Numerics()
     nominal_ay = np.arange(1, int(top / step + 1e-9) + 1) * step
@@ -122,7 +125,7 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
     beta = mean("sideslip_rad")
     steer_drift = np.ptp(res.channels["steering_wheel_angle_rad"][:, last], axis=1).reshape(n, k)
     offset = np.max(np.abs(res.channels["driver_lateral_offset_m"][:, last]), axis=1)
-    steady = ((res.status == "ok") & (offset.reshape(-1) <= max_offset_m)).reshape(n, k) \
+    steady = ((res.status == "ok") & (offset.reshape(-1) <= max_offset)).reshape(n, k) \
         & (np.abs(vx * 3.6 - speeds_kmh) <= 1.0) \
         & (steer_drift <= np.maximum(deg_to_rad(2.0), 0.05 * np.abs(swa)))
     ratio = res.parameters["steering_ratio"].reshape(n, k)[:, 0]

@@ -131,3 +131,22 @@ def test_bad_maneuver_input_names_the_field():
         constant_radius(COUPE, direction="up")
     with pytest.raises(SpecError, match="steer_rate_deg_per_s"):
         constant_speed(COUPE, steer_rate_deg_per_s=0.0)
+
+
+def test_lane_change_and_headline_plots_draw_what_they_should(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from sim import plot
+    from sim.maneuvers.headline import headline
+
+    res = lc.double_lane_change(COUPE, rounds=0)
+    fig = plot.plot_lane_change([res, res], labels=["a", "b"])
+    top = fig.axes[0]
+    assert len(top.get_legend().get_texts()) == 3  # cones, two runs
+    cones = [line for line in top.lines if line.get_marker() == "^"][0]
+    assert len(cones.get_xdata()) == res.labels["layouts"][0].cones_x_m.size
+    table = headline(["spider"], controllers=("passive",))
+    assert [r["variant"] for r in table.rows] == ["spider"]
+    assert table.rows[0]["understeer_gradient_deg_per_g"] > 0.5
+    fig = plot.plot_headline(table)
+    assert len(fig.axes[1].patches) == 1
