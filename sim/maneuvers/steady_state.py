@@ -5,7 +5,8 @@ lane of one :func:`sim.simulate` call.
 
 * :func:`constant_radius` -- the closed-loop driver (:mod:`sim.driver.closed_loop`) follows a
   circle of 40 m or 100 m at a set of **constant speeds** (ISO 4138 allows the speed to be
-  raised in steps; each step here is its own run, settled for ``settle_s`` and averaged over the
+  raised in steps; each step here is its own run, which turns onto the circle at 70 % of its
+  speed, reaches it in 4 s, settles for ``settle_s`` and is averaged over the
   last ``average_s``). A point counts as steady when the run ended normally, the speed is
   within 1 km/h of its target, the car is within ``max_offset_m`` of the circle (default
   the larger of 0.75 m and 2.5 % of the radius) and the
@@ -31,7 +32,7 @@ import numbers
 import numpy as np
 
 from sim import metrics
-from sim.driver import ramp
+from sim.driver import Profile, ramp
 from sim.driver.closed_loop import Driver, Path
 from sim.errors import SpecError
 from sim.maneuvers.base import ManeuverResult, check_controller, check_direction, repeat_members
@@ -53,6 +54,12 @@ STEADY_STATE_UNITS = {
     "steady_points": "-",
 }
 
+
+#: Constant radius: each run turns onto the circle at this fraction of its speed and reaches
+#: the speed after ``_ENTRY_RAMP_S`` [s] (at full speed, the entry transient near the limit
+#: excites a slow path-follower oscillation that takes longer than the settling time to die).
+_ENTRY_SPEED_FRACTION = 0.7
+_ENTRY_RAMP_S = 4.0
 
 #: ISO 4138's linear range for the gradients [m/s²] (REFERENCES.md 2.1: typically 4 m/s²).
 _LINEAR_RANGE_MPS2 = 4.0
@@ -109,10 +116,14 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
     n, k = vehicle.batch_size, nominal_ay.size
     batch = repeat_members(vehicle, k)
     runs_kmh = np.tile(speeds_kmh, n)
-    duration = settle + window
+    duration = _ENTRY_RAMP_S + settle + window
+    # onto the circle at a lower speed, then up to the point's speed: a gentle entry
+    target = Profile(np.array([0.0, _ENTRY_RAMP_S]),
+                     runs_kmh[:, None] * np.array([[_ENTRY_SPEED_FRACTION, 1.0]]))
     laps = duration * speeds_kmh.max() / 3.6 / (2 * math.pi * radius) + 0.5
-    res = simulate(batch, speed_kmh=runs_kmh, duration_s=duration, controller=controller,
-                   path=Path.circle(radius, direction=sign, laps=laps), target_speed_kmh=runs_kmh,
+    res = simulate(batch, speed_kmh=_ENTRY_SPEED_FRACTION * runs_kmh, duration_s=duration,
+                   controller=controller, path=Path.circle(radius, direction=sign, laps=laps),
+                   target_speed_kmh=target,
                    driver=driver, load_case=load_case, road_friction=road_friction,
                    tyre_model=tyre_model, numerics=numerics)
     last = res.time_s >= duration - window - 1e-9
