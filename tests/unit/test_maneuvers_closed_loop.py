@@ -58,10 +58,10 @@ def test_constant_radius_limit_is_below_the_friction_bound_and_points_are_steady
     steady = points["steady"][0]
     # steady points are consecutive from the lowest a_y: the limit is where they stop
     assert steady[: int(steady.sum())].all()
-    # steady state on the circle: a_y = v² / R within the driver's tracking (2 %)
+    # steady state on the circle: a_y = v² / R within the tracking tolerance (2.5 % of R)
     v = points["speed_kmh"][0, steady] / 3.6
     np.testing.assert_allclose(points["lateral_acceleration_mps2"][0, steady], v**2 / 40.0,
-                               rtol=0.02)
+                               rtol=0.026)
 
 
 def test_constant_radius_runs_a_batch_and_each_member_alone_gives_the_same():
