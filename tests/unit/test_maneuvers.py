@@ -164,6 +164,31 @@ def test_step_steer_given_amplitude_is_held_and_batch_equals_singles(coupe, step
     np.testing.assert_allclose(found["steady_lateral_acceleration_mps2"], 4.0, rtol=0.01)
 
 
+def test_amplitudes_are_found_module_off_and_held_for_another_controller(coupe, step_left,
+                                                                          swd):
+    # "direct" with no wheel torques given stands for any controller: the car coasts. The
+    # amplitude (and A) must be the passive car's, the run itself the controller's.
+    other = step_steer(coupe, controller="direct")
+    assert other.labels["controller"] == "direct"
+    assert other.results["run"].labels["controller"] == "direct"
+    assert other.labels["amplitude"] == "found (module off)"
+    assert other["steering_wheel_amplitude_deg"][0] == step_left["steering_wheel_amplitude_deg"][0]
+    assert other["final_speed_kmh"][0] < step_left["final_speed_kmh"][0]  # coasting: slower
+    swd_other = sine_with_dwell(coupe, controller="direct")
+    assert swd_other.results["sis"].labels["controller"] == "passive"
+    assert swd_other.results["swd"].labels["controller"] == "direct"
+    assert swd_other["sis_angle_deg"][0] == swd["sis_angle_deg"][0]
+    np.testing.assert_array_equal(swd_other.per_run["amplitude_deg"], swd.per_run["amplitude_deg"])
+
+
+def test_per_run_table(swd, step_left):
+    lines = swd.per_run_table().splitlines()
+    assert lines[0].split()[:3] == ["run", "amplitude_deg", "direction"]
+    assert len(lines) == 1 + swd["runs"][0]
+    assert lines[1].split()[:4] == ["ccw", "0", f"{swd.per_run['amplitude_deg'][0][0]:.4g}", "1"]
+    assert "no per-run metrics" in step_left.per_run_table()
+
+
 def test_step_steer_spin_out_is_flagged_not_raised(coupe):
     # linear tyres with a soft rear axle: strongly oversteering, unstable above its critical
     # speed (sqrt(-L/K), about 40 km/h here): the car spins; a single run still comes back
