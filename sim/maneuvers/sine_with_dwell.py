@@ -79,7 +79,8 @@ def find_sis_angle_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
     members and both directions in **one** :func:`sim.simulate` call. The ramp goes on to about
     twice the linear single-track estimate of the angle for 0.5 g (the regulation ends it near
     0.5 g) and is held there. Per run the angle at 0.3 g comes from the regression of
-    :func:`sim.metrics.fmvss126_slowly_increasing_steer` (fit 0.1-0.375 g, [K]); A is the mean
+    :func:`sim.metrics.fmvss126_slowly_increasing_steer` (fit 0.1-0.375 g: NHTSA practice as
+    remembered, not in REFERENCES.md, unchecked); A is the mean
     of the two magnitudes rounded to 0.1 deg. The regulation averages three runs per
     direction because measured runs scatter; the simulation is noise-free and deterministic,
     so one run per direction gives the same mean. Always ``controller="passive"``.

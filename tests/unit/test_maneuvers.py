@@ -162,6 +162,9 @@ def test_step_steer_given_amplitude_is_held_and_batch_equals_singles(coupe, step
     # found for the batch: one call per iteration, both members on target
     found = step_steer(batch)
     np.testing.assert_allclose(found["steady_lateral_acceleration_mps2"], 4.0, rtol=0.01)
+    # a right-hand module-off amplitude (negative) passed back as it is
+    right = step_steer(coupe, direction="right", steering_wheel_amplitude_deg=-22.0)
+    assert right["steering_wheel_amplitude_deg"][0] == -22.0
 
 
 def test_amplitudes_are_found_module_off_and_held_for_another_controller(coupe, step_left,
@@ -298,8 +301,10 @@ def test_straight_line_tyre_slip_is_in_the_results(line):
     (lambda c: step_steer(c, speed_kmh=-10.0), r"speed_kmh = -10.0: one number in \[1, 400\]"),
     (lambda c: step_steer(c, speed_kmh="fast"), r"speed_kmh = 'fast'"),
     (lambda c: step_steer(c, target_ay_mps2=0.0), r"target_ay_mps2 = 0.0: one number in \(0"),
-    (lambda c: step_steer(c, steering_wheel_amplitude_deg=-5.0),
-     r"steering_wheel_amplitude_deg = -5.0: a magnitude > 0"),
+    (lambda c: step_steer(c, steering_wheel_amplitude_deg=0.0),
+     r"steering_wheel_amplitude_deg = 0.0: a non-zero angle \[deg\]"),
+    (lambda c: step_steer(c, steering_wheel_amplitude_deg="big"),
+     r"steering_wheel_amplitude_deg = 'big'"),
     (lambda c: step_steer(c, steering_wheel_amplitude_deg=[1.0, 2.0]),
      r"one number or one per member \(1\)"),
     (lambda c: step_steer(c, rate_deg_per_s=0.0), r"rate_deg_per_s = 0.0"),
