@@ -227,6 +227,9 @@ def test_sine_with_dwell_on_the_coupe(swd, coupe):
     assert m["runs_passed"][0] == per["run_passed"][0].sum()
     statuses = swd.results["swd"].status
     assert set(statuses[spun]) <= {"spun out", "non-finite state"}
+    done = ~spun
+    assert m["max_yaw_rate_ratio_1000ms"][0] == per["yaw_rate_ratio_1000ms"][0][done].max()
+    assert m["max_yaw_rate_ratio_1750ms"][0] == per["yaw_rate_ratio_1750ms"][0][done].max()
     failed = ~per["run_passed"][0]
     if failed.any():
         assert m["first_failed_amplitude_deg"][0] == per["amplitude_deg"][0][failed].min()
