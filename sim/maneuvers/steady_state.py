@@ -199,7 +199,7 @@ def constant_speed(vehicle: Vehicle, *, speed_kmh: float = 100.0, direction="lef
     n = vehicle.batch_size
     speeds = np.full(max(n, 2), speed)  # at least two lanes: a single run would raise
     profile = ramp(deg_to_rad(sign * rate), 1.0, duration_s=duration)
-    res = simulate(vehicle if n > 1 else repeat_members(vehicle, 1), speed_kmh=speeds,
+    res = simulate(vehicle, speed_kmh=speeds,
                    duration_s=duration, steering_wheel_angle_rad=profile, controller=controller,
                    target_speed_kmh=speeds, driver=driver, load_case=load_case,
                    road_friction=road_friction, tyre_model=tyre_model, numerics=numerics)
