@@ -4,7 +4,7 @@ numba's on-disk cache is keyed by the decorated function's own file and its time
 change to a function it inlines from *another* file (the driver or the dynamic module into
 the time loop, the tyre model into the chassis) leaves a stale entry that numba keeps using.
 So the cache lives in ``<cache home>/sim/numba-<digest>``, the digest being a hash of every
-``sim`` source file that uses numba: any change to a kernel's source starts a fresh cache (one
+``sim`` source file that compiles code (mentions ``njit``): any change to a kernel's source starts a fresh cache (one
 cold compile), and an unchanged install reuses it. The folder is outside the package, so a
 read-only install caches too.
 
@@ -23,12 +23,12 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def kernel_digest() -> str:
-    """First 16 hex digits of the SHA-256 of every ``sim`` source file that mentions numba
-    (relative path and contents, in sorted order)."""
+    """First 16 hex digits of the SHA-256 of every ``sim`` source file that compiles code (that
+    mentions ``njit``; relative path and contents, in sorted order)."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*.py")):
         data = path.read_bytes()
-        if b"numba" in data:
+        if b"njit" in data:
             digest.update(path.relative_to(_PACKAGE).as_posix().encode())
             digest.update(data)
     return digest.hexdigest()[:16]

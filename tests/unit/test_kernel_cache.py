@@ -15,13 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_digest_changes_with_a_kernel_source_and_not_with_other_files(tmp_path, monkeypatch):
     package = tmp_path / "sim"
     package.mkdir()
-    (package / "kernel.py").write_text("import numba\n")
-    (package / "plain.py").write_text("x = 1\n")
+    (package / "kernel.py").write_text("f = numba.njit(g)\n")
+    (package / "plain.py").write_text("import numba\nx = 1\n")
     monkeypatch.setattr(_cache, "_PACKAGE", package)
     first = _cache.kernel_digest()
-    (package / "plain.py").write_text("x = 2\n")
+    (package / "plain.py").write_text("import numba\nx = 2\n")  # uses numba, compiles nothing
     assert _cache.kernel_digest() == first
-    (package / "kernel.py").write_text("import numba\ny = 1\n")
+    (package / "kernel.py").write_text("f = numba.njit(g)\ny = 1\n")
     assert _cache.kernel_digest() != first
 
 
