@@ -4,9 +4,9 @@ numba's on-disk cache is keyed by the decorated function's own file and its time
 change to a function it inlines from *another* file (the driver or the dynamic module into
 the time loop, the tyre model into the chassis) leaves a stale entry that numba keeps using.
 So the cache lives in ``<cache home>/sim/numba-<digest>``, the digest being a hash of every
-``sim`` source file that compiles code (mentions ``njit``): any change to a kernel's source starts a fresh cache (one
-cold compile), and an unchanged install reuses it. The folder is outside the package, so a
-read-only install caches too.
+``sim`` source file that compiles code (mentions ``njit``): any change to a kernel's source
+starts a fresh cache (one cold compile), and an unchanged install reuses it. The folder is
+outside the package, so a read-only install caches too.
 
 ``NUMBA_CACHE_DIR`` set by the user wins (numba reads it itself); ``SIM_CACHE_DIR`` moves
 the base folder (default ``$XDG_CACHE_HOME/sim`` or ``~/.cache/sim``). Old ``numba-*``
