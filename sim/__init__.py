@@ -15,6 +15,11 @@ labelled as such; ``sim`` is not affiliated with any car maker. SI units and ISO
 (x forward, y left, z up) throughout; see ``sim.units``.
 """
 
+# ruff: noqa: E402  (the cache folder is set before any module that compiles is imported)
+from sim import _cache
+
+_cache.configure()  # before any compiled kernel is defined (see sim/_cache.py)
+
 from sim import maneuvers
 from sim.errors import SimError, SpecError, UnknownVehicleError
 from sim.mass import (

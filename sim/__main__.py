@@ -7,7 +7,9 @@ Commands::
     sim split VEHICLE (--front-fraction F | --min-yaw-inertia) [--total-energy-kwh E]
               [--load CASE] [--json]
     sim schema                                     reference of the vehicle-file schema
-    sim demo [--out DIR]                           the mass-distribution study, with figures
+    sim run MANEUVER VEHICLE [--adm on|off|both] [--plot FILE] [--json]
+                                                   one standard maneuver (see `sim run -h`)
+    sim demo [--out DIR]                           mass study and the headline comparison
 
 This is the only module of ``sim`` that prints. Bad input prints the error's message (file,
 field, value, what is allowed) to stderr and exits with status 2, without a traceback.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -170,7 +173,20 @@ def _cmd_demo(args) -> str:
             "split for 45.0 % front:         " + _describe(target),
             "split for minimum yaw inertia,  " + _describe(best),
             "  (20-80 % per pack; Izz is concave in the split, so its minimum is on a bound)"]
-    figures = _demo_figures(Path(args.out), coupe, study)
+    from sim.maneuvers.headline import headline
+
+    controllers = ("passive",) if args.adm == "off" else ("passive", "adm")
+    started = time.perf_counter()
+    comparison = headline(controllers=controllers)
+    seconds = time.perf_counter() - started
+    out += ["", "Headline comparison: ISO 4138 40 m circle, ISO 7401 step steer (80 km/h, "
+            "4 m/s²), FMVSS 126 sine with dwell,",
+            "ISO 3888-2 lane change (highest entry speed, closed-loop driver), straight line; "
+            "module (adm) off and on:",
+            headline_table(comparison.rows),
+            f"({len(comparison.rows)} rows in {seconds:.1f} s; step-steer and sine-with-dwell "
+            "amplitudes found with the module off and held for the module-on rows)"]
+    figures = _demo_figures(Path(args.out), coupe, study, comparison)
     out += ["", figures]
     return "\n".join(out)
 
@@ -181,7 +197,7 @@ def _describe(result) -> str:
             f"{r['front_pct']:.2f} % front, Izz {r['yaw_inertia_kgm2']:.0f} kg m2")
 
 
-def _demo_figures(out_dir: Path, coupe, study) -> str:
+def _demo_figures(out_dir: Path, coupe, study, comparison) -> str:
     try:
         import matplotlib
 
@@ -195,11 +211,94 @@ def _demo_figures(out_dir: Path, coupe, study) -> str:
     for name, fig in (("coupe_layout.png", plot.plot_layout(coupe)),
                       ("coupe_pack_split.png", plot.plot_split(fine)),
                       ("variants.png", plot.plot_variants(
-                          [load_vehicle(n) for n in list_vehicles()]))):
+                          [load_vehicle(n) for n in list_vehicles()])),
+                      ("headline.png", plot.plot_headline(comparison))):
         path = out_dir / name
         fig.savefig(path, dpi=110)
         paths.append(str(path))
     return "figures written: " + ", ".join(paths)
+
+
+#: Maneuvers of ``sim run``: name -> (function, keyword arguments, what it is).
+MANEUVERS = {
+    "constant_radius": ("constant_radius", {"radius_m": 40.0},
+                        "ISO 4138 steady-state circle, 40 m (--radius to change)"),
+    "constant_speed": ("constant_speed", {"speed_kmh": 100.0},
+                       "ISO 4138 constant speed 100 km/h, slow steering ramp"),
+    "step_steer": ("step_steer", {}, "ISO 7401 step steer, 80 km/h to 4 m/s²"),
+    "sine_with_dwell": ("sine_with_dwell", {}, "FMVSS 126 sine with dwell, with verdict"),
+    "lane_change": ("double_lane_change", {"standard": "iso3888_2"},
+                    "ISO 3888-2 double lane change, highest entry speed"),
+    "lane_change_iso3888_1": ("double_lane_change", {"standard": "iso3888_1"},
+                              "ISO 3888-1 double lane change, highest entry speed"),
+    "straight_line": ("straight_line", {}, "0-100, 80-120 km/h, 100-0 km/h, top speed"),
+}
+
+
+def _run_maneuver(name: str, vehicle, controller: str, radius_m):
+    from sim import maneuvers
+
+    function, kwargs, _ = MANEUVERS[name]
+    if radius_m is not None:
+        if name != "constant_radius":
+            raise SimError(f"--radius applies to constant_radius, not {name}")
+        kwargs = dict(kwargs, radius_m=radius_m)
+    return getattr(maneuvers, function)(vehicle, controller=controller, **kwargs)
+
+
+def _maneuver_figure(name: str, results: list, labels: list):
+    from sim import plot
+
+    if name == "constant_radius":
+        return plot.plot_understeer(
+            np.vstack([np.where(r.per_run["steady"][0], r.per_run["lateral_acceleration_mps2"][0],
+                                np.nan) for r in results]),
+            np.vstack([r.per_run["steering_wheel_angle_deg"][0] for r in results]),
+            labels=labels)
+    if name == "sine_with_dwell":
+        return plot.plot_sine_with_dwell(results, labels=labels)
+    if name.startswith("lane_change"):
+        return plot.plot_lane_change(results, labels=labels)
+    channels = {"straight_line": ("vx_mps", "ax_mps2"),
+                "constant_speed": ("steering_wheel_angle_rad", "ay_mps2", "sideslip_rad")}
+    return plot.plot_time_histories(results, channels.get(
+        name, ("steering_wheel_angle_rad", "yaw_rate_radps", "ay_mps2", "sideslip_rad")),
+        labels=labels)
+
+
+def _cmd_run(args) -> str:
+    vehicle = load_vehicle(args.vehicle)
+    controllers = {"off": ["passive"], "on": ["adm"], "both": ["passive", "adm"]}[args.adm]
+    results = [_run_maneuver(args.maneuver, vehicle, c, args.radius) for c in controllers]
+    labels = [f"adm {'on' if c == 'adm' else 'off'}" for c in controllers]
+    text = None
+    if args.json:
+        text = json.dumps({label: r.to_dict() for label, r in zip(labels, results, strict=True)},
+                          indent=2, default=str)
+    else:
+        text = "\n\n".join(f"{vehicle.name}, {label} (every vehicle number is invented)\n"
+                            + r.table() for label, r in zip(labels, results, strict=True))
+    if args.plot:
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+        except ImportError:
+            raise SimError("--plot needs matplotlib: pip install '.[plots]'") from None
+        fig = _maneuver_figure(args.maneuver, results, labels)
+        fig.savefig(args.plot, dpi=110)
+        text += "" if args.json else f"\n\nfigure written: {args.plot}"
+    return text
+
+
+def headline_table(rows) -> str:
+    """The headline rows (:func:`sim.maneuvers.headline.headline`) as a text table."""
+    from sim.maneuvers.headline import HEADLINE_COLUMNS
+
+    columns = [(k, f"{h} [{u}]" if u and u != "-" else h, f) for k, h, u, f in HEADLINE_COLUMNS]
+    body = format_table(rows, columns)
+    notes = [f"  {r['variant']}, adm {r['adm']}: {r['note']}" for r in rows if r.get("note")]
+    return body + ("\n" + "\n".join(notes) if notes else "")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,8 +338,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("schema", help="reference of the vehicle-file schema (Markdown)")
     sp.set_defaults(func=_cmd_schema)
 
-    sp = sub.add_parser("demo", help="the mass-distribution study, with figures")
+    sp = sub.add_parser("run", help="run one standard maneuver on one variant",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        epilog="maneuvers:\n" + "\n".join(
+                            f"  {k:22s} {v[2]}" for k, v in MANEUVERS.items()))
+    sp.add_argument("maneuver", choices=tuple(MANEUVERS), metavar="MANEUVER",
+                    help="one of: " + ", ".join(MANEUVERS))
+    sp.add_argument("vehicle", help="built-in variant name or path of a .toml file")
+    sp.add_argument("--adm", choices=("off", "on", "both"), default="off",
+                    help="the dynamic module off (default), on, or both overlaid")
+    sp.add_argument("--radius", type=float, default=None,
+                    help="circle radius [m] of constant_radius (default 40)")
+    sp.add_argument("--plot", default=None, help="write the maneuver's figure to this file")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=_cmd_run)
+
+    sp = sub.add_parser("demo", help="mass study and the headline comparison, with figures")
     sp.add_argument("--out", default="sim_demo", help="folder for the figures")
+    sp.add_argument("--adm", choices=("off", "both"), default="both",
+                    help="module-off rows only, or off and on (default)")
     sp.set_defaults(func=_cmd_demo)
     return p
 

@@ -355,3 +355,104 @@ def plot_sine_with_dwell(maneuvers, run: str | None = None, *, member: int = 0,
     ax_yaw.legend(fontsize=8, loc="best")
     ax_steer.set_title(f"FMVSS 126 sine with dwell, run {run}")
     return fig
+
+
+def plot_lane_change(maneuvers, *, member: int = 0, labels: Sequence[str] | None = None,
+                     outline_every_m: float = 6.0, fig=None):
+    """ISO 3888 double lane change: the cones (points) and lanes of the layout, and the path
+    of the centre of mass of each :func:`sim.maneuvers.double_lane_change` result's fastest
+    pass (run set ``"best"``) overlaid (module off/on), with the body rectangle drawn every
+    ``outline_every_m`` metres; below, the steering-wheel angle against distance. Axes in the
+    run's ground frame from the entry gate (x forward, y left; y stretched about 3x, so the
+    body outlines look shorter than they are). Returns the figure."""
+    from sim.maneuvers.lane_change import LEAD_IN_M
+
+    maneuvers = list(maneuvers) if isinstance(maneuvers, list | tuple) else [maneuvers]
+    if fig is None:
+        fig = plt.figure(figsize=(11, 6), layout="constrained")
+    ax, ax_steer = fig.subplots(2, 1, sharex=True, height_ratios=(1.4, 1.0))
+    layout = maneuvers[0].labels["layouts"][member]
+    for x0, x1, yc, w in layout.lanes:
+        for edge in (yc - w / 2, yc + w / 2):
+            ax.plot([x0, x1], [edge, edge], color="0.6", lw=0.8)
+    ax.plot(layout.cones_x_m, layout.cones_y_m, ls="none", marker="^", ms=5, color="#ff7f0e",
+            label="cones")
+    for k, man in enumerate(maneuvers):
+        if "best" not in man.results:
+            continue
+        name = labels[k] if labels is not None else str(man.labels.get("controller", k))
+        res = man.results["best"]
+        speed = float(man.metrics["max_entry_speed_kmh"][member])
+        x = res["x_m"][member] - LEAD_IN_M
+        y, psi = res["y_m"][member], res["yaw_rad"][member]
+        colour = f"C{k}"
+        ax.plot(x, y, color=colour, lw=1.4, label=f"{name}: {speed:.1f} km/h")
+        ax_steer.plot(x, np.degrees(res["steering_wheel_angle_rad"][member]), color=colour,
+                      lw=1.2, label=name)
+        for target in np.arange(-LEAD_IN_M / 2, layout.length_m + 10.0, outline_every_m):
+            i = int(np.nanargmin(np.abs(x - target)))
+            _body_outline(ax, x[i], y[i], psi[i], man.labels["body_m"][member], colour)
+    top = float(np.max(layout.lanes[:, 2] + layout.lanes[:, 3] / 2))
+    ax.set_ylim(-2.5, top + 2.0)
+    ax.set_ylabel("y [m] (left > 0)")
+    ax.grid(True, lw=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+    standard = "ISO 3888-2" if layout.standard == "iso3888_2" else "ISO 3888-1"
+    ax.set_title(f"{standard} double lane change: highest entry speed without touching a cone")
+    ax_steer.set_xlabel("x from the entry gate [m]")
+    ax_steer.set_ylabel("steering-wheel\nangle [deg]")
+    ax_steer.grid(True, lw=0.3)
+    return fig
+
+
+def _body_outline(ax, x, y, psi, body, colour):
+    """The body rectangle (front, rear from the CG, half width: ``body``) at pose (x, y, psi)."""
+    front, rear, half = body
+    corners = np.array([[front, half], [front, -half], [-rear, -half], [-rear, half],
+                        [front, half]])
+    c, s = np.cos(psi), np.sin(psi)
+    ax.plot(x + c * corners[:, 0] - s * corners[:, 1], y + s * corners[:, 0] + c * corners[:, 1],
+            color=colour, lw=0.6, alpha=0.7)
+
+
+def plot_headline(headline, *, fig=None):
+    """The headline comparison (:func:`sim.maneuvers.headline.headline`): left, the ISO 4138
+    understeer curves on the 40 m circle (road-wheel angle minus the Ackermann angle L/R
+    against lateral acceleration, steady points only) of every variant, module off solid and
+    on dashed; right, the understeer gradient of each row as bars. Returns the figure."""
+    if fig is None:
+        fig = plt.figure(figsize=(12, 5), layout="constrained")
+    ax, ax_bar = fig.subplots(1, 2, width_ratios=(1.5, 1.0))
+    variants = list(dict.fromkeys(name for name, _ in headline.maneuvers))
+    for (name, controller), found in headline.maneuvers.items():
+        circle = found["constant_radius"]
+        pts = circle.per_run
+        steady = pts["steady"][0]
+        res = circle.results["points"]
+        wheelbase = res.parameters["cg_to_front_axle_m"][0] + res.parameters["cg_to_rear_axle_m"][0]
+        radius = float(circle.labels["radius_m"])
+        ay = pts["lateral_acceleration_mps2"][0, steady]
+        steer = pts["road_wheel_angle_deg"][0, steady] - np.degrees(wheelbase / radius)
+        on = controller != "passive"
+        ax.plot(ay, steer, marker="o", ms=2.5, lw=1.3, ls="--" if on else "-",
+                color=f"C{variants.index(name)}",
+                label=f"{name}, adm {'on' if on else 'off'}")
+    ax.set_xlabel("lateral acceleration a_y [m/s²]")
+    ax.set_ylabel("road-wheel angle - L/R [deg]")
+    ax.set_title("ISO 4138, 40 m circle: understeer curves")
+    ax.grid(True, lw=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    rows = [r for r in headline.rows if np.isfinite(r["understeer_gradient_deg_per_g"])]
+    labels = [f"{r['variant']} {r['adm']}" for r in rows]
+    values = [r["understeer_gradient_deg_per_g"] for r in rows]
+    colours = [f"C{variants.index(r['variant'])}" for r in rows]
+    bars = ax_bar.barh(labels, values, color=colours)
+    for bar, r in zip(bars, rows, strict=True):
+        if r["adm"] == "on":
+            bar.set_hatch("//")
+            bar.set_alpha(0.6)
+    ax_bar.invert_yaxis()
+    ax_bar.set_xlabel("understeer gradient [deg/g]")
+    ax_bar.set_title("understeer gradient (hatched: adm on)")
+    ax_bar.grid(True, axis="x", lw=0.3)
+    return fig

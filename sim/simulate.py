@@ -212,7 +212,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
                     force_demand_n=force_demand_n, road_friction=road_friction,
                     road_grade_rad=road_grade_rad,
                     target_speed_kmh=0.0 if target_speed_kmh is None else target_speed_kmh,
-                    path=path.x_m[:, 0] if follow_path and path.rows > 1 else 0.0)
+                    path=np.zeros(path.rows) if follow_path else 0.0)  # rows: 1 or N
     params, tyre_params, _ = two_track_parameters(
         vehicle, load_case, members=n, road_friction=road_friction,
         road_grade_rad=road_grade_rad, tyre_model=tyre_model,

@@ -90,6 +90,13 @@ _SEARCH_WINDOW = 64
 
 _scalar = numba.njit(cache=True, _nrt=False)
 
+#: Speed [m/s] at which the lateral-offset integral has its nominal gain; below it the gain is
+#: held, above it falls as (v_ref / v)².
+_OFFSET_REFERENCE_SPEED_MPS = 10.0
+#: The offset enters the integral clipped to this magnitude [m] (anti-windup: a large offset in
+#: a transient, e.g. turning onto a circle at speed, does not wind the integral up).
+_OFFSET_INTEGRAL_CLIP_M = 0.25
+
 
 @_scalar
 def _closest_point(path, start, px, py):
@@ -150,7 +157,12 @@ def pure_pursuit_steer_rad(p, dp, ds, lane, x, path, h):
     index, offset = _closest_point(path, int(ds[DS_INDEX * LANES + lane]), rx, ry)
     ds[DS_INDEX * LANES + lane] = index
     ds[DS_OFFSET * LANES + lane] = offset
-    integral = ds[DS_OFFSET_INTEGRAL * LANES + lane] + offset * h
+    # the integral's weight falls with speed squared (the lateral response to steer grows
+    # with it), so that the correction keeps its bandwidth and stays stable at any speed
+    speed = max(abs(x[S_VX * LANES + lane]), _OFFSET_REFERENCE_SPEED_MPS)
+    weight = (_OFFSET_REFERENCE_SPEED_MPS / speed) ** 2
+    clipped = min(max(offset, -_OFFSET_INTEGRAL_CLIP_M), _OFFSET_INTEGRAL_CLIP_M)
+    integral = ds[DS_OFFSET_INTEGRAL * LANES + lane] + weight * clipped * h
     ds[DS_OFFSET_INTEGRAL * LANES + lane] = integral
     preview = max(dp[DP_PREVIEW_MIN * LANES + lane],
                   dp[DP_PREVIEW_T * LANES + lane] * abs(x[S_VX * LANES + lane]))
@@ -206,7 +218,9 @@ class Driver:
 
     ``preview_time_s`` [s] and ``min_preview_m`` [m]: look-ahead distance
     ``max(min_preview_m, preview_time_s v_x)``. ``offset_integral_gain_radpms``: road-wheel
-    angle [rad] per metre-second of integrated lateral offset. ``steer_lag_s``: first-order lag
+    angle [rad] per metre-second of integrated lateral offset, at 10 m/s and below; above, the
+    integral is weighted by (10 m/s / v)², as the lateral response to steer grows with v²; the
+    offset enters it clipped to 0.25 m (anti-windup). ``steer_lag_s``: first-order lag
     of the steering-wheel angle [s]. ``max_steer_rate_deg_per_s``: steering-rate limit [deg/s]
     (skilled test drivers reach 500-1000 deg/s in a lane change). ``speed_gain_per_s`` [1/s],
     ``speed_integral_gain_per_s2`` [1/s²]: PI gains of the speed controller, as accelerations
@@ -215,7 +229,7 @@ class Driver:
 
     preview_time_s: float = 0.6
     min_preview_m: float = 5.0
-    offset_integral_gain_radpms: float = 0.01
+    offset_integral_gain_radpms: float = 0.04
     steer_lag_s: float = 0.05
     max_steer_rate_deg_per_s: float = 800.0
     speed_gain_per_s: float = 1.0

@@ -138,6 +138,22 @@ class ManeuverResult:
                 for r in lines]
         return "\n".join(text)
 
+    def per_run_table(self, member: int = 0) -> str:
+        """The per-run metrics of member ``member`` as aligned text: one line per run (the
+        ``run_labels``), one column per per-run metric; padding columns are left out."""
+        if not self.per_run:
+            return f"{self.name}: one run per member (no per-run metrics)"
+        valid = np.asarray(self.per_run.get("valid", np.ones_like(
+            next(iter(self.per_run.values())), dtype=bool)))[member]
+        keys = [k for k in self.per_run if k != "valid"]
+        lines = [["run", *keys]]
+        lines += [[label, *(_fmt(np.asarray(self.per_run[k])[member, j].item()) for k in keys)]
+                  for j, label in enumerate(self.run_labels) if valid[j]]
+        widths = [max(len(r[c]) for r in lines) for c in range(len(lines[0]))]
+        return "\n".join("  ".join(c.ljust(w) if k == 0 else c.rjust(w)
+                                   for k, (c, w) in enumerate(zip(r, widths, strict=True)))
+                         for r in lines)
+
     def __str__(self) -> str:
         return self.table()
 

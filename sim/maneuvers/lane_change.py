@@ -37,8 +37,9 @@ import numpy as np
 
 from sim.driver.closed_loop import Driver, Path
 from sim.errors import SpecError
-from sim.maneuvers.base import ManeuverResult, check_controller, select_members
+from sim.maneuvers.base import ManeuverResult, _take, check_controller, select_members
 from sim.mass import mass_properties
+from sim.result import Result
 from sim.simulate import Numerics, simulate
 from sim.spec.params import get_param
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
@@ -170,7 +171,8 @@ def double_lane_change(vehicle: Vehicle, *, standard: str = "iso3888_2",
     metrics ``max_entry_speed_kmh``, ``first_failure_kmh`` (lowest failing speed tried),
     ``runs``; run set ``"best"``: the time histories of each member's fastest pass (for
     :func:`sim.plot.plot_lane_change`); ``labels["layouts"]``: each member's
-    :class:`ConeLayout`.
+    :class:`ConeLayout`, ``labels["body_m"]``: its body rectangle (front and rear of the centre
+    of mass, half width) [m].
     """
     controller = check_controller(controller)
     driver = driver or LANE_CHANGE_DRIVER
@@ -230,7 +232,6 @@ def double_lane_change(vehicle: Vehicle, *, standard: str = "iso3888_2",
     members_best = [best_rows.get(i) for i in range(n)]
     results = {}
     if all(m is not None for m in members_best):
-        from sim.maneuvers.base import _take  # noqa: PLC0415  (one Result of each member's best)
         parts = [_take(res, np.array([row])) for _, res, row in members_best]
         results["best"] = _stack(parts)
     name = "iso3888_2_double_lane_change" if standard == "iso3888_2" \
@@ -241,7 +242,8 @@ def double_lane_change(vehicle: Vehicle, *, standard: str = "iso3888_2",
          "runs": np.array([len(t) for t in tried])},
         {"max_entry_speed_kmh": "km/h", "first_failure_kmh": "km/h", "runs": "-"},
         labels={"vehicle": vehicle.name, "controller": controller, "standard": standard,
-                "layouts": layouts, "throttle": "released at the entry gate"
+                "layouts": layouts, "body_m": list(zip(front, rear, half, strict=True)),
+                "throttle": "released at the entry gate"
                 if standard == "iso3888_2" else "speed held"})
 
 
@@ -257,8 +259,6 @@ def _bracket(tried):
 def _stack(parts):
     """Results of equal sample times stacked into one (rows in order); shorter runs padded
     with NaN."""
-    from sim.result import Result  # noqa: PLC0415
-
     longest = max(parts, key=lambda r: r.time_s.size)
     size = longest.time_s.size
 

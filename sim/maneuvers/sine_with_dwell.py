@@ -79,7 +79,8 @@ def find_sis_angle_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
     members and both directions in **one** :func:`sim.simulate` call. The ramp goes on to about
     twice the linear single-track estimate of the angle for 0.5 g (the regulation ends it near
     0.5 g) and is held there. Per run the angle at 0.3 g comes from the regression of
-    :func:`sim.metrics.fmvss126_slowly_increasing_steer` (fit 0.1-0.375 g, [K]); A is the mean
+    :func:`sim.metrics.fmvss126_slowly_increasing_steer` (fit 0.1-0.375 g: NHTSA practice as
+    remembered, not in REFERENCES.md, unchecked); A is the mean
     of the two magnitudes rounded to 0.1 deg. The regulation averages three runs per
     direction because measured runs scatter; the simulation is noise-free and deterministic,
     so one run per direction gives the same mean. Always ``controller="passive"``.
@@ -146,7 +147,8 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
     4. **Verdict** per member: ``passed`` when every run passes.
 
     Metrics (N,) in :data:`SINE_WITH_DWELL_UNITS`: A and its left/right angles, the worst
-    (largest) ratios and the smallest judged displacement over the runs, the first amplitude
+    (largest) ratios over the runs that did not spin out (``runs_spun_out`` counts the others;
+    NaN when every run spun), the smallest judged displacement, the first amplitude
     that failed (NaN when none did), counts, and ``passed``. Per run (N, R) in ``per_run``
     (:data:`PER_RUN_UNITS`), columns ``run_labels`` ("ccw 0", ... then "cw 0", ...), padded
     where a member has fewer runs (``valid`` False there). Run sets: ``"sis"`` (only when A was
@@ -219,13 +221,13 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
 
     valid = per_run["valid"]
     judged = valid & per_run["displacement_applies"]
-    with np.errstate(invalid="ignore"):
-        worst_1000 = np.where(valid, per_run["yaw_rate_ratio_1000ms"], -np.inf).max(axis=1)
-        worst_1750 = np.where(valid, per_run["yaw_rate_ratio_1750ms"], -np.inf).max(axis=1)
+    # worst ratios over the runs that have them (a spun-out run has none: counted apart)
+    measured = valid & ~per_run["run_spun_out"]
+    worst_1000 = np.where(measured, per_run["yaw_rate_ratio_1000ms"], -np.inf).max(axis=1)
+    worst_1750 = np.where(measured, per_run["yaw_rate_ratio_1750ms"], -np.inf).max(axis=1)
+    worst_1000 = np.where(measured.any(axis=1), worst_1000, np.nan)
+    worst_1750 = np.where(measured.any(axis=1), worst_1750, np.nan)
     spun_runs = (valid & per_run["run_spun_out"]).sum(axis=1)
-    # a spun-out run has no ratio: the worst ratio is then undefined (reported NaN)
-    worst_1000 = np.where(spun_runs > 0, np.nan, worst_1000)
-    worst_1750 = np.where(spun_runs > 0, np.nan, worst_1750)
     min_disp = np.where(judged, per_run["lateral_displacement_m"], np.inf).min(axis=1)
     min_disp = np.where(judged.any(axis=1), min_disp, np.nan)
     failed = valid & ~per_run["run_passed"]

@@ -5,9 +5,11 @@ lane of one :func:`sim.simulate` call.
 
 * :func:`constant_radius` -- the closed-loop driver (:mod:`sim.driver.closed_loop`) follows a
   circle of 40 m or 100 m at a set of **constant speeds** (ISO 4138 allows the speed to be
-  raised in steps; each step here is its own run, settled for ``settle_s`` and averaged over the
+  raised in steps; each step here is its own run, which turns onto the circle at 70 % of its
+  speed, reaches it in 4 s, settles for ``settle_s`` and is averaged over the
   last ``average_s``). A point counts as steady when the run ended normally, the speed is
-  within 1 km/h of its target, the car is within ``max_offset_m`` of the circle and the
+  within 1 km/h of its target, the car is within ``max_offset_m`` of the circle (default
+  the larger of 0.75 m and 2.5 % of the radius) and the
   steering wheel moved by less than 2 deg or 5 % over the averaging window; the highest lateral
   acceleration among steady points is the **maximum steady lateral acceleration** (a
   resolution of ``ay_step_mps2``; a point beyond it was not held).
@@ -30,7 +32,7 @@ import numbers
 import numpy as np
 
 from sim import metrics
-from sim.driver import ramp
+from sim.driver import Profile, ramp
 from sim.driver.closed_loop import Driver, Path
 from sim.errors import SpecError
 from sim.maneuvers.base import ManeuverResult, check_controller, check_direction, repeat_members
@@ -52,6 +54,12 @@ STEADY_STATE_UNITS = {
     "steady_points": "-",
 }
 
+
+#: Constant radius: each run turns onto the circle at this fraction of its speed and reaches
+#: the speed after ``_ENTRY_RAMP_S`` [s] (at full speed, the entry transient near the limit
+#: excites a slow path-follower oscillation that takes longer than the settling time to die).
+_ENTRY_SPEED_FRACTION = 0.7
+_ENTRY_RAMP_S = 4.0
 
 #: ISO 4138's linear range for the gradients [m/s²] (REFERENCES.md 2.1: typically 4 m/s²).
 _LINEAR_RANGE_MPS2 = 4.0
@@ -76,7 +84,7 @@ def _positive(value, name: str, high: float) -> float:
 def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left",
                     controller: str = "passive", max_ay_mps2: float = 13.0,
                     ay_step_mps2: float = 0.25, settle_s: float = 8.0, average_s: float = 2.0,
-                    max_offset_m: float = 0.75, driver: Driver | None = None,
+                    max_offset_m: float | None = None, driver: Driver | None = None,
                     load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0,
                     tyre_model: str = "mf61", numerics: Numerics | None = None
                     ) -> ManeuverResult:
@@ -99,6 +107,8 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
     top = _positive(max_ay_mps2, "max_ay_mps2", 30.0)
     step = _positive(ay_step_mps2, "ay_step_mps2", top)
     settle = _positive(settle_s, "settle_s", 600.0)
+    max_offset = max(0.75, 0.025 * radius) if max_offset_m is None \
+        else _positive(max_offset_m, "max_offset_m", radius)
     window = _positive(average_s, "average_s", 600.0)
     numerics = numerics or Numerics()
     nominal_ay = np.arange(1, int(top / step + 1e-9) + 1) * step
@@ -106,10 +116,14 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
     n, k = vehicle.batch_size, nominal_ay.size
     batch = repeat_members(vehicle, k)
     runs_kmh = np.tile(speeds_kmh, n)
-    duration = settle + window
+    duration = _ENTRY_RAMP_S + settle + window
+    # onto the circle at a lower speed, then up to the point's speed: a gentle entry
+    target = Profile(np.array([0.0, _ENTRY_RAMP_S]),
+                     runs_kmh[:, None] * np.array([[_ENTRY_SPEED_FRACTION, 1.0]]))
     laps = duration * speeds_kmh.max() / 3.6 / (2 * math.pi * radius) + 0.5
-    res = simulate(batch, speed_kmh=runs_kmh, duration_s=duration, controller=controller,
-                   path=Path.circle(radius, direction=sign, laps=laps), target_speed_kmh=runs_kmh,
+    res = simulate(batch, speed_kmh=_ENTRY_SPEED_FRACTION * runs_kmh, duration_s=duration,
+                   controller=controller, path=Path.circle(radius, direction=sign, laps=laps),
+                   target_speed_kmh=target,
                    driver=driver, load_case=load_case, road_friction=road_friction,
                    tyre_model=tyre_model, numerics=numerics)
     last = res.time_s >= duration - window - 1e-9
@@ -122,7 +136,7 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
     beta = mean("sideslip_rad")
     steer_drift = np.ptp(res.channels["steering_wheel_angle_rad"][:, last], axis=1).reshape(n, k)
     offset = np.max(np.abs(res.channels["driver_lateral_offset_m"][:, last]), axis=1)
-    steady = ((res.status == "ok") & (offset.reshape(-1) <= max_offset_m)).reshape(n, k) \
+    steady = ((res.status == "ok") & (offset.reshape(-1) <= max_offset)).reshape(n, k) \
         & (np.abs(vx * 3.6 - speeds_kmh) <= 1.0) \
         & (steer_drift <= np.maximum(deg_to_rad(2.0), 0.05 * np.abs(swa)))
     ratio = res.parameters["steering_ratio"].reshape(n, k)[:, 0]
@@ -185,7 +199,7 @@ def constant_speed(vehicle: Vehicle, *, speed_kmh: float = 100.0, direction="lef
     n = vehicle.batch_size
     speeds = np.full(max(n, 2), speed)  # at least two lanes: a single run would raise
     profile = ramp(deg_to_rad(sign * rate), 1.0, duration_s=duration)
-    res = simulate(vehicle if n > 1 else repeat_members(vehicle, 1), speed_kmh=speeds,
+    res = simulate(vehicle, speed_kmh=speeds,
                    duration_s=duration, steering_wheel_angle_rad=profile, controller=controller,
                    target_speed_kmh=speeds, driver=driver, load_case=load_case,
                    road_friction=road_friction, tyre_model=tyre_model, numerics=numerics)

@@ -152,7 +152,9 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
     :func:`sim.maneuvers.base.resistance_force_n`) so the speed stays close to constant; in the
     turn the cornering drag slows the car slightly (reported as ``final_speed_kmh``).
 
-    Amplitude: ``steering_wheel_amplitude_deg`` (magnitude, scalar or (N,)) when given, else
+    Amplitude: ``steering_wheel_amplitude_deg`` (scalar or (N,); its magnitude is used and
+    ``direction`` gives the sign, so the signed ``steering_wheel_amplitude_deg`` metric of a
+    module-off result can be passed back as it is) when given, else
     found for the **module-off** car by :func:`find_step_steer_amplitude_deg` (secant on the
     steady a_y, tolerance ``tolerance``); with ``controller`` other than ``"passive"`` the
     passive amplitude is found first and held fixed, so differences come from the controller.
@@ -189,11 +191,15 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
         found = "found (module off)"
         res = last if controller == "passive" else None
     else:
-        given = np.asarray(steering_wheel_amplitude_deg, dtype=float)
+        try:
+            given = np.abs(np.asarray(steering_wheel_amplitude_deg, dtype=float))
+        except (TypeError, ValueError):
+            given = np.array(np.nan)
         if given.ndim > 1 or given.size not in (1, n) or not np.all(np.isfinite(given)) \
                 or not np.all(given > 0.0):
             raise SpecError(_SOURCE, "steering_wheel_amplitude_deg", steering_wheel_amplitude_deg,
-                            f"a magnitude > 0 [deg], one number or one per member ({n})")
+                            f"a non-zero angle [deg] (its magnitude is used), one number or one "
+                            f"per member ({n})")
         amp = sign * np.broadcast_to(given.reshape(-1), (n,)).copy()
         iterations = np.zeros(n, dtype=np.int64)
         found = "given"

@@ -53,8 +53,36 @@ def test_text_tables(capsys):
 
 def test_demo_writes_its_figures(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--adm", "off"]) == 0
     out = capsys.readouterr().out
     assert "split for 45.0 % front" in out
-    for name in ("coupe_layout.png", "coupe_pack_split.png", "variants.png"):
+    assert "Headline comparison" in out
+    for variant in sim.list_vehicles():
+        assert any(line.startswith(variant) and " off " in line for line in out.splitlines())
+    for name in ("coupe_layout.png", "coupe_pack_split.png", "variants.png", "headline.png"):
         assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_run_prints_the_maneuver_table_and_writes_its_figure(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    figure = tmp_path / "lane_change.png"
+    assert main(["run", "lane_change", "coupe", "--plot", str(figure)]) == 0
+    out = capsys.readouterr().out
+    assert "iso3888_2_double_lane_change" in out and "max_entry_speed_kmh" in out
+    assert figure.stat().st_size > 10_000
+
+
+def test_run_json_matches_the_maneuver_function(capsys):
+    data = _json(capsys, ["run", "step_steer", "spider"])
+    direct = sim.maneuvers.step_steer(sim.load_vehicle("spider"))
+    values = data["adm off"]["metrics"]["yaw_rate_overshoot"]["values"]
+    assert values == pytest.approx(direct["yaw_rate_overshoot"].tolist())
+
+
+def test_run_bad_input_exits_2_with_the_field(capsys):
+    assert main(["run", "step_steer", "no_such_car"]) == 2
+    assert "no_such_car" in capsys.readouterr().err
+    assert main(["run", "step_steer", "coupe", "--radius", "50"]) == 2
+    assert "--radius" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "moose", "coupe"])

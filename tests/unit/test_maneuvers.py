@@ -162,6 +162,34 @@ def test_step_steer_given_amplitude_is_held_and_batch_equals_singles(coupe, step
     # found for the batch: one call per iteration, both members on target
     found = step_steer(batch)
     np.testing.assert_allclose(found["steady_lateral_acceleration_mps2"], 4.0, rtol=0.01)
+    # a right-hand module-off amplitude (negative) passed back as it is
+    right = step_steer(coupe, direction="right", steering_wheel_amplitude_deg=-22.0)
+    assert right["steering_wheel_amplitude_deg"][0] == -22.0
+
+
+def test_amplitudes_are_found_module_off_and_held_for_another_controller(coupe, step_left,
+                                                                          swd):
+    # "direct" with no wheel torques given stands for any controller: the car coasts. The
+    # amplitude (and A) must be the passive car's, the run itself the controller's.
+    other = step_steer(coupe, controller="direct")
+    assert other.labels["controller"] == "direct"
+    assert other.results["run"].labels["controller"] == "direct"
+    assert other.labels["amplitude"] == "found (module off)"
+    assert other["steering_wheel_amplitude_deg"][0] == step_left["steering_wheel_amplitude_deg"][0]
+    assert other["final_speed_kmh"][0] < step_left["final_speed_kmh"][0]  # coasting: slower
+    swd_other = sine_with_dwell(coupe, controller="direct")
+    assert swd_other.results["sis"].labels["controller"] == "passive"
+    assert swd_other.results["swd"].labels["controller"] == "direct"
+    assert swd_other["sis_angle_deg"][0] == swd["sis_angle_deg"][0]
+    np.testing.assert_array_equal(swd_other.per_run["amplitude_deg"], swd.per_run["amplitude_deg"])
+
+
+def test_per_run_table(swd, step_left):
+    lines = swd.per_run_table().splitlines()
+    assert lines[0].split()[:3] == ["run", "amplitude_deg", "direction"]
+    assert len(lines) == 1 + swd["runs"][0]
+    assert lines[1].split()[:4] == ["ccw", "0", f"{swd.per_run['amplitude_deg'][0][0]:.4g}", "1"]
+    assert "no per-run metrics" in step_left.per_run_table()
 
 
 def test_step_steer_spin_out_is_flagged_not_raised(coupe):
@@ -199,6 +227,9 @@ def test_sine_with_dwell_on_the_coupe(swd, coupe):
     assert m["runs_passed"][0] == per["run_passed"][0].sum()
     statuses = swd.results["swd"].status
     assert set(statuses[spun]) <= {"spun out", "non-finite state"}
+    done = ~spun
+    assert m["max_yaw_rate_ratio_1000ms"][0] == per["yaw_rate_ratio_1000ms"][0][done].max()
+    assert m["max_yaw_rate_ratio_1750ms"][0] == per["yaw_rate_ratio_1750ms"][0][done].max()
     failed = ~per["run_passed"][0]
     if failed.any():
         assert m["first_failed_amplitude_deg"][0] == per["amplitude_deg"][0][failed].min()
@@ -273,8 +304,10 @@ def test_straight_line_tyre_slip_is_in_the_results(line):
     (lambda c: step_steer(c, speed_kmh=-10.0), r"speed_kmh = -10.0: one number in \[1, 400\]"),
     (lambda c: step_steer(c, speed_kmh="fast"), r"speed_kmh = 'fast'"),
     (lambda c: step_steer(c, target_ay_mps2=0.0), r"target_ay_mps2 = 0.0: one number in \(0"),
-    (lambda c: step_steer(c, steering_wheel_amplitude_deg=-5.0),
-     r"steering_wheel_amplitude_deg = -5.0: a magnitude > 0"),
+    (lambda c: step_steer(c, steering_wheel_amplitude_deg=0.0),
+     r"steering_wheel_amplitude_deg = 0.0: a non-zero angle \[deg\]"),
+    (lambda c: step_steer(c, steering_wheel_amplitude_deg="big"),
+     r"steering_wheel_amplitude_deg = 'big'"),
     (lambda c: step_steer(c, steering_wheel_amplitude_deg=[1.0, 2.0]),
      r"one number or one per member \(1\)"),
     (lambda c: step_steer(c, rate_deg_per_s=0.0), r"rate_deg_per_s = 0.0"),

@@ -58,10 +58,10 @@ def test_constant_radius_limit_is_below_the_friction_bound_and_points_are_steady
     steady = points["steady"][0]
     # steady points are consecutive from the lowest a_y: the limit is where they stop
     assert steady[: int(steady.sum())].all()
-    # steady state on the circle: a_y = v² / R within the driver's tracking (2 %)
+    # steady state on the circle: a_y = v² / R within the tracking tolerance (2.5 % of R)
     v = points["speed_kmh"][0, steady] / 3.6
     np.testing.assert_allclose(points["lateral_acceleration_mps2"][0, steady], v**2 / 40.0,
-                               rtol=0.02)
+                               rtol=0.026)
 
 
 def test_constant_radius_runs_a_batch_and_each_member_alone_gives_the_same():
@@ -131,3 +131,22 @@ def test_bad_maneuver_input_names_the_field():
         constant_radius(COUPE, direction="up")
     with pytest.raises(SpecError, match="steer_rate_deg_per_s"):
         constant_speed(COUPE, steer_rate_deg_per_s=0.0)
+
+
+def test_lane_change_and_headline_plots_draw_what_they_should(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from sim import plot
+    from sim.maneuvers.headline import headline
+
+    res = lc.double_lane_change(COUPE, rounds=0)
+    fig = plot.plot_lane_change([res, res], labels=["a", "b"])
+    top = fig.axes[0]
+    assert len(top.get_legend().get_texts()) == 3  # cones, two runs
+    cones = [line for line in top.lines if line.get_marker() == "^"][0]
+    assert len(cones.get_xdata()) == res.labels["layouts"][0].cones_x_m.size
+    table = headline(["spider"], controllers=("passive",))
+    assert [r["variant"] for r in table.rows] == ["spider"]
+    assert table.rows[0]["understeer_gradient_deg_per_g"] > 0.5
+    fig = plot.plot_headline(table)
+    assert len(fig.axes[1].patches) == 1
