@@ -60,7 +60,10 @@ reference is friction-bounded, ``delta`` is clipped to the angle that reaches th
 feedforward saturates instead of reversing (the linear model knows nothing of the limit).
 Feedback ``M_fb = k_p e + I``, ``I += k_i e T``; anti-windup by conditional integration: the
 integrator does not move while the moment the allocation could realise differs from the
-demand in the direction the error pushes (and ``|I| <= max_yaw_moment_nm``). Below 3 m/s the
+demand in the direction the error pushes (and ``|I| <= max_yaw_moment_nm``). Optional
+sideslip bound (``max_sideslip_deg`` > 0): beyond it the moment ``k_beta (beta - bound)``
+joins the demand and the integrator holds; the sideslip comes from the estimator
+(:func:`_sideslip`). Below 3 m/s the
 yaw control fades out (to zero at standstill, integrator reset): the reference is singular
 at v = 0.
 
@@ -124,6 +127,7 @@ from sim.chassis.two_track import (
     S_OMEGA,
     S_R,
     S_VX,
+    S_VY,
     SN_AX,
     SN_AY,
     SN_FY,
@@ -145,12 +149,13 @@ ADM_PARAMETER_NAMES = (
     "traction_slip_target", "traction_time_constant_s", "regeneration", "estimator",
     "assumed_road_friction", "tyre_peak_friction",
     "front_axle_cornering_stiffness_npr", "rear_axle_cornering_stiffness_npr",
-    "brake_vectoring", "traction_proportional_gain",
+    "brake_vectoring", "traction_proportional_gain", "max_sideslip_rad",
+    "sideslip_gain_nm_per_rad",
 )
 CP_TARGET_K, CP_MU_FACTOR, CP_TAU_REF, CP_FF_GAIN, CP_KP, CP_KI = 0, 1, 2, 3, 4, 5
 CP_MAX_MZ, CP_SAMPLE, CP_TAU_ACT, CP_SLIP_TARGET, CP_TAU_TC = 6, 7, 8, 9, 10
 CP_REGEN, CP_ESTIMATOR, CP_ASSUMED_MU, CP_TYRE_MU, CP_CF, CP_CR = 11, 12, 13, 14, 15, 16
-CP_BRAKE_VECTORING, CP_TC_GAIN = 17, 18
+CP_BRAKE_VECTORING, CP_TC_GAIN, CP_MAX_BETA, CP_BETA_GAIN = 17, 18, 19, 20
 ESTIMATOR_IDEAL, ESTIMATOR_MEASURED = 0.0, 1.0
 
 #: Rows of the module's state table ``cs``: its memory and the signals worth recording
@@ -172,10 +177,11 @@ ADM_STATE_NAMES = (
     *(f"traction_scale_{w}" for w in _WHEELS), *(f"traction_integral_{w}" for w in _WHEELS),
     *(f"drive_command_{w}_nm" for w in _WHEELS), *(f"brake_command_{w}_nm" for w in _WHEELS),
     *(f"drive_applied_{w}_nm" for w in _WHEELS), *(f"brake_applied_{w}_nm" for w in _WHEELS),
+    "sideslip_estimate_rad", "yaw_moment_sideslip_nm",
 )
 ADM_STATE_UNITS = (
     "s", "s", "rad", "rad/s", "rad/s", "rad/s", "-", "N·m", "N·m", "N·m", "N·m", "N·m",
-    "N", "N", "N", "W", *("N",) * 4, *("N",) * 4, *("-",) * 8, *("N·m",) * 16,
+    "N", "N", "N", "W", *("N",) * 4, *("N",) * 4, *("-",) * 8, *("N·m",) * 16, "rad", "N·m",
 )
 N_ADM_STATES = len(ADM_STATE_NAMES)
 N_ADM_PARAMETERS = len(ADM_PARAMETER_NAMES)
@@ -184,9 +190,13 @@ CS_MZ_FF, CS_MZ_I, CS_MZ_DEMAND, CS_MZ_CMD, CS_MZ_APPLIED = 7, 8, 9, 10, 11
 CS_FX_DEMAND, CS_FX_CMD, CS_FX_APPLIED, CS_BATTERY_W = 12, 13, 14, 15
 CS_FZ, CS_GRIP, CS_TC, CS_TC_I = 16, 20, 24, 28  # four wheels from each
 CS_DRIVE_CMD, CS_BRAKE_CMD, CS_DRIVE, CS_BRAKE = 32, 36, 40, 44  # four wheels from each
+CS_BETA, CS_MZ_BETA = 48, 49
 
 #: Below this forward speed [m/s] the yaw control fades out linearly (to 0 at standstill).
 YAW_CONTROL_FADE_MPS = 3.0
+#: Washout time constant [s] of the ``measured`` sideslip estimate (kinematic integration of
+#: ``a_y / v - r``, which drifts with any sensor offset or grade).
+SIDESLIP_WASHOUT_S = 1.0
 #: Slip denominator floor [m/s] of the traction control's slip estimate.
 _SLIP_SPEED_FLOOR_MPS = 1.0
 
@@ -684,6 +694,18 @@ def _commands(p, lane, cp, x, force):
 
 
 @_scalar
+def _sideslip(cp, cs, lane, x, sens, v, r, period):
+    """Sideslip estimate [rad] at the centre of mass: ``ideal``, the model's
+    ``atan(v_y / v_x)``; ``measured``, the kinematic ``d(beta)/dt = a_y / v - r`` (measured
+    lateral acceleration and yaw rate) with a washout of :data:`SIDESLIP_WASHOUT_S`."""
+    if cp[CP_ESTIMATOR * LANES + lane] != ESTIMATOR_MEASURED:
+        return math.atan2(x[S_VY * LANES + lane], v)
+    beta = cs[CS_BETA * LANES + lane]
+    rate = sens[SN_AY * LANES + lane] / max(v, YAW_CONTROL_FADE_MPS) - r
+    return _clip(beta + period * (rate - beta / SIDESLIP_WASHOUT_S), -1.0, 1.0)
+
+
+@_scalar
 def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     """One controller sample: estimator, reference, yaw controller, traction control,
     allocation, torque commands (into the state rows ``*_command_*``)."""
@@ -712,7 +734,16 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     max_mz = cp[CP_MAX_MZ * LANES + lane]
     integral_old = cs[CS_MZ_I * LANES + lane] * (1.0 if vx > 0.0 else 0.0)
     integral = _clip(integral_old + cp[CP_KI * LANES + lane] * error * period, -max_mz, max_mz)
-    demand = fade * (feedforward + cp[CP_KP * LANES + lane] * error + integral)
+    beta = _sideslip(cp, cs, lane, x, ln.sens, v, r, period)
+    beta_max = cp[CP_MAX_BETA * LANES + lane]
+    sideslip_moment = 0.0
+    if beta_max > 0.0:
+        # beyond the bound the car yaws too far into the turn for its path (beta < 0 turning
+        # left): a moment of beta's sign slows the yaw (d beta/dt = a_y / v - r)
+        sideslip_moment = cp[CP_BETA_GAIN * LANES + lane] \
+            * (beta - _clip(beta, -beta_max, beta_max))
+    demand = fade * (feedforward + cp[CP_KP * LANES + lane] * error + integral
+                     + sideslip_moment)
     # traction control, allocation
     c, arm = _wheel_arms(p, lane, steer_sw_rad)
     _traction_control(p, lane, cp, cs, x, c, period)
@@ -737,7 +768,9 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     u, fx_got, mz_got = allocate(fx_demand, mz_demand, b_fx, b_mz, weight, lo, hi)
     # anti-windup: hold the integrator while the realisable moment falls short of the demand
     # in the direction the error pushes
-    if (demand - mz_got) * error > 0.0 and abs(demand - mz_got) > 1e-6 * (1.0 + max_mz):
+    # (and while the sideslip bound acts)
+    if (demand - mz_got) * error > 0.0 and abs(demand - mz_got) > 1e-6 * (1.0 + max_mz) \
+            or sideslip_moment != 0.0:
         integral = integral_old
     if vx < 0.5 * YAW_CONTROL_FADE_MPS:
         integral = 0.0
@@ -756,6 +789,8 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     cs[CS_MZ_FF * LANES + lane] = fade * feedforward
     cs[CS_MZ_I * LANES + lane] = integral
     cs[CS_MZ_DEMAND * LANES + lane] = demand
+    cs[CS_BETA * LANES + lane] = beta
+    cs[CS_MZ_BETA * LANES + lane] = fade * sideslip_moment
     fx_cmd, _ = _force_and_moment(drive, brake, c, arm, radius)
     cs[CS_MZ_CMD * LANES + lane] = mz_got
     cs[CS_FX_DEMAND * LANES + lane] = force_demand_n

@@ -93,6 +93,8 @@ def adm_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE,
         "rear_axle_cornering_stiffness_npr": lst.rear_cornering_stiffness_npr,
         "brake_vectoring": 1.0 if adm.brake_vectoring == "on" else 0.0,
         "traction_proportional_gain": adm.traction_proportional_gain,
+        "max_sideslip_rad": deg_to_rad(np.asarray(adm.max_sideslip_deg)),
+        "sideslip_gain_nm_per_rad": adm.sideslip_gain_nm_per_rad,
     }
     assert set(values) == set(k.ADM_PARAMETER_NAMES)
     cp = np.zeros((n, k.N_ADM_PARAMETERS))

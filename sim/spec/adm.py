@@ -31,6 +31,13 @@ class Adm:
     reference_time_constant_s: float = quantity(
         "first-order lag of the reference yaw rate behind its steady-state value (0: none)",
         "s", ge=0.0, le=1.0, default=0.05)
+    max_sideslip_deg: float = quantity(
+        "sideslip bound: beyond it a yaw moment k (beta - bound) slows the yaw that builds "
+        "the sideslip and the integrator holds (0: no bound)", "deg", ge=0.0, le=45.0,
+        default=0.0)
+    sideslip_gain_nm_per_rad: float = quantity(
+        "yaw moment per radian of sideslip beyond max_sideslip_deg", "N·m/rad", ge=0.0,
+        le=1e7, default=100000.0)
     feedforward_gain: float = quantity(
         "scale of the steady-state feedforward yaw moment (1: the linear single-track "
         "moment that makes the steady yaw rate equal the reference; 0: feedback only)", "-",

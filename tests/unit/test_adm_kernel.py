@@ -234,3 +234,31 @@ def test_commanded_forces_stay_within_the_estimated_grip():
     brake = lane_rows(ln.cs, 4 + k.CS_BRAKE_CMD)[k.CS_BRAKE_CMD:]
     grip = [state(ln, f"grip_{w}_n") for w in ("fl", "fr", "rl", "rr")]
     assert np.all(np.abs(drive - brake) / radius <= np.array(grip) * (1 + 1e-9) + 1e-9)
+
+
+@pytest.mark.parametrize("beta_deg", [3.0, 10.0, -10.0])
+def test_sideslip_bound_opposes_sideslip_beyond_it(beta_deg):
+    vehicle = dataclasses.replace(COUPE, adm=dataclasses.replace(
+        COUPE.adm, max_sideslip_deg=5.0, feedforward_gain=0.0, yaw_rate_kp_nm_per_radps=0.0,
+        yaw_rate_ki_nm_per_rad=0.0))
+    ln, x = make_lanes(vehicle, speed_mps=20.0)
+    set_row(x, tt.S_VY, 20.0 * math.tan(math.radians(beta_deg)))
+    run(ln, x, 0.0, 0.0, 1)
+    assert state(ln, "sideslip_estimate_rad") == pytest.approx(math.radians(beta_deg))
+    excess = math.radians(math.copysign(max(abs(beta_deg) - 5.0, 0.0), beta_deg))
+    # beta < 0 turning left: the car yaws ahead of its path; the moment slows the yaw
+    assert state(ln, "yaw_moment_sideslip_nm") == pytest.approx(100000.0 * excess)
+    assert state(ln, "yaw_moment_demand_nm") == pytest.approx(100000.0 * excess)
+
+
+def test_measured_sideslip_integrates_the_kinematics():
+    vehicle = dataclasses.replace(COUPE, adm=dataclasses.replace(COUPE.adm,
+                                                                  estimator="measured"))
+    ln, x = make_lanes(vehicle, speed_mps=20.0)
+    set_row(ln.sens, 0 + 1, 4.0)   # a_y = 4 m/s² with no yaw rate: sideslip grows
+    run(ln, x, 0.0, 0.0, 6)        # samples at t = 0 and 0.01 s
+    period = 0.01
+    beta = 0.0
+    for _ in range(2):
+        beta += period * (4.0 / 20.0 - beta / k.SIDESLIP_WASHOUT_S)
+    assert state(ln, "sideslip_estimate_rad") == pytest.approx(beta)
