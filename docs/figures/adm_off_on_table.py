@@ -1,6 +1,7 @@
-"""The dynamic module off against on, for the README: ISO 4138 40 m constant radius and ISO
-7401 step steer at 80 km/h (amplitude found for the module-off car to reach 4 m/s², held for
-every other run), the coupé with its own layout and estimators, and the four actuator layouts.
+"""The dynamic module off against on, for the README: ISO 4138 40 m constant radius, ISO 7401
+step steer at 80 km/h (amplitude found for the module-off car to reach 4 m/s², held for every
+other run) and FMVSS 126 sine with dwell (SIS angle found module off, held), the coupé with
+its own layout, both estimators and brake vectoring, and the four actuator layouts.
 
     python docs/figures/adm_off_on_table.py        (prints Markdown tables)
 """
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 import sim  # noqa: E402
 from sim.adm import with_layout  # noqa: E402
-from sim.maneuvers import constant_radius, step_steer  # noqa: E402
+from sim.maneuvers import constant_radius, sine_with_dwell, step_steer  # noqa: E402
 
 ROWS = (("understeer gradient, 40 m circle [deg/g]", "cr", "understeer_gradient_deg_per_g", 2),
         ("max steady lateral acceleration, 40 m circle [m/s²]", "cr",
@@ -25,13 +26,16 @@ ROWS = (("understeer gradient, 40 m circle [deg/g]", "cr", "understeer_gradient_
         ("step steer: yaw-rate response time (90 %) [s]", "ss", "yaw_rate_response_time_s", 3),
         ("step steer: yaw-rate peak response time [s]", "ss", "yaw_rate_peak_response_time_s",
          3),
-        ("step steer: yaw-rate overshoot [%]", "ss", "yaw_rate_overshoot", 1))
+        ("step steer: yaw-rate overshoot [%]", "ss", "yaw_rate_overshoot", 1),
+        ("sine with dwell (58 runs): spun out", "swd", "runs_spun_out", 0),
+        ("sine with dwell: runs meeting FMVSS 126", "swd", "runs_passed", 0))
 
 
-def measure(vehicle, controller, amplitude):
+def measure(vehicle, controller, amplitude, sis):
     return {"cr": constant_radius(vehicle, radius_m=40.0, controller=controller).metrics,
             "ss": step_steer(vehicle, speed_kmh=80.0, controller=controller,
-                             steering_wheel_amplitude_deg=amplitude).metrics}
+                             steering_wheel_amplitude_deg=amplitude).metrics,
+            "swd": sine_with_dwell(vehicle, controller=controller, sis_angle_deg=sis).metrics}
 
 
 def value(m, kind, key, digits):
@@ -42,13 +46,17 @@ def value(m, kind, key, digits):
 def main():
     coupe = sim.load_vehicle("coupe")
     amplitude = step_steer(coupe, speed_kmh=80.0).metrics["steering_wheel_amplitude_deg"][0]
+    sis = sine_with_dwell(coupe).metrics["sis_angle_deg"][0]
     measured = dataclasses.replace(coupe, adm=dataclasses.replace(coupe.adm,
                                                                   estimator="measured"))
-    columns = {"module off": measure(coupe, "passive", amplitude),
-               "adm on (ideal estimator)": measure(coupe, "adm", amplitude),
-               "adm on (measured estimator)": measure(measured, "adm", amplitude)}
+    braking = dataclasses.replace(coupe, adm=dataclasses.replace(coupe.adm,
+                                                                 brake_vectoring="on"))
+    columns = {"module off": measure(coupe, "passive", amplitude, sis),
+               "adm on (ideal estimator)": measure(coupe, "adm", amplitude, sis),
+               "adm on (measured estimator)": measure(measured, "adm", amplitude, sis),
+               "adm on, brake vectoring on": measure(braking, "adm", amplitude, sis)}
     print(f"Coupé, driver aboard; step-steer amplitude {amplitude:.1f} deg (module off, "
-          "4 m/s²), held.\n")
+          f"4 m/s²), sine-with-dwell SIS angle {sis:.1f} deg (module off), held.\n")
     print("| | " + " | ".join(columns) + " |")
     print("| --- |" + " --- |" * len(columns))
     for label, kind, key, digits in ROWS:

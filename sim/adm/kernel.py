@@ -71,6 +71,9 @@ at v = 0.
 envelopes (:func:`sim.chassis.two_track.machine_wheel_torque_limit`, assumed symmetric for
 regeneration), the friction brakes and each tyre's remaining grip
 ``sqrt((mu F_z)² - F_y²)`` at its estimated load; traction control scales a wheel's bounds.
+With ``brake_vectoring`` on, the yaw moment the machines cannot deliver while driving is made
+up by friction braking (:func:`_brake_intervention`), each braked wheel down to its full
+friction ``-mu F_z``: it gives up lateral force on purpose, as an ESC does.
 Layout: in drive (driver demand >= 0) the variables are the machines, and an axle machine
 (open differential) gives both its wheels the same force, so that axle yields no left/right
 difference; in braking the variables are the axles, or the wheels where both wheels of an
@@ -658,10 +661,11 @@ def _wheel_bounds(p, lane, cp, x, w, braking, grip):
 
 
 @_scalar
-def _commands(p, lane, cp, x, force):
+def _commands(p, lane, cp, x, force, extra_brake):
     """Wheel forces ``force`` (4-tuple [N]) -> torque commands ``(drive, brake)`` [N·m]:
     positive force by the machine; braking force by regeneration first (an axle machine
-    equally on both wheels, within its envelope), friction brakes for the rest; then
+    equally on both wheels, within its envelope), friction brakes for the rest; plus the
+    friction braking forces ``extra_brake`` (<= 0, :func:`_brake_intervention`); then
     :func:`_saturate` (machine envelopes, battery limits, brake maxima)."""
     radius = p[P_RW * LANES + lane]
     need = (max(-force[0], 0.0) * radius, max(-force[1], 0.0) * radius,
@@ -689,7 +693,10 @@ def _commands(p, lane, cp, x, force):
             else:
                 regen2, regen3 = share, share
     drive = (out_d0 - regen0, out_d1 - regen1, out_d2 - regen2, out_d3 - regen3)
-    brake = (need[0] - regen0, need[1] - regen1, need[2] - regen2, need[3] - regen3)
+    brake = (need[0] - regen0 - extra_brake[0] * radius,
+             need[1] - regen1 - extra_brake[1] * radius,
+             need[2] - regen2 - extra_brake[2] * radius,
+             need[3] - regen3 - extra_brake[3] * radius)
     return _saturate(p, lane, cp, x, drive, brake)
 
 
@@ -766,6 +773,12 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     # the battery's discharge limit bounds the drive force (P = F v); made exact by _saturate
     fx_demand = min(force_demand_n, p[P_BATTERY_DISCHARGE_W * LANES + lane] / max(v, 1.0))
     u, fx_got, mz_got = allocate(fx_demand, mz_demand, b_fx, b_mz, weight, lo, hi)
+    force = _unit_forces(p, lane, cp, braking, u)
+    extra_brake = (0.0, 0.0, 0.0, 0.0)
+    if not braking and cp[CP_BRAKE_VECTORING * LANES + lane] > 0.5:
+        extra_brake = _brake_intervention(p, lane, mz_demand - mz_got, force, arm, fz, mu)
+        for w in range(4):
+            mz_got += arm[w] * extra_brake[w]
     # anti-windup: hold the integrator while the realisable moment falls short of the demand
     # in the direction the error pushes
     # (and while the sideslip bound acts)
@@ -774,8 +787,7 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
         integral = integral_old
     if vx < 0.5 * YAW_CONTROL_FADE_MPS:
         integral = 0.0
-    force = _unit_forces(p, lane, cp, braking, u)
-    drive, brake = _commands(p, lane, cp, x, force)
+    drive, brake = _commands(p, lane, cp, x, force, extra_brake)
     radius = p[P_RW * LANES + lane]
     _set4(cs, CS_DRIVE_CMD, lane, drive)
     _set4(cs, CS_BRAKE_CMD, lane, brake)
@@ -820,6 +832,34 @@ def _unit_data(p, lane, cp, x, braking, j, c, arm, grip, fz, mu):
     if second >= 0:
         b_mz = 0.0
     return b_fx, b_mz, weight, min(lo, 0.0), max(hi, 0.0)
+
+
+@_scalar
+def _brake_intervention(p, lane, residual_nm, force, arm, fz, mu):
+    """Friction braking forces (4-tuple [N], <= 0) for the yaw moment ``residual_nm`` [N·m]
+    the machines could not deliver while driving (``brake_vectoring`` on): the wheels whose
+    braking force turns the car the right way, the longest arm first (the outer front wheel
+    against oversteer, as an ESC does), each down to its full friction ``-mu F_z`` (its
+    lateral force is traded on purpose) and its brake's maximum."""
+    radius = p[P_RW * LANES + lane]
+    out = (0.0, 0.0, 0.0, 0.0)
+    used = 0
+    for _ in range(4):
+        best, best_arm = -1, 0.0
+        for w in range(4):
+            useful = -arm[w] * residual_nm  # > 0: braking wheel w helps
+            if not (used >> w) & 1 and useful > 0.0 and abs(arm[w]) > best_arm:
+                best, best_arm = w, abs(arm[w])
+        if best < 0 or abs(residual_nm) <= 1e-9:
+            break
+        used |= 1 << best
+        brake_max = p[(P_BRAKE_MAX_F if best < 2 else P_BRAKE_MAX_R) * LANES + lane] / radius
+        room = max(min(mu * fz[best] + min(force[best], 0.0), brake_max), 0.0)
+        f = -min(abs(residual_nm) / best_arm, room)
+        residual_nm -= arm[best] * f
+        out = (f if best == 0 else out[0], f if best == 1 else out[1],
+               f if best == 2 else out[2], f if best == 3 else out[3])
+    return out
 
 
 @_scalar

@@ -70,8 +70,9 @@ class Adm:
         "braking by the electric machines (within their envelopes and the battery charge "
         "limit) before the friction brakes", choices=ON_OFF, default="on")
     brake_vectoring: str = text(
-        "while braking, let the friction brakes of an axle differ left/right to make a yaw "
-        "moment (an axle whose wheels have their own machines always may)", choices=ON_OFF,
+        "yaw moment from the friction brakes as well: while braking, an axle's brakes may "
+        "differ left/right; while driving, the wheels whose braking turns the car the right "
+        "way make up what the machines cannot (as an ESC does)", choices=ON_OFF,
         default="off")
     estimator: str = text(
         "where tyre loads, forces and road friction come from: `ideal` (the model's true "

@@ -70,12 +70,17 @@ def _check_limits(vehicle, res):
         assert np.all(brake >= 0.0)
         assert np.all(brake[:2] <= res.parameters["max_brake_torque_front_nm"][m] * (1 + 1e-12))
         assert np.all(brake[2:] <= res.parameters["max_brake_torque_rear_nm"][m] * (1 + 1e-12))
-        # commanded wheel forces within each tyre's estimated grip at the controller's sample
+        # commanded wheel forces within each tyre's estimated remaining grip at the
+        # controller's sample (brake vectoring may brake a wheel down to its full friction
+        # mu F_z, trading its lateral force on purpose, as an ESC does)
         radius = res.parameters["wheel_radius_m"][m]
         for w in WHEELS:
             force = (ch[f"adm_drive_command_{w}_nm"][m][live]
                      - ch[f"adm_brake_command_{w}_nm"][m][live]) / radius
             grip = ch[f"adm_grip_{w}_n"][m][live]
+            if vehicle.adm.brake_vectoring == "on":
+                grip = ch["adm_friction_estimate"][m][live] \
+                    * ch[f"adm_fz_estimate_{w}_n"][m][live]
             assert np.all(np.abs(force) <= grip * (1 + 1e-9) + 1e-6), w
 
 

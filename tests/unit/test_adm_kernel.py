@@ -262,3 +262,17 @@ def test_measured_sideslip_integrates_the_kinematics():
     for _ in range(2):
         beta += period * (4.0 / 20.0 - beta / k.SIDESLIP_WASHOUT_S)
     assert state(ln, "sideslip_estimate_rad") == pytest.approx(beta)
+
+
+def test_brake_vectoring_while_driving_brakes_the_wheels_that_turn_the_car():
+    vehicle = with_layout(COUPE, "one_per_axle")  # no left/right authority from the machines
+    vehicle = dataclasses.replace(vehicle, adm=dataclasses.replace(vehicle.adm,
+                                                                    brake_vectoring="on"))
+    ln, x = make_lanes(vehicle)
+    set_row(x, tt.S_R, -0.1)  # turning left too little: a positive (left) moment is wanted
+    drive, brake = run(ln, x, 2000.0, 0.6, 30)
+    assert drive[0] == pytest.approx(drive[1]) and drive[2] == pytest.approx(drive[3])
+    assert brake[2] > 0.0 and brake[3] == 0.0 and brake[1] == 0.0  # inner rear first
+    assert state(ln, "yaw_moment_command_nm") > 500.0
+    applied = state(ln, "yaw_moment_applied_nm")
+    assert applied > 500.0
