@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -39,8 +40,10 @@ from sim.spec.schema_doc import schema_markdown
 
 
 def format_table(rows: Sequence[dict], columns: Sequence[tuple[str, str, str]]) -> str:
-    """Plain-text table: ``columns`` are (key, header, format spec); numbers right-aligned."""
-    cells = [[format(r[k], f) if f else str(r[k]) for k, _, f in columns] for r in rows]
+    """Plain-text table: ``columns`` are (key, header, format spec); numbers right-aligned (a
+    string in a numeric column, e.g. ``"-"``, is shown as it is)."""
+    cells = [[format(r[k], f) if f and not isinstance(r[k], str) else str(r[k])
+              for k, _, f in columns] for r in rows]
     heads = [h for _, h, _ in columns]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
     numeric = [bool(f) for _, _, f in columns]
@@ -296,7 +299,9 @@ def headline_table(rows) -> str:
     from sim.maneuvers.headline import HEADLINE_COLUMNS
 
     columns = [(k, f"{h} [{u}]" if u and u != "-" else h, f) for k, h, u, f in HEADLINE_COLUMNS]
-    body = format_table(rows, columns)
+    shown = [{k: "-" if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
+             for r in rows]  # e.g. no failed amplitude when every run passed
+    body = format_table(shown, columns)
     notes = [f"  {r['variant']}, adm {r['adm']}: {r['note']}" for r in rows if r.get("note")]
     return body + ("\n" + "\n".join(notes) if notes else "")
 

@@ -10,7 +10,6 @@ row that says so instead of repeating the module-off row.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +67,19 @@ def _row(variant: str, controller: str, m: dict) -> dict:
     }
 
 
+def _nothing_to_vectorise(vehicle) -> str | None:
+    """Why the module has nothing to act on in ``vehicle`` (None when it has)."""
+    drivetrain = vehicle.drivetrain
+    if drivetrain is not None and drivetrain.layout == "single_rear":
+        kinds = {m.kind for m in drivetrain.motors.values()}
+        what = "one engine" if kinds == {"combustion"} else "one machine"
+        return (f"nothing to vectorise: {what} drives the rear axle through an open "
+                "differential (the module-off row is the car)")
+    if getattr(vehicle, "adm", None) is None:
+        return "no [adm] section in the vehicle file"
+    return None
+
+
 def run_maneuvers(vehicle, controller: str = "passive", *, step_amplitude_deg=None,
                   sis_angle_deg=None) -> dict:
     """The headline maneuvers of one vehicle with ``controller``: ISO 4138 40 m constant
@@ -101,13 +113,16 @@ def headline(variants=None, controllers=("passive", "adm")) -> Headline:
             held = {} if off is None else {
                 "step_amplitude_deg": np.abs(off["step_steer"]["steering_wheel_amplitude_deg"]),
                 "sis_angle_deg": off["sine_with_dwell"]["sis_angle_deg"]}
+            reason = _nothing_to_vectorise(vehicle) if controller == "adm" else None
             try:
-                found = off if (controller == "passive" and off is not None) else \
-                    run_maneuvers(vehicle, controller, **held)
+                found = None if reason else off if (controller == "passive" and off is not None) \
+                    else run_maneuvers(vehicle, controller, **held)
             except SpecError as exc:
-                row = {k: math.nan for k, *_ in HEADLINE_COLUMNS}
+                reason = f"the module refused: {exc}"
+            if reason:
+                row = {k: "-" for k, *_ in HEADLINE_COLUMNS}
                 row.update(variant=name, adm="on" if controller == "adm" else "off",
-                           swd_verdict="-", note=f"module not applicable: {exc}")
+                           note=reason)
                 out.rows.append(row)
                 continue
             if controller == "passive":
