@@ -27,14 +27,16 @@ Steering (``steer_mode``):
     ``d = max(min_preview_m, preview_time_s v max(1, v / v_g))`` (``v_g`` the
     ``preview_growth_speed_kmh``: above it the preview time grows with speed) along the
     current course,
-    ``e_p = e + d sin(chi - theta)`` (``e`` the offset, counted at most ``d / 2``: from
+    ``e_p = e + sqrt(2) zeta d sin(chi - theta)`` (``zeta`` the
+    ``feedback_damping_ratio``; ``e`` the offset, counted at most ``d / 2``: from
     farther it heads back at 30 deg; ``e`` of the centre of mass left of the
     path, ``chi`` the direction of its velocity, ``theta`` the path's heading: the course, not
     the body heading, so that sideslip on a steady curve is no error), steered out in ``d / v``
     seconds through the same model: ``delta -= 2 (L + K v²) e_p / d²`` (the constant-a_y
     displacement ``a_y t² / 2`` over the preview time). On a lag-free car this closes the
-    loop ``e'' = -(2 / T²)(e + T e')``: natural frequency ``sqrt(2) / T``, damping ratio
-    ``1 / sqrt(2)`` at every speed. The car's own lags (lateral and yaw response, slower
+    loop ``e'' = -(2 / T²)(e + sqrt(2) zeta T e')``: natural frequency ``sqrt(2) / T``,
+    damping ratio ``zeta`` at every speed (``1 / sqrt(2)``, the default, is the plain
+    straight-line prediction ``e + d sin``). The car's own lags (lateral and yaw response, slower
     the faster it goes) lower the damping as speed grows: with a 0.3 s preview held at every
     speed the coupé's loop is barely damped at 80 km/h and unstable from 90 km/h (recovering
     from a 0.5 m offset on a straight); a preview time growing in proportion to speed above
@@ -120,12 +122,12 @@ DRIVER_PARAMETER_NAMES = (
     "speed_gain_per_s", "speed_integral_gain_per_s2", "max_integral_accel_mps2",
     "release_x_m",
     "steer_law", "feedforward_preview_s", "understeer_gradient_radpmps2",
-    "preview_growth_speed_mps",
+    "preview_growth_speed_mps", "feedback_damping_ratio",
 )
 N_DRIVER_PARAMETERS = len(DRIVER_PARAMETER_NAMES)
 (DP_STEER_MODE, DP_SPEED_MODE, DP_PREVIEW_T, DP_PREVIEW_MIN, DP_OFFSET_KI, DP_STEER_LAG,
  DP_STEER_RATE, DP_SPEED_KP, DP_SPEED_KI, DP_INTEGRAL_MAX, DP_RELEASE_X, DP_STEER_LAW,
- DP_FF_PREVIEW_T, DP_UNDERSTEER, DP_PREVIEW_GROWTH) = range(N_DRIVER_PARAMETERS)
+ DP_FF_PREVIEW_T, DP_UNDERSTEER, DP_PREVIEW_GROWTH, DP_DAMPING) = range(N_DRIVER_PARAMETERS)
 
 DRIVER_STATE_NAMES = (
     "steering_wheel_angle_rad", "force_demand_n", "target_speed_mps", "path_index",
@@ -290,7 +292,8 @@ def preview_steer_rad(p, dp, ds, lane, x, path, h):
                   dp[DP_PREVIEW_T * LANES + lane] * speed * growth)
     # far from the path, the driver heads back at a bounded angle (sin = 1/2: 30 deg)
     rejoin = _REJOIN_FRACTION * preview
-    predicted = min(max(offset, -rejoin), rejoin) + preview * math.sin(course_error)
+    predicted = min(max(offset, -rejoin), rejoin) \
+        + math.sqrt(2.0) * dp[DP_DAMPING * LANES + lane] * preview * math.sin(course_error)
     ds[DS_PREDICTED_OFFSET * LANES + lane] = predicted
     # mean path curvature over a window centred at the feedforward preview distance
     centre = s_here + dp[DP_FF_PREVIEW_T * LANES + lane] * speed
@@ -372,6 +375,9 @@ class Driver:
     time at the current speed, the path's curvature is fed forward.
     ``preview_growth_speed_kmh`` [km/h] (preview law): above it the preview time grows in
     proportion to speed (``inf``: never), for stability at high speed.
+    ``feedback_damping_ratio`` [-] (preview law): damping ratio of the feedback loop on a
+    lag-free car (the weight ``sqrt(2) zeta`` of the course error in the prediction); above
+    1/sqrt(2) it makes up for some of the car's lag.
     ``understeer_gradient_deg_per_g`` [deg/g of road-wheel angle] (preview law): the
     driver's belief of the car's understeer, ``K`` of its model ``delta = (L + K v²) kappa``
     (a driver's setting, the same for every car: the offset integral makes up the
@@ -397,12 +403,13 @@ class Driver:
     feedforward_preview_s: float = 0.2
     understeer_gradient_deg_per_g: float = 1.0
     preview_growth_speed_kmh: float = math.inf
+    feedback_damping_ratio: float = 1.0 / math.sqrt(2.0)
 
     def __post_init__(self):
         if self.steer_law not in STEER_LAWS:
             raise SpecError("<Driver>", "steer_law", self.steer_law,
                             "one of " + ", ".join(STEER_LAWS))
-        limits = {"feedforward_preview_s": (0.0, 2.0),
+        limits = {"feedforward_preview_s": (0.0, 2.0), "feedback_damping_ratio": (0.0, 5.0),
                   "understeer_gradient_deg_per_g": (-5.0, 20.0),
                   "preview_time_s": (0.0, 5.0), "min_preview_m": (0.5, 100.0),
                   "offset_integral_gain_radpms": (0.0, 1.0), "steer_lag_s": (0.0, 1.0),
@@ -438,6 +445,7 @@ def driver_parameters(driver: Driver, n: int, *, follow_path: bool, control_spee
         "steer_law": STEER_LAWS[driver.steer_law],
         "feedforward_preview_s": driver.feedforward_preview_s,
         "preview_growth_speed_mps": driver.preview_growth_speed_kmh / 3.6,
+        "feedback_damping_ratio": driver.feedback_damping_ratio,
         "understeer_gradient_radpmps2":
             deg_to_rad(driver.understeer_gradient_deg_per_g) / GRAVITY_MPS2,
     }

@@ -112,11 +112,11 @@ def test_cones_touched_counts_cones_inside_the_body_rectangle():
 
 
 def test_double_lane_change_finds_a_bracketed_highest_speed():
-    """ISO 3888-1 (speed held): the coupé passes at about 92 km/h (preview driver on the
+    """ISO 3888-1 (speed held): the coupé passes at about 98 km/h (preview driver on the
     least-curvature line; 68 km/h with the pure-pursuit driver on the lane centres it
-    replaced), and fails just above with a cone of the exit lane at about 0.9 g, below the
-    car's grip (about 1.1 g): here the driver's lag still counts; pass/fail monotone in the
-    search. The line asks 1 g only at 117 km/h: more than 85 km/h is a plausible pass."""
+    replaced), and fails just above with a cone of the exit lane at about 1 g, a little
+    below the car's grip (1.1 g); pass/fail monotone in the search. The line asks 1 g at
+    117 km/h: 85-105 km/h is a plausible pass."""
     res = lc.double_lane_change(COUPE, standard="iso3888_1", rounds=2)
     best, fail = res["max_entry_speed_kmh"][0], res["first_failure_kmh"][0]
     assert 85.0 < best < fail <= best + 10.0 / 25 + 1e-9
@@ -132,7 +132,7 @@ def test_double_lane_change_finds_a_bracketed_highest_speed():
 
 def test_coupe_passes_iso3888_2_near_its_friction_limit():
     """ISO 3888-2 (throttle released at the entry gate): 56 km/h before this driver, now
-    about 68 km/h. Skilled drivers pass at 75-85 km/h in comparable cars, with large sideslip
+    about 69 km/h. Skilled drivers pass at 75-85 km/h in comparable cars, with large sideslip
     and cones as points; our line keeps the body inside the lane lines with 5 cm to spare and
     asks 1 g at 68 km/h, so more than 63 km/h is what the car allows it. The first failure
     touches lane 3's cones at > 1 g (the car saturates), monotone over the search."""
