@@ -69,7 +69,7 @@ from sim.driver.closed_loop import (
     N_DRIVER_STATES,
     SPEED_CONTROL,
     STEER_PATH,
-    pure_pursuit_steer_rad,
+    path_steer_rad,
     speed_control_force_n,
     steering_update_rad,
 )
@@ -82,8 +82,8 @@ _MAX_SUBSTEPS = 10_000
 #: The driver's inputs of a batch, sampled uniformly from ``t0_s`` every ``dt_s`` seconds:
 #: ``steer`` (N, T_in) steering-wheel angle [rad], ``force`` (N, T_in) longitudinal force
 #: demand [N], ``speed`` (N, T_in) target speed of the speed controller [m/s], ``drive``,
-#: ``brake`` (N, 4, T_in) per-wheel torques [N·m] (``CONTROLLER_DIRECT``); ``path`` (N, K, 2)
-#: ground-frame points [m] of the path follower.
+#: ``brake`` (N, 4, T_in) per-wheel torques [N·m] (``CONTROLLER_DIRECT``); ``path`` (N, K, 4)
+#: the path follower's table (:meth:`sim.driver.Path.table`: points [m], arc length, heading).
 Inputs = namedtuple("Inputs", ["t0_s", "dt_s", "steer", "force", "speed", "drive", "brake",
                                "path"])
 
@@ -198,7 +198,7 @@ def _driver_lanes(inputs, ln, members, n, t, x, h):
         m = members[lane]
         at_steer, at_force = DS_STEER * LANES + lane, DS_FORCE * LANES + lane
         if ln.dp[DP_STEER_MODE * LANES + lane] == STEER_PATH:
-            target = pure_pursuit_steer_rad(ln.p, ln.dp, ln.ds, lane, x, inputs.path[m], h)
+            target = path_steer_rad(ln.p, ln.dp, ln.ds, lane, x, inputs.path[m], h)
             ln.ds[at_steer] = steering_update_rad(ln.dp, lane, ln.ds[at_steer], target, h)
         else:
             ln.ds[at_steer] = _interp(inputs.steer[m], t0, dt, t)

@@ -361,7 +361,8 @@ def plot_lane_change(maneuvers, *, member: int = 0, labels: Sequence[str] | None
                      outline_every_m: float = 6.0, fig=None):
     """ISO 3888 double lane change: the cones (points) and lanes of the layout, and the path
     of the centre of mass of each :func:`sim.maneuvers.double_lane_change` result's fastest
-    pass (run set ``"best"``) overlaid (module off/on), with the body rectangle drawn every
+    pass (run set ``"best"``) overlaid (module off/on) on the driver's line (dashed, the
+    first result's ``labels["paths"]``), with the body rectangle drawn every
     ``outline_every_m`` metres; below, the steering-wheel angle against distance. Axes in the
     run's ground frame from the entry gate (x forward, y left; y stretched about 3x, so the
     body outlines look shorter than they are). Returns the figure."""
@@ -377,6 +378,11 @@ def plot_lane_change(maneuvers, *, member: int = 0, labels: Sequence[str] | None
             ax.plot([x0, x1], [edge, edge], color="0.6", lw=0.8)
     ax.plot(layout.cones_x_m, layout.cones_y_m, ls="none", marker="^", ms=5, color="#ff7f0e",
             label="cones")
+    paths = maneuvers[0].labels.get("paths")
+    if paths is not None:  # the driver's line (centre of mass), dashed, not in the legend
+        shown = paths[member].x_m - LEAD_IN_M <= layout.length_m + 10.0
+        ax.plot(paths[member].x_m[shown] - LEAD_IN_M, paths[member].y_m[shown], color="0.3",
+                lw=0.8, ls="--")
     for k, man in enumerate(maneuvers):
         if "best" not in man.results:
             continue

@@ -238,7 +238,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     if np.any(target < 0.0):
         raise SpecError("<argument>", "target_speed_kmh", float(target.min() * 3.6),
                         "speeds >= 0 km/h")
-    points = path.table(n) if follow_path else np.zeros((n, 2, 2))
+    points = path.table(n) if follow_path else np.zeros((n, 2, cl.N_PATH_COLUMNS))
     dparams = cl.driver_parameters(driver, n, follow_path=follow_path,
                                    control_speed=control_speed, release_x_m=release_x_m)
     dstate0 = np.zeros((n, len(cl.DRIVER_STATE_NAMES)))

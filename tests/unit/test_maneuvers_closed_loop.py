@@ -5,6 +5,8 @@ bad input."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -110,12 +112,87 @@ def test_cones_touched_counts_cones_inside_the_body_rectangle():
 
 
 def test_double_lane_change_finds_a_bracketed_highest_speed():
+    """ISO 3888-1 (speed held): the coupé passes at about 98 km/h (preview driver on the
+    least-curvature line; 68 km/h with the pure-pursuit driver on the lane centres it
+    replaced), and fails just above with a cone of the exit lane at about 1 g, a little
+    below the car's grip (1.1 g); pass/fail monotone in the search. The line asks 1 g at
+    117 km/h: 85-105 km/h is a plausible pass."""
     res = lc.double_lane_change(COUPE, standard="iso3888_1", rounds=2)
     best, fail = res["max_entry_speed_kmh"][0], res["first_failure_kmh"][0]
-    assert 40.0 < best < fail <= best + 10.0 / 25 + 1e-9
+    assert 85.0 < best < fail <= best + 10.0 / 25 + 1e-9
+    assert best < 105.0
+    assert res["limit_lane"][0] == 5
+    assert 0.8 < res["first_failure_peak_lateral_acceleration_g"][0] < 1.2
+    assert 0.8 < res["peak_lateral_acceleration_g"][0] < 1.2
+    assert res["non_monotone_runs"][0] == 0
     run = res.results["best"]
     assert run.status[0] in ("ok", "stopped")
     assert run.channels["vx_mps"][0, 0] * 3.6 == pytest.approx(best)
+
+
+def test_coupe_passes_iso3888_2_near_its_friction_limit():
+    """ISO 3888-2 (throttle released at the entry gate): 56 km/h before this driver, now
+    about 69 km/h. Skilled drivers pass at 75-85 km/h in comparable cars, with large sideslip
+    and cones as points; our line keeps the body inside the lane lines with 5 cm to spare and
+    asks 1 g at 68 km/h, so more than 63 km/h is what the car allows it. The first failure
+    touches lane 3's cones at > 1 g (the car saturates), monotone over the search."""
+    res = lc.double_lane_change(COUPE, standard="iso3888_2")
+    best = res["max_entry_speed_kmh"][0]
+    assert 63.0 < best < 75.0
+    assert res["limit_lane"][0] == 3
+    assert res["first_failure_peak_lateral_acceleration_g"][0] > 1.0
+    assert res["non_monotone_runs"][0] == 0
+    assert res["exit_speed_kmh"][0] < best - 2.0  # coasting and tyre scrub slow it down
+    assert res["max_path_offset_m"][0] < 0.4
+
+
+def _mirrored(layout):
+    return dataclasses.replace(layout, lanes=layout.lanes * np.array([1.0, 1.0, -1.0, 1.0]),
+                               cones_y_m=-layout.cones_y_m)
+
+
+@pytest.mark.parametrize("standard", lc.STANDARDS)
+def test_driving_line_is_mirror_symmetric_and_keeps_the_body_in_the_lanes(standard):
+    body = {"front_m": 2.2, "rear_m": 2.3, "half_width_m": 0.95, "rear_axle_m": 1.2}
+    layout = lc.cone_layout(standard, 1.9)
+    line = lc.driving_line(layout, **body)
+    mirror = lc.driving_line(_mirrored(layout), **body)
+    np.testing.assert_array_equal(mirror.x_m, line.x_m)
+    np.testing.assert_allclose(mirror.y_m, -line.y_m, atol=1e-12)
+    assert line.y_m[0] == 0.0 and line.x_m[0] == 0.0
+    # the body rectangle along the line (heading its tangent, exact sin and cos) stays inside
+    # each lane it overlaps, with the margin (to 1 cm: the line is built on a 0.5 m grid)
+    x, y = line.x_m, line.y_m
+    psi = np.arctan(np.gradient(y, x))
+    for x0, x1, yc, w in layout.lanes:
+        for u in np.linspace(-body["rear_m"], body["front_m"], 9):
+            px = x + u * np.cos(psi) - lc.LEAD_IN_M
+            inside = (px >= x0) & (px <= x1)
+            for side in (1.0, -1.0):
+                py = y + u * np.sin(psi) + side * body["half_width_m"] * np.cos(psi)
+                gap = (w / 2 - side * (py - yc))[inside]
+                assert gap.min() > lc.DRIVING_LINE_MARGIN_M - 0.01
+    # it stays in the exit lane over the run-out, nearly straight (< 0.6 deg)
+    assert abs(y[-1] - layout.lanes[2, 2]) < layout.lanes[2, 3] / 2
+    assert abs(psi[-1]) < 0.01
+
+
+def test_a_wider_car_gets_a_wider_layout_and_a_tighter_line():
+    narrow, wide = lc.cone_layout("iso3888_2", 1.8), lc.cone_layout("iso3888_2", 2.0)
+    np.testing.assert_allclose(wide.lanes[:, 3] - narrow.lanes[:, 3], [0.22, 0.2, 0.0])
+    assert wide.lanes[1, 2] - narrow.lanes[1, 2] == pytest.approx(0.11 + 0.1)  # lane 3 moves
+    assert np.ptp(wide.cones_y_m) > np.ptp(narrow.cones_y_m)
+    one, other = lc.cone_layout("iso3888_1", 1.8), lc.cone_layout("iso3888_1", 2.0)
+    np.testing.assert_allclose(other.lanes[:, 3] - one.lanes[:, 3], [0.22, 0.24, 0.26])
+
+    def peak_curvature(layout, half):
+        line = lc.driving_line(layout, front_m=2.2, rear_m=2.3, half_width_m=half)
+        table = line.table(1)[0]
+        return np.abs(np.gradient(table[:, 3], table[:, 2])).max()
+
+    # the lanes widen by 0.1 of the width for lane 1, by nothing for the width of lane 3's
+    # room (b + 1): the wider car has less room to swing, so a tighter line
+    assert peak_curvature(wide, 1.0) > peak_curvature(narrow, 0.9)
 
 
 def test_bad_maneuver_input_names_the_field():
