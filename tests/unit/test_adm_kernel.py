@@ -16,7 +16,7 @@ from sim.adm import kernel as k
 from sim.chassis import two_track as tt
 from sim.params import linear_single_track
 from sim.units import GRAVITY_MPS2
-from tests.adm_harness import lane_rows, make_lanes, set_row, state
+from tests.adm_harness import lane_rows, machines_only, make_lanes, set_row, state
 
 H = 0.002
 COUPE = sim.load_vehicle("coupe")
@@ -95,7 +95,8 @@ def test_no_yaw_moment_without_steering_on_a_symmetric_car(force_n):
 @pytest.mark.parametrize("layout", ["one_per_axle", "front_and_two_rear"])
 @pytest.mark.parametrize("force_n", [2000.0, -3000.0])
 def test_open_differential_axles_have_no_left_right_difference(layout, force_n):
-    vehicle = with_layout(COUPE, layout)
+    # premise: the machines alone (brake vectoring would brake one wheel of an axle)
+    vehicle = machines_only(with_layout(COUPE, layout))
     ln, x = make_lanes(vehicle)
     set_row(x, tt.S_R, -0.1)  # a large yaw-rate error: the controller wants a moment
     drive, brake = run(ln, x, force_n, 0.6, 30)
@@ -149,10 +150,13 @@ def _machine_torques(vehicle, drive):
     return np.array(out)
 
 
+@pytest.mark.parametrize("brake_vectoring", ["off", "on"])
 @pytest.mark.parametrize("layout", ["one_per_axle", "front_and_two_rear", "four_wheel"])
 @pytest.mark.parametrize("speed", [5.0, 30.0, 60.0])
-def test_full_demand_respects_machine_and_battery_limits(layout, speed):
+def test_full_demand_respects_machine_and_battery_limits(layout, speed, brake_vectoring):
     vehicle = with_layout(COUPE, layout)
+    vehicle = dataclasses.replace(vehicle, adm=dataclasses.replace(
+        vehicle.adm, brake_vectoring=brake_vectoring))
     ln, x = make_lanes(vehicle, speed_mps=speed)
     # steered (a yaw moment demand, which has priority) except at 60 m/s, where the battery
     # limit is checked to bind
@@ -164,17 +168,26 @@ def test_full_demand_respects_machine_and_battery_limits(layout, speed):
     power = float(np.dot(drive, np.full(4, omega)))
     assert power <= 400e3 * (1 + 1e-9)
     assert state(ln, "battery_power_w") == pytest.approx(power)
-    assert np.all(brake == 0.0)
+    if brake_vectoring == "off":  # the machines alone: full drive demand never brakes
+        assert np.all(brake == 0.0)
+    else:  # the friction brakes make the yaw moment the machines cannot, within their maxima
+        assert np.all(brake >= 0.0)
+        assert np.all(brake[:2] <= ln.p[tt.P_BRAKE_MAX_F * tt.LANES] * (1 + 1e-12))
+        assert np.all(brake[2:] <= ln.p[tt.P_BRAKE_MAX_R * tt.LANES] * (1 + 1e-12))
     if speed == 60.0:  # 60 m/s: the battery (400 kW) binds, not the machines
         assert power == pytest.approx(400e3, rel=5e-3)
 
 
 def test_braking_regenerates_first_and_the_charge_limit_moves_braking_to_friction():
-    ln, x = make_lanes(COUPE, speed_mps=30.0)
+    # premise: axle-wise braking (brake vectoring off). With it on, the braking variables are
+    # the wheels and the front axle machine regenerates equally on both: the small left/right
+    # difference of the loads of this (laterally asymmetric) car goes to a friction brake.
+    coupe = machines_only(COUPE)
+    ln, x = make_lanes(coupe, speed_mps=30.0)
     drive, brake = run(ln, x, -3000.0, 0.0, 150)
     assert np.all(drive[2:] < 0.0) and np.all(brake == 0.0)  # light braking: regen only
     assert state(ln, "force_applied_n") == pytest.approx(-3000.0, rel=1e-3)
-    limited = sim.set_params(COUPE, {"drivetrain.battery_charge_power_limit_kw": 20.0})
+    limited = sim.set_params(coupe, {"drivetrain.battery_charge_power_limit_kw": 20.0})
     ln, x = make_lanes(limited, speed_mps=30.0)
     drive, brake = run(ln, x, -3000.0, 0.0, 150)
     omega = 30.0 / COUPE.geometry.wheel_radius_m
@@ -224,16 +237,27 @@ def test_measured_estimator_uses_static_load_transfer_from_measured_acceleration
         0.6 * ln.cp[k.CP_TYRE_MU * tt.LANES])
 
 
-def test_commanded_forces_stay_within_the_estimated_grip():
-    ln, x = make_lanes(COUPE, speed_mps=20.0, road_friction=0.4)
+@pytest.mark.parametrize("brake_vectoring", ["off", "on"])
+def test_commanded_forces_stay_within_the_estimated_grip(brake_vectoring):
+    vehicle = dataclasses.replace(COUPE, adm=dataclasses.replace(
+        COUPE.adm, brake_vectoring=brake_vectoring))
+    ln, x = make_lanes(vehicle, speed_mps=20.0, road_friction=0.4)
     for w in range(4):
         set_row(ln.sens, 10 + w, 0.3 * ln.p[(tt.P_FZ0 + w) * tt.LANES])  # lateral forces
     run(ln, x, 20000.0, 0.5, 6)
     radius = COUPE.geometry.wheel_radius_m
     drive = lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:]
     brake = lane_rows(ln.cs, 4 + k.CS_BRAKE_CMD)[k.CS_BRAKE_CMD:]
-    grip = [state(ln, f"grip_{w}_n") for w in ("fl", "fr", "rl", "rr")]
-    assert np.all(np.abs(drive - brake) / radius <= np.array(grip) * (1 + 1e-9) + 1e-9)
+    force = np.abs(drive - brake) / radius
+    wheels = ("fl", "fr", "rl", "rr")
+    if brake_vectoring == "off":  # the machines: within the remaining grip sqrt((mu Fz)² - Fy²)
+        grip = np.array([state(ln, f"grip_{w}_n") for w in wheels])
+        assert np.all(force <= grip * (1 + 1e-9) + 1e-9)
+    else:  # a braked wheel may use its full friction mu Fz (its lateral force traded, as ESC)
+        mu = state(ln, "friction_estimate")
+        full = mu * np.array([state(ln, f"fz_estimate_{w}_n") for w in wheels])
+        assert np.all(force <= full * (1 + 1e-9) + 1e-9)
+        assert np.any(lane_rows(ln.cs, 4 + k.CS_BRAKE_CMD)[k.CS_BRAKE_CMD:] > 0.0)
 
 
 @pytest.mark.parametrize("beta_deg", [3.0, 10.0, -10.0])
