@@ -121,23 +121,62 @@ def test_brake_vectoring_uses_the_friction_brakes_of_an_open_differential_axle()
     assert brake[0] + brake[2] > brake[1] + brake[3] + 100.0  # left wheels brake harder
 
 
-def test_commands_are_held_between_samples_and_applied_through_the_lag():
+def _rows(ln, row):
+    return lane_rows(ln.cs, row + 4)[row:]
+
+
+def test_commands_start_at_the_sample_instants_from_a_measurement_one_delay_earlier():
+    # defaults: sample time T = 10 ms, sensor delay d = 10 ms; integrator step H = 2 ms
     ln, x = make_lanes(COUPE)
-    k.adm_wheel_torques(ln, 0, x, 0.0, 4000.0, 0.0)
-    commanded = lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:]
     tau = COUPE.adm.actuator_time_constant_s
+    assert (COUPE.adm.sample_time_s, COUPE.adm.sensor_delay_s) == (0.01, 0.01)
+    k.adm_wheel_torques(ln, 0, x, 0.0, 4000.0, 0.0)
+    # t = 0: the first commands, from the state at 0, active at once; nothing applied yet
+    first = _rows(ln, k.CS_DRIVE_CMD)
+    assert np.all(first > 0.0)
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(first, rel=1e-15)
     assert state(ln, "next_sample_s") == pytest.approx(0.01)
-    # at t = 0 no time has passed: nothing applied yet; then the exact first-order lag
     assert lane_rows(ln.drive, 4) == pytest.approx(np.zeros(4), abs=1e-12)
-    k.adm_wheel_torques(ln, 0, x, H, 9000.0, 0.3)  # new inputs: no sample before t = 0.01
-    assert lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:] == pytest.approx(commanded)
-    assert lane_rows(ln.drive, 4) == pytest.approx(commanded * (1 - math.exp(-H / tau)))
+    # t = H, new driver inputs: the commands for t_1 = 0.01 come from the measurement at
+    # t_1 - d = 0 (force 4000 N, straight); the lag moves exactly, the held torque is its mean
+    k.adm_wheel_torques(ln, 0, x, H, 9000.0, 0.3)
+    assert state(ln, "force_demand_n") == 4000.0
+    assert state(ln, "measured_force_demand_n") == 9000.0  # latched for a later sample
+    lag = first * -math.expm1(-H / tau)
+    assert _rows(ln, k.CS_DRIVE_LAG) == pytest.approx(lag, rel=1e-12)
+    mean = first + (lag - first) * tau / H * -math.expm1(-H / tau)
+    assert lane_rows(ln.drive, 4) == pytest.approx(mean, rel=1e-12)
     for i in range(2, 5):
         k.adm_wheel_torques(ln, 0, x, i * H, 9000.0, 0.3)
+    k.adm_wheel_torques(ln, 0, x, 5 * H, 9000.0, 0.3)  # t_1: the commands measured at 0
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(first, rel=1e-12)
+    k.adm_wheel_torques(ln, 0, x, 6 * H, 9000.0, 0.3)  # the sensors now describe t_1
+    assert state(ln, "force_demand_n") == 9000.0       # computed, not yet active
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(first, rel=1e-12)
+    second = _rows(ln, k.CS_DRIVE_CMD)
+    assert second.sum() > 1.5 * first.sum()
+    for i in range(7, 11):
+        k.adm_wheel_torques(ln, 0, x, i * H, 9000.0, 0.3)
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(second, rel=1e-12)  # active at t_2
+    assert state(ln, "next_sample_s") == pytest.approx(0.03)
+
+
+def test_a_sensor_delay_of_one_step_measures_one_step_before_the_sample_instant():
+    vehicle = dataclasses.replace(COUPE, adm=dataclasses.replace(COUPE.adm, sensor_delay_s=H))
+    ln, x = make_lanes(vehicle)
+    k.adm_wheel_torques(ln, 0, x, 0.0, 4000.0, 0.0)
+    for i in range(1, 5):
+        k.adm_wheel_torques(ln, 0, x, i * H, 4000.0 + 1000.0 * i, 0.0)
     assert state(ln, "force_demand_n") == 4000.0
-    k.adm_wheel_torques(ln, 0, x, 5 * H, 9000.0, 0.3)  # t = 0.01: a sample
-    assert state(ln, "force_demand_n") == 9000.0
-    assert state(ln, "next_sample_s") == pytest.approx(0.02)
+    k.adm_wheel_torques(ln, 0, x, 5 * H, 9000.0, 0.0)  # t_1 = 0.01: measured at 0.008
+    assert state(ln, "force_demand_n") == 8000.0
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(_rows(ln, k.CS_DRIVE_CMD), rel=1e-15)
+
+
+def test_a_sensor_delay_longer_than_the_sample_time_is_refused():
+    vehicle = dataclasses.replace(COUPE, adm=dataclasses.replace(COUPE.adm, sensor_delay_s=0.02))
+    with pytest.raises(sim.SpecError, match="sensor_delay_s"):
+        sim.simulate(vehicle, speed_kmh=50.0, duration_s=0.1, controller="adm")
 
 
 def _machine_torques(vehicle, drive):
