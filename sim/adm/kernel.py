@@ -82,7 +82,9 @@ envelopes (:func:`sim.chassis.two_track.machine_wheel_torque_limit`, assumed sym
 regeneration), the friction brakes and each tyre's remaining grip
 ``sqrt((mu F_z)² - F_y²)`` at its estimated load; traction control scales a wheel's bounds.
 With ``brake_vectoring`` on, the yaw moment the machines cannot deliver while driving is made
-up by friction braking (:func:`_brake_intervention`), each braked wheel down to its full
+up by friction braking (:func:`_brake_intervention`) when it exceeds a threshold
+(``brake_vectoring_threshold_nm``, so that the brakes do not drag against the few hundred
+N·m an asymmetric car asks for when driven straight), each braked wheel down to its full
 friction ``-mu F_z``: it gives up lateral force on purpose, as an ESC does.
 Layout: in drive (driver demand >= 0) the variables are the machines, and an axle machine
 (open differential) gives both its wheels the same force, so that axle yields no left/right
@@ -102,11 +104,15 @@ the rate ``e / tau`` within [0, 1] (``traction_proportional_gain`` k_p,
 ``traction_time_constant_s`` tau). Where a wheel's scale fell, the commands becoming active at
 ``t_k`` are scaled down with it, both wheels of the axle alike (:func:`_traction_limit`), and
 the next sample's allocation moves force to the other wheels, within the yaw-moment-first
-priority. The defaults (k_p 0.25, tau 0.8 s) came from a sweep launching
-at 20 km/h on roads of friction 0.25 and 0.6 with the ``measured`` estimator assuming a dry
-road and the default 10 ms sensor delay: the largest slip after the first second 0.12 and
-0.12, mean a_x 2.58 and 6.98 m/s² (k_p 1, tau 0.2 s, tuned before the delay was modelled:
-0.23 and 0.20, a limit cycle).
+priority. The defaults (k_p 1, tau 0.2 s) came from a sweep launching at 20 km/h on roads of
+friction 0.25 and 0.6 with the ``measured`` estimator assuming a dry road, before the sensor
+delay was modelled (slip then held below 0.13). With the 10 ms delay and traction control
+at the sample instants the slip limit-cycles about the target, largest after the first
+second 0.23 and 0.20 (mean a_x 2.56 and 6.98 m/s²; from the delayed wheel speeds inside the
+sample: 0.37). Slower gains (k_p 0.25, tau 0.8 s) hold it to 0.12 on both roads but cost
+stability: with brake vectoring off, 3 to 4 of the coupé's 58 FMVSS 126 sine-with-dwell
+runs spin out (0 with the defaults), where the rear tyres' slip under the yaw-moment
+forces must be caught quickly; stability first.
 
 **Regeneration and brake blending** (:func:`_commands`): a braking wheel force is delivered
 by its machine first (within the machine envelope; an axle machine equally on both wheels)
@@ -169,12 +175,13 @@ ADM_PARAMETER_NAMES = (
     "assumed_road_friction", "tyre_peak_friction",
     "front_axle_cornering_stiffness_npr", "rear_axle_cornering_stiffness_npr",
     "brake_vectoring", "traction_proportional_gain", "max_sideslip_rad",
-    "sideslip_gain_nm_per_rad", "sensor_delay_s",
+    "sideslip_gain_nm_per_rad", "sensor_delay_s", "brake_vectoring_threshold_nm",
 )
 CP_TARGET_K, CP_MU_FACTOR, CP_TAU_REF, CP_FF_GAIN, CP_KP, CP_KI = 0, 1, 2, 3, 4, 5
 CP_MAX_MZ, CP_SAMPLE, CP_TAU_ACT, CP_SLIP_TARGET, CP_TAU_TC = 6, 7, 8, 9, 10
 CP_REGEN, CP_ESTIMATOR, CP_ASSUMED_MU, CP_TYRE_MU, CP_CF, CP_CR = 11, 12, 13, 14, 15, 16
 CP_BRAKE_VECTORING, CP_TC_GAIN, CP_MAX_BETA, CP_BETA_GAIN, CP_DELAY = 17, 18, 19, 20, 21
+CP_BV_THRESHOLD = 22
 ESTIMATOR_IDEAL, ESTIMATOR_MEASURED = 0.0, 1.0
 
 #: Rows of the module's state table ``cs``: its memory and the signals worth recording
@@ -827,7 +834,11 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     force = _unit_forces(p, lane, cp, braking, u)
     extra_brake = (0.0, 0.0, 0.0, 0.0)
     if not braking and cp[CP_BRAKE_VECTORING * LANES + lane] > 0.5:
-        extra_brake = _brake_intervention(p, lane, mz_demand - mz_got, force, arm, fz, mu)
+        # only beyond a threshold: no braking against the small moments of driving straight
+        # (an asymmetric car, an open differential's equal torques); beyond it, all of it
+        residual = mz_demand - mz_got
+        if abs(residual) > cp[CP_BV_THRESHOLD * LANES + lane]:
+            extra_brake = _brake_intervention(p, lane, residual, force, arm, fz, mu)
         for w in range(4):
             mz_got += arm[w] * extra_brake[w]
     # anti-windup: hold the integrator while the realisable moment falls short of the demand

@@ -100,6 +100,7 @@ def adm_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE,
         "max_sideslip_rad": deg_to_rad(np.asarray(adm.max_sideslip_deg)),
         "sideslip_gain_nm_per_rad": adm.sideslip_gain_nm_per_rad,
         "sensor_delay_s": adm.sensor_delay_s,
+        "brake_vectoring_threshold_nm": adm.brake_vectoring_threshold_nm,
     }
     assert set(values) == set(k.ADM_PARAMETER_NAMES)
     cp = np.zeros((n, k.N_ADM_PARAMETERS))

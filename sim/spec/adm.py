@@ -69,10 +69,10 @@ class Adm:
         "wheel's torque", "-", gt=0.01, le=0.5, default=0.12)
     traction_time_constant_s: float = quantity(
         "integral time of traction control: a wheel's force bound falls (rises) at the rate "
-        "(|slip| / target - 1) / this", "s", gt=0.001, le=5.0, default=0.8)
+        "(|slip| / target - 1) / this", "s", gt=0.001, le=5.0, default=0.2)
     traction_proportional_gain: float = quantity(
         "proportional part of traction control: share of a wheel's force bound taken off per "
-        "unit of (|slip| / target - 1)", "-", ge=0.0, le=5.0, default=0.25)
+        "unit of (|slip| / target - 1)", "-", ge=0.0, le=5.0, default=1.0)
     regeneration: str = text(
         "braking by the electric machines (within their envelopes and the battery charge "
         "limit) before the friction brakes", choices=ON_OFF, default="on")
@@ -81,6 +81,11 @@ class Adm:
         "differ left/right; while driving, the wheels whose braking turns the car the right "
         "way make up what the machines cannot (as an ESC does)", choices=ON_OFF,
         default="off")
+    brake_vectoring_threshold_nm: float = quantity(
+        "with brake_vectoring on, while driving: the friction brakes make the yaw moment the "
+        "machines cannot only when it exceeds this (then all of it), so that they do not drag "
+        "against the small moments of driving straight", "N·m", ge=0.0, le=50000.0,
+        default=500.0)
     estimator: str = text(
         "where tyre loads, forces and road friction come from: `ideal` (the model's true "
         "values, labelled in every result) or `measured` (loads from measured accelerations "

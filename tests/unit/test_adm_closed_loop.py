@@ -23,7 +23,12 @@ def test_traction_control_limits_wheel_slip_on_ice_when_it_assumes_a_dry_road():
     slip = {c: max(np.max(np.abs(r.channels[f"kappa_{w}"][0][late])) for w in WHEELS)
             for c, r in runs.items()}
     assert slip["passive"] > 1.0          # module off: the driven wheels spin up
-    assert slip["adm"] < 0.15             # on: held near the 0.12 target
+    # on: held about the 0.12 target; with the module's 10 ms sensor delay, sample-and-hold
+    # and 20 ms actuator lag it limit-cycles about it, peaks 0.23 after the first second
+    # (0.13 before the delay was modelled; see "Traction control" in sim.adm.kernel)
+    assert slip["adm"] < 0.25
+    ch = runs["adm"].channels  # each wheel's mean slip at most about the target (seen 0.12)
+    assert max(np.mean(np.abs(ch[f"kappa_{w}"][0][late])) for w in WHEELS) < 0.14
     assert runs["adm"].labels["adm_estimator"] == "measured"
     # and the car accelerates near the road's grip (0.25 x the tyres' peak of about 1.22),
     # better than the module-off car with its wheels spinning
