@@ -84,8 +84,13 @@ regeneration), the friction brakes and each tyre's remaining grip
 With ``brake_vectoring`` on, the yaw moment the machines cannot deliver while driving is made
 up by friction braking (:func:`_brake_intervention`) when it exceeds a threshold
 (``brake_vectoring_threshold_nm``, so that the brakes do not drag against the few hundred
-N·m an asymmetric car asks for when driven straight), each braked wheel down to its full
-friction ``-mu F_z``: it gives up lateral force on purpose, as an ESC does.
+N·m an asymmetric car asks for when driven straight), and, when the moment would add yaw
+(against understeer), only while the yaw-rate error exceeds
+``brake_vectoring_pro_yaw_error_degps``: the brakes stop a car that yaws too much and help
+one that ploughs, but do not drag through every steady corner to shape the understeer
+gradient (on the crossover's 40 m circle at 60 km/h that cost 35 kW of brake heat); each
+braked wheel down to its full friction ``-mu F_z``: it gives up lateral force on purpose, as
+an ESC does.
 Layout: in drive (driver demand >= 0) the variables are the machines, and an axle machine
 (open differential) gives both its wheels the same force, so that axle yields no left/right
 difference; in braking the variables are the axles, or the wheels where both wheels of an
@@ -176,12 +181,13 @@ ADM_PARAMETER_NAMES = (
     "front_axle_cornering_stiffness_npr", "rear_axle_cornering_stiffness_npr",
     "brake_vectoring", "traction_proportional_gain", "max_sideslip_rad",
     "sideslip_gain_nm_per_rad", "sensor_delay_s", "brake_vectoring_threshold_nm",
+    "brake_vectoring_pro_yaw_error_radps",
 )
 CP_TARGET_K, CP_MU_FACTOR, CP_TAU_REF, CP_FF_GAIN, CP_KP, CP_KI = 0, 1, 2, 3, 4, 5
 CP_MAX_MZ, CP_SAMPLE, CP_TAU_ACT, CP_SLIP_TARGET, CP_TAU_TC = 6, 7, 8, 9, 10
 CP_REGEN, CP_ESTIMATOR, CP_ASSUMED_MU, CP_TYRE_MU, CP_CF, CP_CR = 11, 12, 13, 14, 15, 16
 CP_BRAKE_VECTORING, CP_TC_GAIN, CP_MAX_BETA, CP_BETA_GAIN, CP_DELAY = 17, 18, 19, 20, 21
-CP_BV_THRESHOLD = 22
+CP_BV_THRESHOLD, CP_BV_PRO_YAW_ERROR = 22, 23
 ESTIMATOR_IDEAL, ESTIMATOR_MEASURED = 0.0, 1.0
 
 #: Rows of the module's state table ``cs``: its memory and the signals worth recording
@@ -835,9 +841,13 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     extra_brake = (0.0, 0.0, 0.0, 0.0)
     if not braking and cp[CP_BRAKE_VECTORING * LANES + lane] > 0.5:
         # only beyond a threshold: no braking against the small moments of driving straight
-        # (an asymmetric car, an open differential's equal torques); beyond it, all of it
+        # (an asymmetric car, an open differential's equal torques); beyond it, all of it;
+        # a moment that adds yaw (against understeer) only for a large yaw-rate error: not
+        # the brakes dragging through every steady corner to shape the understeer
         residual = mz_demand - mz_got
-        if abs(residual) > cp[CP_BV_THRESHOLD * LANES + lane]:
+        pro_yaw = residual * r > 0.0
+        if abs(residual) > cp[CP_BV_THRESHOLD * LANES + lane] and (
+                not pro_yaw or abs(error) > cp[CP_BV_PRO_YAW_ERROR * LANES + lane]):
             extra_brake = _brake_intervention(p, lane, residual, force, arm, fz, mu)
         for w in range(4):
             mz_got += arm[w] * extra_brake[w]

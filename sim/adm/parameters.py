@@ -101,6 +101,8 @@ def adm_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE,
         "sideslip_gain_nm_per_rad": adm.sideslip_gain_nm_per_rad,
         "sensor_delay_s": adm.sensor_delay_s,
         "brake_vectoring_threshold_nm": adm.brake_vectoring_threshold_nm,
+        "brake_vectoring_pro_yaw_error_radps":
+            deg_to_rad(np.asarray(adm.brake_vectoring_pro_yaw_error_degps)),
     }
     assert set(values) == set(k.ADM_PARAMETER_NAMES)
     cp = np.zeros((n, k.N_ADM_PARAMETERS))

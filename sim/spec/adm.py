@@ -86,6 +86,10 @@ class Adm:
         "machines cannot only when it exceeds this (then all of it), so that they do not drag "
         "against the small moments of driving straight", "N·m", ge=0.0, le=50000.0,
         default=500.0)
+    brake_vectoring_pro_yaw_error_degps: float = quantity(
+        "with brake_vectoring on, while driving: a friction-brake moment that adds yaw "
+        "(against understeer) only while the yaw-rate error exceeds this; moments against the "
+        "yaw (oversteer) need no error threshold", "deg/s", ge=0.0, le=100.0, default=10.0)
     estimator: str = text(
         "where tyre loads, forces and road friction come from: `ideal` (the model's true "
         "values, labelled in every result) or `measured` (loads from measured accelerations "

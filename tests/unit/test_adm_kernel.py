@@ -360,3 +360,33 @@ def test_brake_vectoring_leaves_the_small_moments_of_driving_straight_to_the_mac
     assert state(ln, "yaw_moment_command_nm") == pytest.approx(
         state(ln, "yaw_moment_demand_nm"), rel=1e-9)
     assert brake[0] > 0.0 and brake[1] == 0.0 and brake[3] == 0.0
+
+
+def test_brake_vectoring_adds_yaw_only_for_a_large_error_but_always_stops_yaw():
+    # one machine per axle: the machines cannot make a moment; turning left (steer 0.6 rad),
+    # 0.5 s (the reference settles: its lag is 0.06 s)
+    vehicle = with_layout(COUPE, "one_per_axle")
+    assert vehicle.adm.brake_vectoring == "on"
+    assert vehicle.adm.brake_vectoring_pro_yaw_error_degps == 10.0
+    ln, x = make_lanes(vehicle)
+    run(ln, x, 2000.0, 0.6, 250)
+    r_ref = state(ln, "yaw_rate_reference_radps")
+
+    def braked(yaw_rate):
+        ln, x = make_lanes(vehicle)
+        set_row(x, tt.S_R, yaw_rate)
+        _, brake = run(ln, x, 2000.0, 0.6, 250)
+        return brake, state(ln, "yaw_rate_error_radps"), state(ln, "yaw_moment_demand_nm")
+
+    # yawing a little too little (0.1 rad/s, 5.7 deg/s): a pro-yaw moment is wanted, the
+    # brakes stay off (no dragging through a steady corner to shape the understeer)
+    brake, error, demand = braked(r_ref - 0.1)
+    assert error == pytest.approx(0.1, rel=1e-6) and demand > 1000.0
+    assert np.all(brake < 1e-3)  # (the lag's remains of the first samples, while r_ref rose)
+    # yawing far too little (0.3 rad/s, 17 deg/s): a ploughing car, the inner wheels brake
+    brake, error, demand = braked(r_ref - 0.3)
+    assert error > math.radians(10.0) and brake[0] + brake[2] > 100.0
+    assert brake[1] == brake[3] == 0.0
+    # yawing too much (0.1 rad/s): against the yaw the outer wheels brake, whatever the error
+    brake, error, demand = braked(r_ref + 0.1)
+    assert demand < -1000.0 and brake[1] + brake[3] > 100.0 and brake[0] == brake[2] == 0.0
