@@ -37,7 +37,12 @@ the lag.
 
 **Estimator** (:func:`_estimate`). ``ideal``: tyre loads and forces are the model's (from
 ``ln.sens``) and the peak friction is the road's (``road_friction`` x the tyres' nominal peak
-friction): an oracle, labelled ``adm_estimator = ideal`` in every result. ``measured``: loads
+friction): an oracle, labelled ``adm_estimator = ideal`` in every result. The lateral force
+it reports for the grip bound is the tyre's true one but at least the one the car needs (the
+steady axle balance below, from the measured a_y): a tyre given longitudinal force in
+combined slip loses lateral force, which must not raise its "remaining grip" and invite more
+longitudinal force (a positive feedback that let the coupé's rear slide in the sine with
+dwell: 32 of 58 runs passed with the machines alone, 58 now). ``measured``: loads
 from the measured accelerations through the static load-transfer formula of the chassis model
 with the vehicle's nominal parameters (:func:`sim.chassis.two_track._wheel_loads`), lateral
 forces per axle from the steady-state moment balance ``F_yf = m a_y b / L``,
@@ -109,15 +114,11 @@ the rate ``e / tau`` within [0, 1] (``traction_proportional_gain`` k_p,
 ``traction_time_constant_s`` tau). Where a wheel's scale fell, the commands becoming active at
 ``t_k`` are scaled down with it, both wheels of the axle alike (:func:`_traction_limit`), and
 the next sample's allocation moves force to the other wheels, within the yaw-moment-first
-priority. The defaults (k_p 1, tau 0.2 s) came from a sweep launching at 20 km/h on roads of
-friction 0.25 and 0.6 with the ``measured`` estimator assuming a dry road, before the sensor
-delay was modelled (slip then held below 0.13). With the 10 ms delay and traction control
-at the sample instants the slip limit-cycles about the target, largest after the first
-second 0.23 and 0.20 (mean a_x 2.56 and 6.98 m/s²; from the delayed wheel speeds inside the
-sample: 0.37). Slower gains (k_p 0.25, tau 0.8 s) hold it to 0.12 on both roads but cost
-stability: with brake vectoring off, 3 to 4 of the coupé's 58 FMVSS 126 sine-with-dwell
-runs spin out (0 with the defaults), where the rear tyres' slip under the yaw-moment
-forces must be caught quickly; stability first.
+priority. The defaults (k_p 0.25, tau 0.8 s) came from a sweep launching at 20 km/h on roads
+of friction 0.25 and 0.6 with the ``measured`` estimator assuming a dry road and the default
+10 ms sensor delay: the largest slip after the first second 0.12 on both (mean a_x 2.58 and
+6.98 m/s²); the gains tuned before the delay was modelled (k_p 1, tau 0.2 s) limit-cycle
+with it, peaks 0.23 and 0.20 (0.37 from the delayed wheel speeds inside the sample).
 
 **Regeneration and brake blending** (:func:`_commands`): a braking wheel force is delivered
 by its machine first (within the machine envelope; an axle machine equally on both wheels)
@@ -591,7 +592,20 @@ def _estimate(p, lane, cp, sens, x):
     measured = cp[CP_ESTIMATOR * LANES + lane] == ESTIMATOR_MEASURED
     fz = _get4(sens, SN_FZ, lane)
     if not measured and fz[0] + fz[1] + fz[2] + fz[3] > 0.0:
-        return fz, _get4(sens, SN_FY, lane), p[P_MU * LANES + lane] * tyre_mu
+        # the true lateral forces, but at least the ones the car needs (steady axle balance
+        # of the measured a_y shared by load): a tyre's lateral force falls when it is given
+        # longitudinal force, which must not raise its remaining grip (a positive feedback)
+        fy = _get4(sens, SN_FY, lane)
+        ay = sens[SN_AY * LANES + lane]
+        a, b = p[P_A * LANES + lane], p[P_B * LANES + lane]
+        m = p[P_MASS * LANES + lane]
+        need_f, need_r = m * ay * b / (a + b), m * ay * a / (a + b)
+        front, rear = max(fz[0] + fz[1], 1.0), max(fz[2] + fz[3], 1.0)
+        need = (need_f * fz[0] / front, need_f * fz[1] / front,
+                need_r * fz[2] / rear, need_r * fz[3] / rear)
+        fy = (max(abs(fy[0]), abs(need[0])), max(abs(fy[1]), abs(need[1])),
+              max(abs(fy[2]), abs(need[2])), max(abs(fy[3]), abs(need[3])))
+        return fz, fy, p[P_MU * LANES + lane] * tyre_mu
     # measured (or the sensors not yet written, at the first call): static load transfer
     ax, ay = sens[SN_AX * LANES + lane], sens[SN_AY * LANES + lane]
     fz = _wheel_loads(p, lane, x[S_VX * LANES + lane], ax, ay)

@@ -69,10 +69,10 @@ class Adm:
         "wheel's torque", "-", gt=0.01, le=0.5, default=0.12)
     traction_time_constant_s: float = quantity(
         "integral time of traction control: a wheel's force bound falls (rises) at the rate "
-        "(|slip| / target - 1) / this", "s", gt=0.001, le=5.0, default=0.2)
+        "(|slip| / target - 1) / this", "s", gt=0.001, le=5.0, default=0.8)
     traction_proportional_gain: float = quantity(
         "proportional part of traction control: share of a wheel's force bound taken off per "
-        "unit of (|slip| / target - 1)", "-", ge=0.0, le=5.0, default=1.0)
+        "unit of (|slip| / target - 1)", "-", ge=0.0, le=5.0, default=0.25)
     regeneration: str = text(
         "braking by the electric machines (within their envelopes and the battery charge "
         "limit) before the friction brakes", choices=ON_OFF, default="on")

@@ -23,12 +23,7 @@ def test_traction_control_limits_wheel_slip_on_ice_when_it_assumes_a_dry_road():
     slip = {c: max(np.max(np.abs(r.channels[f"kappa_{w}"][0][late])) for w in WHEELS)
             for c, r in runs.items()}
     assert slip["passive"] > 1.0          # module off: the driven wheels spin up
-    # on: held about the 0.12 target; with the module's 10 ms sensor delay, sample-and-hold
-    # and 20 ms actuator lag it limit-cycles about it, peaks 0.23 after the first second
-    # (0.13 before the delay was modelled; see "Traction control" in sim.adm.kernel)
-    assert slip["adm"] < 0.25
-    ch = runs["adm"].channels  # each wheel's mean slip at most about the target (seen 0.12)
-    assert max(np.mean(np.abs(ch[f"kappa_{w}"][0][late])) for w in WHEELS) < 0.14
+    assert slip["adm"] < 0.15             # on: held near the 0.12 target
     assert runs["adm"].labels["adm_estimator"] == "measured"
     # and the car accelerates near the road's grip (0.25 x the tyres' peak of about 1.22),
     # better than the module-off car with its wheels spinning
@@ -66,22 +61,24 @@ def test_module_with_the_path_follower_on_a_circle():
 
 
 def test_sideslip_bound_holds_a_sine_with_dwell():
-    # FMVSS 126 sine with dwell, 180 deg at 80 km/h: the module's yaw-rate control alone (the
-    # machines, no brake vectoring) with a fast loop (2 ms sensor delay) lets the sideslip
-    # reach about 39 deg; a 6 deg bound holds it to about 13. (With the default 10 ms delay
-    # both reach 35 deg: the yaw rate overshoots at the steering reversal, the bound's
-    # moment is saturated by the rear tyres' grip; brake vectoring holds it to 20, 17 with
-    # the bound.)
+    # FMVSS 126 sine with dwell, 180 deg at 80 km/h, the machines alone (no brake
+    # vectoring): the module's yaw-rate control holds the sideslip to about 7 deg by itself
+    # (35 before the allocation reserved the lateral force the car needs); with a weak yaw
+    # loop (k_p halved) it reaches about 33 deg, and a 6 deg sideslip bound holds it to about
+    # 14 (its moment is limited by the rear tyres' grip)
     machines_only = dataclasses.replace(
-        COUPE, adm=dataclasses.replace(COUPE.adm, brake_vectoring="off", sensor_delay_s=0.002))
-    bounded = dataclasses.replace(
-        machines_only, adm=dataclasses.replace(machines_only.adm, max_sideslip_deg=6.0))
+        COUPE, adm=dataclasses.replace(COUPE.adm, brake_vectoring="off"))
+    weak = dataclasses.replace(machines_only, adm=dataclasses.replace(
+        machines_only.adm, yaw_rate_kp_nm_per_radps=20000.0))
+    bounded = dataclasses.replace(weak, adm=dataclasses.replace(weak.adm, max_sideslip_deg=6.0))
     inputs = dict(speed_kmh=[80.0, 80.0], duration_s=4.0,
                   steering_wheel_angle_rad=sim.driver.sine_with_dwell(180.0), controller="adm")
-    free = sim.simulate(machines_only, **inputs)
+    beta = {name: np.nanmax(np.abs(sim.simulate(car, **inputs).channels["sideslip_rad"][0]))
+            for name, car in (("default", machines_only), ("weak", weak))}
     held = sim.simulate(bounded, **inputs)
-    beta_free = np.nanmax(np.abs(free.channels["sideslip_rad"][0]))
     beta_held = np.nanmax(np.abs(held.channels["sideslip_rad"][0]))
-    assert beta_held < 0.5 * beta_free
+    assert beta["default"] < np.radians(10.0)
+    assert beta["weak"] > np.radians(20.0)
+    assert beta_held < 0.6 * beta["weak"]
     assert held.status[0] == "ok"
     assert np.nanmax(np.abs(held.channels["adm_yaw_moment_sideslip_nm"][0])) > 1000.0

@@ -390,3 +390,23 @@ def test_brake_vectoring_adds_yaw_only_for_a_large_error_but_always_stops_yaw():
     # yawing too much (0.1 rad/s): against the yaw the outer wheels brake, whatever the error
     brake, error, demand = braked(r_ref + 0.1)
     assert demand < -1000.0 and brake[1] + brake[3] > 100.0 and brake[0] == brake[2] == 0.0
+
+
+def test_ideal_estimator_reserves_at_least_the_lateral_force_the_car_needs():
+    # a tyre whose lateral force fell (given longitudinal force, in combined slip) must not
+    # show more remaining grip than the car's lateral acceleration leaves it
+    ln, x = make_lanes(COUPE)
+    set_row(ln.sens, 1, 6.0)  # a_y [m/s²]
+    fz = np.array([ln.p[(tt.P_FZ0 + w) * tt.LANES] for w in range(4)])
+    for w in range(4):
+        set_row(ln.sens, 2 + w, fz[w])                              # true loads
+        set_row(ln.sens, 10 + w, 100.0 if w == 2 else 0.8 * fz[w])  # RL's lateral force fell
+    run(ln, x, 1000.0, 0.0, 1)
+    mu = state(ln, "friction_estimate")
+    m, a, b = (ln.p[i * tt.LANES] for i in (tt.P_MASS, tt.P_A, tt.P_B))
+    need_rl = m * 6.0 * a / (a + b) * fz[2] / (fz[2] + fz[3])
+    assert state(ln, "grip_rl_n") == pytest.approx(math.sqrt((mu * fz[2]) ** 2 - need_rl ** 2))
+    # where the true lateral force is the larger, it counts
+    assert state(ln, "grip_rr_n") == pytest.approx(
+        math.sqrt(max((mu * fz[3]) ** 2 - (0.8 * fz[3]) ** 2, 0.0)))
+    assert 0.8 * fz[3] > m * 6.0 * a / (a + b) * fz[3] / (fz[2] + fz[3])
