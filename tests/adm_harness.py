@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 import sim
@@ -55,3 +57,11 @@ def set_row(flat, row: int, value, lane: int = 0) -> None:
 
 def coupe():
     return sim.load_vehicle("coupe")
+
+
+def machines_only(vehicle):
+    """``vehicle`` with ``adm.brake_vectoring = "off"``: every yaw moment and braking force of
+    the module from the machines and an axle-wise friction-brake split (the built-in EVs have
+    brake vectoring on; a test about the machines alone says so with this)."""
+    return dataclasses.replace(vehicle, adm=dataclasses.replace(vehicle.adm,
+                                                                brake_vectoring="off"))

@@ -1,7 +1,8 @@
 """The dynamic module off against on, for the README: ISO 4138 40 m constant radius, ISO 7401
 step steer at 80 km/h (amplitude found for the module-off car to reach 4 m/s², held for every
 other run) and FMVSS 126 sine with dwell (SIS angle found module off, held), the coupé with
-its own layout, both estimators and brake vectoring, and the four actuator layouts.
+its own layout, both estimators, with brake vectoring (the built-in setting) and with the
+machines only, and the four actuator layouts.
 
     python docs/figures/adm_off_on_table.py        (prints Markdown tables)
 """
@@ -47,14 +48,22 @@ def main():
     coupe = sim.load_vehicle("coupe")
     amplitude = step_steer(coupe, speed_kmh=80.0).metrics["steering_wheel_amplitude_deg"][0]
     sis = sine_with_dwell(coupe).metrics["sis_angle_deg"][0]
+    # the built-in coupé has brake vectoring on (ESC-like); "machines only" turns it off
+    machines = dataclasses.replace(coupe, adm=dataclasses.replace(coupe.adm,
+                                                                  brake_vectoring="off"))
     measured = dataclasses.replace(coupe, adm=dataclasses.replace(coupe.adm,
                                                                   estimator="measured"))
-    braking = dataclasses.replace(coupe, adm=dataclasses.replace(coupe.adm,
-                                                                 brake_vectoring="on"))
+    machines_measured = dataclasses.replace(measured, adm=dataclasses.replace(
+        measured.adm, brake_vectoring="off"))
     columns = {"module off": measure(coupe, "passive", amplitude, sis),
-               "adm on (ideal estimator)": measure(coupe, "adm", amplitude, sis),
-               "adm on (measured estimator)": measure(measured, "adm", amplitude, sis),
-               "adm on, brake vectoring on": measure(braking, "adm", amplitude, sis)}
+               "adm on, machines only (ideal estimator)": measure(machines, "adm", amplitude,
+                                                                  sis),
+               "adm on, machines only (measured estimator)": measure(machines_measured, "adm",
+                                                                     amplitude, sis),
+               "adm on, built-in: brake vectoring on (ideal)": measure(coupe, "adm",
+                                                                       amplitude, sis),
+               "adm on, brake vectoring on (measured)": measure(measured, "adm", amplitude,
+                                                                sis)}
     print(f"Coupé, driver aboard; step-steer amplitude {amplitude:.1f} deg (module off, "
           f"4 m/s²), sine-with-dwell SIS angle {sis:.1f} deg (module off), held.\n")
     print("| | " + " | ".join(columns) + " |")
@@ -64,14 +73,17 @@ def main():
                                            for m in columns.values()) + " |")
     print("\nActuator layouts (the invented machine sets of sim.adm.LAYOUT_MACHINES, 420 kW "
           "each), 40 m circle, understeer gradient [deg/g] / max steady a_y [m/s²]:\n")
-    print("| layout | module off | adm on |")
-    print("| --- | --- | --- |")
+    print("| layout | module off | adm on (built-in: brake vectoring on) | adm on, machines "
+          "only |")
+    print("| --- | --- | --- | --- |")
     for layout in ("single_rear", "one_per_axle", "front_and_two_rear", "four_wheel"):
         vehicle = with_layout(coupe, layout)
         cells = []
-        for controller in ("passive", "adm"):
+        for controller, car in (("passive", vehicle), ("adm", vehicle),
+                                ("adm", dataclasses.replace(vehicle, adm=dataclasses.replace(
+                                    vehicle.adm, brake_vectoring="off")))):
             try:
-                m = constant_radius(vehicle, radius_m=40.0, controller=controller).metrics
+                m = constant_radius(car, radius_m=40.0, controller=controller).metrics
             except sim.SpecError:
                 cells.append("refused: nothing to vectorise")
                 continue

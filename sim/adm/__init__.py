@@ -4,10 +4,12 @@ and torque allocation at least tyre utilisation, traction control and regenerati
 
 Run it with ``sim.simulate(vehicle, ..., controller="adm")``; its targets and gains are the
 vehicle file's ``[adm]`` section (dotted paths ``adm.<field>``, see docs/vehicle_schema.md);
-:func:`with_layout` swaps the actuator layout for a comparison. The compiled step is
+:func:`with_layout` swaps the actuator layout for a comparison; :func:`costs` reads a run's
+tyre utilisation and machine and brake energy. The compiled step is
 :mod:`sim.adm.kernel` (formulation and derivations in its docstring).
 """
 
+from sim.adm.costs import COST_UNITS, costs
 from sim.adm.kernel import (
     ADM_PARAMETER_NAMES,
     ADM_STATE_NAMES,
@@ -27,8 +29,9 @@ from sim.adm.parameters import (
 )
 
 __all__ = [
-    "ADM_PARAMETER_NAMES", "ADM_STATE_NAMES", "ADM_STATE_UNITS", "LAYOUT_MACHINES",
-    "adm_initial_state", "adm_labels", "adm_parameters", "adm_wheel_torques", "allocate",
+    "ADM_PARAMETER_NAMES", "ADM_STATE_NAMES", "ADM_STATE_UNITS", "COST_UNITS",
+    "LAYOUT_MACHINES", "adm_initial_state", "adm_labels", "adm_parameters", "adm_wheel_torques",
+    "allocate", "costs",
     "check_adm_vehicle", "feedforward_yaw_moment", "reference_yaw_rate", "tyre_peak_friction",
     "with_layout",
 ]

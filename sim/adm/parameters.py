@@ -65,6 +65,10 @@ def adm_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE,
     """
     check_adm_vehicle(vehicle)
     adm = vehicle.adm
+    if np.any(np.asarray(adm.sensor_delay_s) > np.asarray(adm.sample_time_s) + 1e-12):
+        raise SpecError(vehicle.name or "<vehicle>", "adm.sensor_delay_s",
+                        float(np.max(adm.sensor_delay_s)),
+                        "at most adm.sample_time_s (one command computed ahead at a time)")
     n = vehicle.batch_size if members is None else members
     if vehicle.batch_size not in (1, n):
         raise SpecError("<argument>", "members", members,
@@ -95,6 +99,10 @@ def adm_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE,
         "traction_proportional_gain": adm.traction_proportional_gain,
         "max_sideslip_rad": deg_to_rad(np.asarray(adm.max_sideslip_deg)),
         "sideslip_gain_nm_per_rad": adm.sideslip_gain_nm_per_rad,
+        "sensor_delay_s": adm.sensor_delay_s,
+        "brake_vectoring_threshold_nm": adm.brake_vectoring_threshold_nm,
+        "brake_vectoring_pro_yaw_error_radps":
+            deg_to_rad(np.asarray(adm.brake_vectoring_pro_yaw_error_degps)),
     }
     assert set(values) == set(k.ADM_PARAMETER_NAMES)
     cp = np.zeros((n, k.N_ADM_PARAMETERS))

@@ -679,18 +679,26 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
     becomes wheel torques [N·m] of lane ``lane`` in the lane tables ``drive``, ``brake``. Drive:
     split front/rear by ``front_torque_share``, equally between the two wheels of an axle (an
     axle machine acts through an open differential: equal torques), each machine limited by
-    its envelope. Brake: friction brakes only, fixed front/rear balance, equal left/right,
-    each wheel limited to its maximum torque."""
+    its envelope; then, when the electric machines' summed mechanical power ``sum T_w omega_w``
+    (motoring wheels, at the current wheel speeds) exceeds the battery discharge limit, every
+    electric machine's torque is scaled down by one factor so that it equals the limit (the
+    split is kept; machine electrical power is taken equal to mechanical power, as in the
+    dynamic module, until the powertrain issue adds efficiencies). Brake: friction brakes
+    only, fixed front/rear balance, equal left/right, each wheel limited to its maximum
+    torque."""
     radius = p[P_RW * LANES + lane]
     for w in range(4):
         drive[w * LANES + lane] = 0.0
         brake[w * LANES + lane] = 0.0
     if force_demand_n >= 0.0:
         share_f = p[P_FRONT_SHARE * LANES + lane]
+        electric = 0  # bit w: wheel w driven by an electric machine
         for k in range(N_MACHINES):
             code = p[(P_MACHINE0 + k * MACHINE_STRIDE) * LANES + lane]
             if code == DRIVES_NONE:
                 continue
+            is_electric = p[(P_MACHINE0 + k * MACHINE_STRIDE + 1) * LANES + lane] \
+                == KIND_ELECTRIC
             if code == DRIVES_FRONT_AXLE or code == DRIVES_REAR_AXLE:
                 first = 0 if code == DRIVES_FRONT_AXLE else 2
                 share = share_f if code == DRIVES_FRONT_AXLE else 1.0 - share_f
@@ -700,6 +708,8 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
                              machine_wheel_torque_limit(p, lane, k, speed))
                 drive[first * LANES + lane] += 0.5 * torque
                 drive[(first + 1) * LANES + lane] += 0.5 * torque
+                if is_electric:
+                    electric |= (1 << first) | (1 << (first + 1))
             else:
                 w = int(code)
                 share = share_f if w < 2 else 1.0 - share_f
@@ -707,6 +717,18 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
                              machine_wheel_torque_limit(p, lane, k,
                                                          x[(S_OMEGA + w) * LANES + lane]))
                 drive[w * LANES + lane] += torque
+                if is_electric:
+                    electric |= 1 << w
+        motoring = 0.0
+        for w in range(4):
+            if (electric >> w) & 1:
+                motoring += max(drive[w * LANES + lane] * x[(S_OMEGA + w) * LANES + lane], 0.0)
+        limit = p[P_BATTERY_DISCHARGE_W * LANES + lane]
+        if motoring > limit:
+            scale = limit / motoring
+            for w in range(4):
+                if (electric >> w) & 1:
+                    drive[w * LANES + lane] *= scale
     else:
         total = -force_demand_n * radius
         share_f = p[P_BRAKE_SHARE * LANES + lane]

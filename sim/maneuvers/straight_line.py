@@ -78,8 +78,10 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
     Per machine: electric ``i min(T_peak, P_peak / (i omega))``, combustion (ideal stepless
     gearbox between first and top gear) ``min(T_peak i_1, P_peak / omega)``, tapering linearly
     to zero over the last 3 % of the machine's top speed; summed over machines and divided by
-    the wheel radius. The same envelope the compiled passive drivetrain applies (written again
-    here in numpy as the closed-form cross-check of the simulated top speed).
+    the wheel radius; the electric machines' part held to the battery discharge limit
+    (``P_limit / v``: their mechanical power, wheels rolling without slip). The same envelope
+    the compiled passive drivetrain applies (written again here in numpy as the closed-form
+    cross-check of the simulated top speed).
     """
     params, _, _ = two_track_parameters(vehicle, load_case)
 
@@ -92,6 +94,7 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
     radius = col("wheel_radius_m")[:, None]
     omega = np.abs(v) / radius
     total = np.zeros((params.shape[0], v.shape[1]))
+    electric = np.zeros_like(total)
     for k in range(tt.N_MACHINES):
         drives = col(f"machine{k}_drives")[:, None]
         kind = col(f"machine{k}_kind")[:, None]
@@ -108,8 +111,12 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
         present = drives != tt.DRIVES_NONE
         taper = np.clip((top_speed - omega_machine) / np.where(present, 0.03 * top_speed, 1.0),
                         0.0, 1.0)
-        total += np.where(present, torque * taper, 0.0)
-    force = total / radius
+        total += np.where(present & combustion, torque * taper, 0.0)
+        electric += np.where(present & ~combustion, torque * taper, 0.0)
+    battery = col("battery_discharge_power_limit_w")[:, None]
+    with np.errstate(divide="ignore"):
+        electric = np.minimum(electric, battery * radius / np.abs(v))
+    force = (total + electric) / radius
     return force[:, 0] if scalar else force
 
 

@@ -71,8 +71,8 @@ def test_bounds_and_demands(problem):
     assert got_mz == pytest.approx(min(max(mz, mz_lo), mz_hi),
                                    abs=max(1e-6 * (1 + abs(mz)), 1e-8 * problem_scale))
     if _feasible(fx, mz, b_fx, b_mz, lo, hi):
-        assert got_fx == pytest.approx(fx, abs=1e-6 * (1 + abs(fx)))
-        assert got_mz == pytest.approx(mz, abs=1e-6 * (1 + abs(mz)))
+        assert got_fx == pytest.approx(fx, abs=1e-6 * scale)
+        assert got_mz == pytest.approx(mz, abs=1e-6 * scale)
 
 
 @settings(max_examples=100)

@@ -61,19 +61,24 @@ def test_module_with_the_path_follower_on_a_circle():
 
 
 def test_sideslip_bound_holds_a_sine_with_dwell():
-    # FMVSS 126 sine with dwell, 180 deg at 80 km/h: the module's yaw-rate control alone (the
-    # machines, no brake vectoring) lets the sideslip reach about 37 deg; a 6 deg bound holds
-    # it to about 12
+    # FMVSS 126 sine with dwell, 180 deg at 80 km/h, the machines alone (no brake
+    # vectoring): the module's yaw-rate control holds the sideslip to about 7 deg by itself
+    # (35 before the allocation reserved the lateral force the car needs); with a weak yaw
+    # loop (k_p halved) it reaches about 33 deg, and a 6 deg sideslip bound holds it to about
+    # 14 (its moment is limited by the rear tyres' grip)
     machines_only = dataclasses.replace(
         COUPE, adm=dataclasses.replace(COUPE.adm, brake_vectoring="off"))
-    bounded = dataclasses.replace(
-        machines_only, adm=dataclasses.replace(machines_only.adm, max_sideslip_deg=6.0))
+    weak = dataclasses.replace(machines_only, adm=dataclasses.replace(
+        machines_only.adm, yaw_rate_kp_nm_per_radps=20000.0))
+    bounded = dataclasses.replace(weak, adm=dataclasses.replace(weak.adm, max_sideslip_deg=6.0))
     inputs = dict(speed_kmh=[80.0, 80.0], duration_s=4.0,
                   steering_wheel_angle_rad=sim.driver.sine_with_dwell(180.0), controller="adm")
-    free = sim.simulate(machines_only, **inputs)
+    beta = {name: np.nanmax(np.abs(sim.simulate(car, **inputs).channels["sideslip_rad"][0]))
+            for name, car in (("default", machines_only), ("weak", weak))}
     held = sim.simulate(bounded, **inputs)
-    beta_free = np.nanmax(np.abs(free.channels["sideslip_rad"][0]))
     beta_held = np.nanmax(np.abs(held.channels["sideslip_rad"][0]))
-    assert beta_held < 0.5 * beta_free
+    assert beta["default"] < np.radians(10.0)
+    assert beta["weak"] > np.radians(20.0)
+    assert beta_held < 0.6 * beta["weak"]
     assert held.status[0] == "ok"
     assert np.nanmax(np.abs(held.channels["adm_yaw_moment_sideslip_nm"][0])) > 1000.0

@@ -16,7 +16,7 @@ from sim.adm import kernel as k
 from sim.chassis import two_track as tt
 from sim.params import linear_single_track
 from sim.units import GRAVITY_MPS2
-from tests.adm_harness import lane_rows, make_lanes, set_row, state
+from tests.adm_harness import lane_rows, machines_only, make_lanes, set_row, state
 
 H = 0.002
 COUPE = sim.load_vehicle("coupe")
@@ -95,7 +95,8 @@ def test_no_yaw_moment_without_steering_on_a_symmetric_car(force_n):
 @pytest.mark.parametrize("layout", ["one_per_axle", "front_and_two_rear"])
 @pytest.mark.parametrize("force_n", [2000.0, -3000.0])
 def test_open_differential_axles_have_no_left_right_difference(layout, force_n):
-    vehicle = with_layout(COUPE, layout)
+    # premise: the machines alone (brake vectoring would brake one wheel of an axle)
+    vehicle = machines_only(with_layout(COUPE, layout))
     ln, x = make_lanes(vehicle)
     set_row(x, tt.S_R, -0.1)  # a large yaw-rate error: the controller wants a moment
     drive, brake = run(ln, x, force_n, 0.6, 30)
@@ -120,23 +121,62 @@ def test_brake_vectoring_uses_the_friction_brakes_of_an_open_differential_axle()
     assert brake[0] + brake[2] > brake[1] + brake[3] + 100.0  # left wheels brake harder
 
 
-def test_commands_are_held_between_samples_and_applied_through_the_lag():
+def _rows(ln, row):
+    return lane_rows(ln.cs, row + 4)[row:]
+
+
+def test_commands_start_at_the_sample_instants_from_a_measurement_one_delay_earlier():
+    # defaults: sample time T = 10 ms, sensor delay d = 10 ms; integrator step H = 2 ms
     ln, x = make_lanes(COUPE)
-    k.adm_wheel_torques(ln, 0, x, 0.0, 4000.0, 0.0)
-    commanded = lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:]
     tau = COUPE.adm.actuator_time_constant_s
+    assert (COUPE.adm.sample_time_s, COUPE.adm.sensor_delay_s) == (0.01, 0.01)
+    k.adm_wheel_torques(ln, 0, x, 0.0, 4000.0, 0.0)
+    # t = 0: the first commands, from the state at 0, active at once; nothing applied yet
+    first = _rows(ln, k.CS_DRIVE_CMD)
+    assert np.all(first > 0.0)
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(first, rel=1e-15)
     assert state(ln, "next_sample_s") == pytest.approx(0.01)
-    # at t = 0 no time has passed: nothing applied yet; then the exact first-order lag
     assert lane_rows(ln.drive, 4) == pytest.approx(np.zeros(4), abs=1e-12)
-    k.adm_wheel_torques(ln, 0, x, H, 9000.0, 0.3)  # new inputs: no sample before t = 0.01
-    assert lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:] == pytest.approx(commanded)
-    assert lane_rows(ln.drive, 4) == pytest.approx(commanded * (1 - math.exp(-H / tau)))
+    # t = H, new driver inputs: the commands for t_1 = 0.01 come from the measurement at
+    # t_1 - d = 0 (force 4000 N, straight); the lag moves exactly, the held torque is its mean
+    k.adm_wheel_torques(ln, 0, x, H, 9000.0, 0.3)
+    assert state(ln, "force_demand_n") == 4000.0
+    assert state(ln, "measured_force_demand_n") == 9000.0  # latched for a later sample
+    lag = first * -math.expm1(-H / tau)
+    assert _rows(ln, k.CS_DRIVE_LAG) == pytest.approx(lag, rel=1e-12)
+    mean = first + (lag - first) * tau / H * -math.expm1(-H / tau)
+    assert lane_rows(ln.drive, 4) == pytest.approx(mean, rel=1e-12)
     for i in range(2, 5):
         k.adm_wheel_torques(ln, 0, x, i * H, 9000.0, 0.3)
+    k.adm_wheel_torques(ln, 0, x, 5 * H, 9000.0, 0.3)  # t_1: the commands measured at 0
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(first, rel=1e-12)
+    k.adm_wheel_torques(ln, 0, x, 6 * H, 9000.0, 0.3)  # the sensors now describe t_1
+    assert state(ln, "force_demand_n") == 9000.0       # computed, not yet active
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(first, rel=1e-12)
+    second = _rows(ln, k.CS_DRIVE_CMD)
+    assert second.sum() > 1.5 * first.sum()
+    for i in range(7, 11):
+        k.adm_wheel_torques(ln, 0, x, i * H, 9000.0, 0.3)
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(second, rel=1e-12)  # active at t_2
+    assert state(ln, "next_sample_s") == pytest.approx(0.03)
+
+
+def test_a_sensor_delay_of_one_step_measures_one_step_before_the_sample_instant():
+    vehicle = dataclasses.replace(COUPE, adm=dataclasses.replace(COUPE.adm, sensor_delay_s=H))
+    ln, x = make_lanes(vehicle)
+    k.adm_wheel_torques(ln, 0, x, 0.0, 4000.0, 0.0)
+    for i in range(1, 5):
+        k.adm_wheel_torques(ln, 0, x, i * H, 4000.0 + 1000.0 * i, 0.0)
     assert state(ln, "force_demand_n") == 4000.0
-    k.adm_wheel_torques(ln, 0, x, 5 * H, 9000.0, 0.3)  # t = 0.01: a sample
-    assert state(ln, "force_demand_n") == 9000.0
-    assert state(ln, "next_sample_s") == pytest.approx(0.02)
+    k.adm_wheel_torques(ln, 0, x, 5 * H, 9000.0, 0.0)  # t_1 = 0.01: measured at 0.008
+    assert state(ln, "force_demand_n") == 8000.0
+    assert _rows(ln, k.CS_DRIVE_ACT) == pytest.approx(_rows(ln, k.CS_DRIVE_CMD), rel=1e-15)
+
+
+def test_a_sensor_delay_longer_than_the_sample_time_is_refused():
+    vehicle = dataclasses.replace(COUPE, adm=dataclasses.replace(COUPE.adm, sensor_delay_s=0.02))
+    with pytest.raises(sim.SpecError, match="sensor_delay_s"):
+        sim.simulate(vehicle, speed_kmh=50.0, duration_s=0.1, controller="adm")
 
 
 def _machine_torques(vehicle, drive):
@@ -149,10 +189,13 @@ def _machine_torques(vehicle, drive):
     return np.array(out)
 
 
+@pytest.mark.parametrize("brake_vectoring", ["off", "on"])
 @pytest.mark.parametrize("layout", ["one_per_axle", "front_and_two_rear", "four_wheel"])
 @pytest.mark.parametrize("speed", [5.0, 30.0, 60.0])
-def test_full_demand_respects_machine_and_battery_limits(layout, speed):
+def test_full_demand_respects_machine_and_battery_limits(layout, speed, brake_vectoring):
     vehicle = with_layout(COUPE, layout)
+    vehicle = dataclasses.replace(vehicle, adm=dataclasses.replace(
+        vehicle.adm, brake_vectoring=brake_vectoring))
     ln, x = make_lanes(vehicle, speed_mps=speed)
     # steered (a yaw moment demand, which has priority) except at 60 m/s, where the battery
     # limit is checked to bind
@@ -164,17 +207,26 @@ def test_full_demand_respects_machine_and_battery_limits(layout, speed):
     power = float(np.dot(drive, np.full(4, omega)))
     assert power <= 400e3 * (1 + 1e-9)
     assert state(ln, "battery_power_w") == pytest.approx(power)
-    assert np.all(brake == 0.0)
+    if brake_vectoring == "off":  # the machines alone: full drive demand never brakes
+        assert np.all(brake == 0.0)
+    else:  # the friction brakes make the yaw moment the machines cannot, within their maxima
+        assert np.all(brake >= 0.0)
+        assert np.all(brake[:2] <= ln.p[tt.P_BRAKE_MAX_F * tt.LANES] * (1 + 1e-12))
+        assert np.all(brake[2:] <= ln.p[tt.P_BRAKE_MAX_R * tt.LANES] * (1 + 1e-12))
     if speed == 60.0:  # 60 m/s: the battery (400 kW) binds, not the machines
         assert power == pytest.approx(400e3, rel=5e-3)
 
 
 def test_braking_regenerates_first_and_the_charge_limit_moves_braking_to_friction():
-    ln, x = make_lanes(COUPE, speed_mps=30.0)
+    # premise: axle-wise braking (brake vectoring off). With it on, the braking variables are
+    # the wheels and the front axle machine regenerates equally on both: the small left/right
+    # difference of the loads of this (laterally asymmetric) car goes to a friction brake.
+    coupe = machines_only(COUPE)
+    ln, x = make_lanes(coupe, speed_mps=30.0)
     drive, brake = run(ln, x, -3000.0, 0.0, 150)
     assert np.all(drive[2:] < 0.0) and np.all(brake == 0.0)  # light braking: regen only
     assert state(ln, "force_applied_n") == pytest.approx(-3000.0, rel=1e-3)
-    limited = sim.set_params(COUPE, {"drivetrain.battery_charge_power_limit_kw": 20.0})
+    limited = sim.set_params(coupe, {"drivetrain.battery_charge_power_limit_kw": 20.0})
     ln, x = make_lanes(limited, speed_mps=30.0)
     drive, brake = run(ln, x, -3000.0, 0.0, 150)
     omega = 30.0 / COUPE.geometry.wheel_radius_m
@@ -224,16 +276,27 @@ def test_measured_estimator_uses_static_load_transfer_from_measured_acceleration
         0.6 * ln.cp[k.CP_TYRE_MU * tt.LANES])
 
 
-def test_commanded_forces_stay_within_the_estimated_grip():
-    ln, x = make_lanes(COUPE, speed_mps=20.0, road_friction=0.4)
+@pytest.mark.parametrize("brake_vectoring", ["off", "on"])
+def test_commanded_forces_stay_within_the_estimated_grip(brake_vectoring):
+    vehicle = dataclasses.replace(COUPE, adm=dataclasses.replace(
+        COUPE.adm, brake_vectoring=brake_vectoring))
+    ln, x = make_lanes(vehicle, speed_mps=20.0, road_friction=0.4)
     for w in range(4):
         set_row(ln.sens, 10 + w, 0.3 * ln.p[(tt.P_FZ0 + w) * tt.LANES])  # lateral forces
     run(ln, x, 20000.0, 0.5, 6)
     radius = COUPE.geometry.wheel_radius_m
     drive = lane_rows(ln.cs, 4 + k.CS_DRIVE_CMD)[k.CS_DRIVE_CMD:]
     brake = lane_rows(ln.cs, 4 + k.CS_BRAKE_CMD)[k.CS_BRAKE_CMD:]
-    grip = [state(ln, f"grip_{w}_n") for w in ("fl", "fr", "rl", "rr")]
-    assert np.all(np.abs(drive - brake) / radius <= np.array(grip) * (1 + 1e-9) + 1e-9)
+    force = np.abs(drive - brake) / radius
+    wheels = ("fl", "fr", "rl", "rr")
+    if brake_vectoring == "off":  # the machines: within the remaining grip sqrt((mu Fz)² - Fy²)
+        grip = np.array([state(ln, f"grip_{w}_n") for w in wheels])
+        assert np.all(force <= grip * (1 + 1e-9) + 1e-9)
+    else:  # a braked wheel may use its full friction mu Fz (its lateral force traded, as ESC)
+        mu = state(ln, "friction_estimate")
+        full = mu * np.array([state(ln, f"fz_estimate_{w}_n") for w in wheels])
+        assert np.all(force <= full * (1 + 1e-9) + 1e-9)
+        assert np.any(lane_rows(ln.cs, 4 + k.CS_BRAKE_CMD)[k.CS_BRAKE_CMD:] > 0.0)
 
 
 @pytest.mark.parametrize("beta_deg", [3.0, 10.0, -10.0])
@@ -276,3 +339,74 @@ def test_brake_vectoring_while_driving_brakes_the_wheels_that_turn_the_car():
     assert state(ln, "yaw_moment_command_nm") > 500.0
     applied = state(ln, "yaw_moment_applied_nm")
     assert applied > 500.0
+
+
+def test_brake_vectoring_leaves_the_small_moments_of_driving_straight_to_the_machines():
+    # the crossover (open differentials front and rear, laterally asymmetric) accelerating
+    # straight: its yaw controller asks for a few hundred N·m at most (seen 190 N·m), below
+    # the 500 N·m threshold: no friction brake drags; a large error still brakes
+    crossover = sim.load_vehicle("crossover_gt")
+    assert crossover.adm.brake_vectoring == "on"
+    assert crossover.adm.brake_vectoring_threshold_nm == 500.0
+    ln, x = make_lanes(crossover, speed_mps=15.0)
+    set_row(x, tt.S_R, -0.002)  # a small yaw-rate error
+    drive, brake = run(ln, x, 8000.0, 0.0, 30)
+    assert 50.0 < state(ln, "yaw_moment_demand_nm") < 500.0
+    assert np.all(brake == 0.0) and np.all(drive > 0.0)
+    ln, x = make_lanes(crossover, speed_mps=15.0)
+    set_row(x, tt.S_R, -0.05)  # a large one: a left wheel brakes (the longest arm, the front)
+    drive, brake = run(ln, x, 8000.0, 0.0, 30)
+    assert state(ln, "yaw_moment_demand_nm") > 1000.0
+    assert state(ln, "yaw_moment_command_nm") == pytest.approx(
+        state(ln, "yaw_moment_demand_nm"), rel=1e-9)
+    assert brake[0] > 0.0 and brake[1] == 0.0 and brake[3] == 0.0
+
+
+def test_brake_vectoring_adds_yaw_only_for_a_large_error_but_always_stops_yaw():
+    # one machine per axle: the machines cannot make a moment; turning left (steer 0.6 rad),
+    # 0.5 s (the reference settles: its lag is 0.06 s)
+    vehicle = with_layout(COUPE, "one_per_axle")
+    assert vehicle.adm.brake_vectoring == "on"
+    assert vehicle.adm.brake_vectoring_pro_yaw_error_degps == 10.0
+    ln, x = make_lanes(vehicle)
+    run(ln, x, 2000.0, 0.6, 250)
+    r_ref = state(ln, "yaw_rate_reference_radps")
+
+    def braked(yaw_rate):
+        ln, x = make_lanes(vehicle)
+        set_row(x, tt.S_R, yaw_rate)
+        _, brake = run(ln, x, 2000.0, 0.6, 250)
+        return brake, state(ln, "yaw_rate_error_radps"), state(ln, "yaw_moment_demand_nm")
+
+    # yawing a little too little (0.1 rad/s, 5.7 deg/s): a pro-yaw moment is wanted, the
+    # brakes stay off (no dragging through a steady corner to shape the understeer)
+    brake, error, demand = braked(r_ref - 0.1)
+    assert error == pytest.approx(0.1, rel=1e-6) and demand > 1000.0
+    assert np.all(brake < 1e-3)  # (the lag's remains of the first samples, while r_ref rose)
+    # yawing far too little (0.3 rad/s, 17 deg/s): a ploughing car, the inner wheels brake
+    brake, error, demand = braked(r_ref - 0.3)
+    assert error > math.radians(10.0) and brake[0] + brake[2] > 100.0
+    assert brake[1] == brake[3] == 0.0
+    # yawing too much (0.1 rad/s): against the yaw the outer wheels brake, whatever the error
+    brake, error, demand = braked(r_ref + 0.1)
+    assert demand < -1000.0 and brake[1] + brake[3] > 100.0 and brake[0] == brake[2] == 0.0
+
+
+def test_ideal_estimator_reserves_at_least_the_lateral_force_the_car_needs():
+    # a tyre whose lateral force fell (given longitudinal force, in combined slip) must not
+    # show more remaining grip than the car's lateral acceleration leaves it
+    ln, x = make_lanes(COUPE)
+    set_row(ln.sens, 1, 6.0)  # a_y [m/s²]
+    fz = np.array([ln.p[(tt.P_FZ0 + w) * tt.LANES] for w in range(4)])
+    for w in range(4):
+        set_row(ln.sens, 2 + w, fz[w])                              # true loads
+        set_row(ln.sens, 10 + w, 100.0 if w == 2 else 0.8 * fz[w])  # RL's lateral force fell
+    run(ln, x, 1000.0, 0.0, 1)
+    mu = state(ln, "friction_estimate")
+    m, a, b = (ln.p[i * tt.LANES] for i in (tt.P_MASS, tt.P_A, tt.P_B))
+    need_rl = m * 6.0 * a / (a + b) * fz[2] / (fz[2] + fz[3])
+    assert state(ln, "grip_rl_n") == pytest.approx(math.sqrt((mu * fz[2]) ** 2 - need_rl ** 2))
+    # where the true lateral force is the larger, it counts
+    assert state(ln, "grip_rr_n") == pytest.approx(
+        math.sqrt(max((mu * fz[3]) ** 2 - (0.8 * fz[3]) ** 2, 0.0)))
+    assert 0.8 * fz[3] > m * 6.0 * a / (a + b) * fz[3] / (fz[2] + fz[3])

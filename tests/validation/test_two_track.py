@@ -366,14 +366,21 @@ def machine_powers_w(res, car) -> dict[str, np.ndarray]:
 def test_passive_drive_respects_the_power_limit_at_high_speed(name):
     # 20 kN at 200 km/h asks for 1.1 MW: every machine is power-limited, so each delivers its
     # peak power (within 1 %, the last 3 % taper before top speed is not reached) and never
-    # more (1e-9).
+    # more (1e-9); where the battery gives less than the machines' sum (the EVs: 400 of
+    # 420 kW, 330 of 380 kW), every electric machine is scaled by the same factor to it.
     car = sim.load_vehicle(name)
     res = simulate(car, speed_kmh=200.0, duration_s=0.3, force_demand_n=20_000.0,
                    numerics=COARSE)
+    motors = car.drivetrain.motors
+    limit_kw = car.drivetrain.battery_discharge_power_limit_kw
+    peak_sum_kw = sum(m.peak_power_kw for m in motors.values())
+    share = 1.0 if limit_kw is None else min(1.0, limit_kw / peak_sum_kw)
+    if name != "coupe_ice":
+        assert share < 0.96
     for label, power in machine_powers_w(res, car).items():
-        peak = car.drivetrain.motors[label].peak_power_kw * 1e3
-        assert np.all(power <= peak * (1.0 + 1e-9)), label
-        np.testing.assert_allclose(power, peak, rtol=0.01, err_msg=label)
+        peak = motors[label].peak_power_kw * 1e3
+        assert np.all(power <= peak * share * (1.0 + 1e-9)), label
+        np.testing.assert_allclose(power, peak * share, rtol=0.01, err_msg=label)
 
 
 @pytest.mark.parametrize("name", ["coupe", "crossover_gt"])
