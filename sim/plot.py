@@ -376,7 +376,7 @@ def plot_lane_change(maneuvers, *, member: int = 0, labels: Sequence[str] | None
     for x0, x1, yc, w in layout.lanes:
         for edge in (yc - w / 2, yc + w / 2):
             ax.plot([x0, x1], [edge, edge], color="0.6", lw=0.8)
-    ax.plot(layout.cones_x_m, layout.cones_y_m, ls="none", marker="^", ms=5, color="#ff7f0e",
+    ax.plot(layout.cones_x_m, layout.cones_y_m, ls="none", marker="^", ms=5, color="0.15",
             label="cones")
     paths = maneuvers[0].labels.get("paths")
     if paths is not None:  # the driver's line (centre of mass), dashed, not in the legend
@@ -448,7 +448,9 @@ def plot_headline(headline, *, fig=None):
     ax.set_title("ISO 4138, 40 m circle: understeer curves")
     ax.grid(True, lw=0.3)
     ax.legend(fontsize=7, loc="upper left")
-    rows = [r for r in headline.rows if np.isfinite(r["understeer_gradient_deg_per_g"])]
+    rows = [r for r in headline.rows  # rows the module could not run show "-" and are left out
+            if isinstance(r["understeer_gradient_deg_per_g"], float)
+            and np.isfinite(r["understeer_gradient_deg_per_g"])]
     labels = [f"{r['variant']} {r['adm']}" for r in rows]
     values = [r["understeer_gradient_deg_per_g"] for r in rows]
     colours = [f"C{variants.index(r['variant'])}" for r in rows]
