@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,20 +33,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from peers.commonroad_mb import median_time_s  # noqa: E402  (benchmarks/ is the script's folder)
+
 import sim  # noqa: E402
 from sim.maneuvers import constant_radius, double_lane_change  # noqa: E402
 from sim.maneuvers.headline import headline  # noqa: E402
 
 
 def median_time(call, repeats: int) -> float:
-    """Median wall time [s] of ``repeats`` calls after one untimed call."""
+    """Median wall time [s] of ``repeats`` calls after one untimed call (compilation and cache
+    loading)."""
     call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_time_s(call, repeats)
 
 
 _COLD = """
