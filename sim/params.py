@@ -14,6 +14,15 @@ from sim.chassis import two_track as tt
 from sim.chassis.linear import LinearSingleTrack
 from sim.errors import SpecError
 from sim.mass import MassProperties, mass_properties
+from sim.powertrain.layout import (
+    DRIVES_CODE,
+    DRIVES_NONE,
+    KIND_COMBUSTION,
+    KIND_ELECTRIC,
+    MACHINE_FIELDS,
+    N_MACHINES,
+    wheels_of,
+)
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
 from sim.tyre.mf61 import (
     IX_NOMPRES,
@@ -23,8 +32,6 @@ from sim.tyre.mf61 import (
 )
 from sim.units import AIR_DENSITY_KGPM3
 
-_DRIVES_CODE = {"FL": 0, "FR": 1, "RL": 2, "RR": 3,
-                "front_axle": tt.DRIVES_FRONT_AXLE, "rear_axle": tt.DRIVES_REAR_AXLE}
 _RPM_TO_RADPS = 2.0 * np.pi / 60.0
 _REQUIRED = ("suspension", "wheels", "aero", "drivetrain", "brakes")
 
@@ -60,6 +67,16 @@ def _per_member_values(name: str, value, n: int, low: float, high: float, unit: 
     return arr
 
 
+def check_filled(table: np.ndarray, names: tuple[str, ...], what: str) -> None:
+    """Raise ``RuntimeError`` naming the first column of ``table`` (N, len(names)) that was
+    never filled (still NaN): a kernel table declares its columns once, by name, and a column
+    that no code fills must not silently run at some default."""
+    unfilled = np.flatnonzero(np.isnan(table).all(axis=0))
+    if unfilled.size:
+        raise RuntimeError(f"{what}: column {names[unfilled[0]]!r} was never filled "
+                           f"({unfilled.size} unfilled; sim.params must set every column)")
+
+
 LINEAR_TYRE_KEYS = ("front_cornering_stiffness_npr", "rear_cornering_stiffness_npr",
                     "front_slip_stiffness_n", "rear_slip_stiffness_n")
 
@@ -93,7 +110,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     def col(value) -> np.ndarray:
         return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 
-    p = np.zeros((n, tt.N_PARAMETERS))
+    p = np.full((n, tt.N_PARAMETERS), np.nan)  # every column must be filled below
 
     def put(name: str, value) -> None:
         p[:, tt.PARAMETER_NAMES.index(name)] = col(value)
@@ -129,15 +146,16 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     put("max_brake_torque_front_nm", b.max_front_torque_nm)
     put("max_brake_torque_rear_nm", b.max_rear_torque_nm)
     put("front_torque_share", d.front_torque_share)
-    for k in range(tt.N_MACHINES):
-        put(f"machine{k}_drives", tt.DRIVES_NONE)
+    for k in range(N_MACHINES):
+        for field in MACHINE_FIELDS:  # empty slots: drive nothing, all zero
+            put(f"machine{k}_{field}", DRIVES_NONE if field == "drives" else 0.0)
     for k, motor in enumerate(d.motors.values()):
-        code = _DRIVES_CODE[motor.drives]
+        code = DRIVES_CODE[motor.drives]
         combustion = motor.kind == "combustion"
         top = col(motor.top_gear_ratio)
         top = np.where(top > 0.0, top, col(motor.gear_ratio))
         put(f"machine{k}_drives", code)
-        put(f"machine{k}_kind", tt.KIND_COMBUSTION if combustion else tt.KIND_ELECTRIC)
+        put(f"machine{k}_kind", KIND_COMBUSTION if combustion else KIND_ELECTRIC)
         put(f"machine{k}_peak_torque_nm", motor.peak_torque_nm)
         put(f"machine{k}_peak_power_w", col(motor.peak_power_kw) * 1000.0)
         put(f"machine{k}_max_speed_radps", col(motor.max_speed_rpm) * _RPM_TO_RADPS)
@@ -146,7 +164,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
         # the rotor's inertia seen at the wheel(s): J i^2 (top gear for a combustion engine)
         reflected = col(motor.rotor_inertia_kgm2) * (top if combustion
                                                      else col(motor.gear_ratio)) ** 2
-        wheels = {tt.DRIVES_FRONT_AXLE: (0, 1), tt.DRIVES_REAR_AXLE: (2, 3)}.get(code, (code,))
+        wheels = wheels_of(code)
         for wheel in wheels:
             spin[wheel] += reflected / len(wheels)
     for k, wheel in enumerate(("fl", "fr", "rl", "rr")):
@@ -184,6 +202,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
         for key, value in defaults.items():
             chosen = given.get(key, value)
             put(key, _per_member_values(key, chosen, n, 1.0, 1e7, "N or N/rad"))
+    check_filled(p, tt.PARAMETER_NAMES, "two-track parameter table")
     return p, tyre_params, mp
 
 

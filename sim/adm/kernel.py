@@ -136,13 +136,7 @@ import math
 import numba
 
 from sim.chassis.two_track import (
-    DRIVES_FRONT_AXLE,
-    DRIVES_NONE,
-    DRIVES_REAR_AXLE,
-    KIND_ELECTRIC,
     LANES,
-    MACHINE_STRIDE,
-    N_MACHINES,
     P_A,
     P_B,
     P_BATTERY_CHARGE_W,
@@ -150,7 +144,6 @@ from sim.chassis.two_track import (
     P_BRAKE_MAX_F,
     P_BRAKE_MAX_R,
     P_CGY,
-    P_MACHINE0,
     P_MASS,
     P_MU,
     P_RW,
@@ -166,7 +159,18 @@ from sim.chassis.two_track import (
     _road_wheel_angles,
     _wheel_loads,
     _wheel_position,
+    machine_parameter,
     machine_wheel_torque_limit,
+)
+from sim.lanes import index_of
+from sim.powertrain.layout import (
+    DRIVES_FRONT_AXLE,
+    DRIVES_NONE,
+    DRIVES_REAR_AXLE,
+    KIND_ELECTRIC,
+    M_DRIVES,
+    M_KIND,
+    N_MACHINES,
 )
 from sim.units import GRAVITY_MPS2
 
@@ -184,11 +188,10 @@ ADM_PARAMETER_NAMES = (
     "sideslip_gain_nm_per_rad", "sensor_delay_s", "brake_vectoring_threshold_nm",
     "brake_vectoring_pro_yaw_error_radps",
 )
-CP_TARGET_K, CP_MU_FACTOR, CP_TAU_REF, CP_FF_GAIN, CP_KP, CP_KI = 0, 1, 2, 3, 4, 5
-CP_MAX_MZ, CP_SAMPLE, CP_TAU_ACT, CP_SLIP_TARGET, CP_TAU_TC = 6, 7, 8, 9, 10
-CP_REGEN, CP_ESTIMATOR, CP_ASSUMED_MU, CP_TYRE_MU, CP_CF, CP_CR = 11, 12, 13, 14, 15, 16
-CP_BRAKE_VECTORING, CP_TC_GAIN, CP_MAX_BETA, CP_BETA_GAIN, CP_DELAY = 17, 18, 19, 20, 21
-CP_BV_THRESHOLD, CP_BV_PRO_YAW_ERROR = 22, 23
+(CP_TARGET_K, CP_MU_FACTOR, CP_TAU_REF, CP_FF_GAIN, CP_KP, CP_KI, CP_MAX_MZ, CP_SAMPLE,
+ CP_TAU_ACT, CP_SLIP_TARGET, CP_TAU_TC, CP_REGEN, CP_ESTIMATOR, CP_ASSUMED_MU, CP_TYRE_MU,
+ CP_CF, CP_CR, CP_BRAKE_VECTORING, CP_TC_GAIN, CP_MAX_BETA, CP_BETA_GAIN, CP_DELAY,
+ CP_BV_THRESHOLD, CP_BV_PRO_YAW_ERROR) = range(len(ADM_PARAMETER_NAMES))
 ESTIMATOR_IDEAL, ESTIMATOR_MEASURED = 0.0, 1.0
 
 #: Rows of the module's state table ``cs``: its memory and the signals worth recording
@@ -229,17 +232,35 @@ ADM_STATE_UNITS = (
 )
 N_ADM_STATES = len(ADM_STATE_NAMES)
 N_ADM_PARAMETERS = len(ADM_PARAMETER_NAMES)
-CS_NEXT, CS_LAST, CS_DELTA, CS_R_TARGET, CS_R_REF, CS_R_ERR, CS_MU = 0, 1, 2, 3, 4, 5, 6
-CS_MZ_FF, CS_MZ_I, CS_MZ_DEMAND, CS_MZ_CMD, CS_MZ_APPLIED = 7, 8, 9, 10, 11
-CS_FX_DEMAND, CS_FX_CMD, CS_FX_APPLIED, CS_BATTERY_W = 12, 13, 14, 15
-CS_FZ, CS_GRIP, CS_TC, CS_TC_I = 16, 20, 24, 28  # four wheels from each
-CS_DRIVE_CMD, CS_BRAKE_CMD, CS_DRIVE, CS_BRAKE = 32, 36, 40, 44  # four wheels from each
-CS_BETA, CS_MZ_BETA = 48, 49
+
+
+def _cs(name: str) -> int:
+    return index_of(ADM_STATE_NAMES, name)
+
+
+CS_NEXT, CS_LAST, CS_DELTA, CS_R_TARGET, CS_R_REF, CS_R_ERR, CS_MU = (_cs(n) for n in (
+    "next_sample_s", "last_call_s", "road_wheel_angle_rad", "yaw_rate_target_radps",
+    "yaw_rate_reference_radps", "yaw_rate_error_radps", "friction_estimate"))
+CS_MZ_FF, CS_MZ_I, CS_MZ_DEMAND, CS_MZ_CMD, CS_MZ_APPLIED = (_cs(f"yaw_moment_{n}_nm") for n in (
+    "feedforward", "integral", "demand", "command", "applied"))
+CS_FX_DEMAND, CS_FX_CMD, CS_FX_APPLIED = (_cs(f"force_{n}_n") for n in (
+    "demand", "command", "applied"))
+CS_BATTERY_W = _cs("battery_power_w")
+# four wheels from each
+CS_FZ, CS_GRIP, CS_TC, CS_TC_I = (_cs(n) for n in (
+    "fz_estimate_fl_n", "grip_fl_n", "traction_scale_fl", "traction_integral_fl"))
+CS_DRIVE_CMD, CS_BRAKE_CMD, CS_DRIVE, CS_BRAKE = (_cs(f"{n}_fl_nm") for n in (
+    "drive_command", "brake_command", "drive_applied", "brake_applied"))
+CS_BETA, CS_MZ_BETA = _cs("sideslip_estimate_rad"), _cs("yaw_moment_sideslip_nm")
 #: ``command_ready``: 1 once the commands for the next activation are computed;
 #: ``measured_*``: the chassis states (rows 0..6 of the state table, in its order) and the
 #: driver's inputs latched at the last call, i.e. at the instant the sensors describe.
-CS_READY, CS_XM, CS_STEER_M, CS_FORCE_M = 50, 51, 58, 59
-CS_DRIVE_ACT, CS_BRAKE_ACT, CS_DRIVE_LAG, CS_BRAKE_LAG = 60, 64, 68, 72  # four wheels each
+CS_READY, CS_XM = _cs("command_ready"), _cs("measured_vx_mps")
+CS_STEER_M = _cs("measured_steering_wheel_angle_rad")
+CS_FORCE_M = _cs("measured_force_demand_n")
+# four wheels each
+CS_DRIVE_ACT, CS_BRAKE_ACT, CS_DRIVE_LAG, CS_BRAKE_LAG = (_cs(f"{n}_fl_nm") for n in (
+    "drive_active", "brake_active", "drive_lag", "brake_lag"))
 #: States of the chassis the controller measures (rows ``0 .. N_MEASURED_STATES - 1``:
 #: forward and lateral speed, yaw rate, wheel speeds).
 N_MEASURED_STATES = S_OMEGA + 4
@@ -446,7 +467,7 @@ def machine_of_wheel(p, lane, w):
     """``(k, wheels)``: the machine slot driving wheel ``w`` and how many wheels it drives
     (2 for an axle machine through an open differential), or ``(-1, 0)``."""
     for k in range(N_MACHINES):
-        code = p[(P_MACHINE0 + k * MACHINE_STRIDE) * LANES + lane]
+        code = machine_parameter(p, lane, k, M_DRIVES)
         if code == w:
             return k, 1
         if (code == DRIVES_FRONT_AXLE and w < 2) or (code == DRIVES_REAR_AXLE and w >= 2):
@@ -458,7 +479,7 @@ def machine_of_wheel(p, lane, w):
 def _machine_wheels(p, lane, k):
     """Wheels ``(first, second)`` machine ``k`` drives (second -1 for one wheel; both -1 for
     an empty slot)."""
-    code = p[(P_MACHINE0 + k * MACHINE_STRIDE) * LANES + lane]
+    code = machine_parameter(p, lane, k, M_DRIVES)
     if code == DRIVES_NONE:
         return -1, -1
     if code == DRIVES_FRONT_AXLE:
@@ -484,7 +505,7 @@ def _machine_speed(p, lane, x, k):
 def _regenerates(p, lane, cp, k):
     """Whether machine ``k`` may brake (electric, regeneration on)."""
     return (k >= 0 and cp[CP_REGEN * LANES + lane] > 0.5
-            and p[(P_MACHINE0 + k * MACHINE_STRIDE + 1) * LANES + lane] == KIND_ELECTRIC)
+            and machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC)
 
 
 @_scalar

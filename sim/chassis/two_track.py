@@ -79,6 +79,24 @@ from numba.core import types
 from numba.extending import intrinsic, overload
 
 from sim import fastmath as fm
+from sim.lanes import LANES, index_of, lane_table
+from sim.powertrain.envelope import wheel_torque_limit_nm
+from sim.powertrain.layout import (
+    DRIVES_FRONT_AXLE,
+    DRIVES_NONE,
+    DRIVES_REAR_AXLE,
+    KIND_ELECTRIC,
+    M_DRIVES,
+    M_GEAR,
+    M_KIND,
+    M_MAX_SPEED,
+    M_PEAK_POWER,
+    M_PEAK_TORQUE,
+    M_TOP_GEAR,
+    MACHINE_STRIDE,
+    N_MACHINES,
+    machine_parameter_names,
+)
 from sim.tyre.linear import linear_forces, relaxed_slip_angle_rate_radps
 from sim.tyre.mf61 import MF61_PARAMETER_COUNT, mf61_characteristics, mf61_forces_tan
 from sim.units import GRAVITY_MPS2
@@ -96,17 +114,11 @@ STATE_NAMES = (
 STATE_UNITS = ("m/s", "m/s", "rad/s", "rad/s", "rad/s", "rad/s", "rad/s", "m", "m", "rad",
                "m/s²", "m/s²", "-", "-", "-", "-")
 N_STATES = len(STATE_NAMES)
-S_VX, S_VY, S_R = 0, 1, 2
-S_OMEGA = 3  # four wheels from here
-S_X, S_Y, S_PSI = 7, 8, 9
-S_AXF, S_AYF = 10, 11
-S_ALPHA = 12  # four wheels from here: lagged tan(slip angle)
-
-#: Machine slots: every layout maps onto at most four machines.
-N_MACHINES = 4
-#: ``machine_drives`` codes: an axle through an open differential, or one wheel.
-DRIVES_NONE, DRIVES_FRONT_AXLE, DRIVES_REAR_AXLE = -1, 4, 5  # 0..3 = one wheel FL..RR
-KIND_ELECTRIC, KIND_COMBUSTION = 0, 1
+S_VX, S_VY, S_R = (index_of(STATE_NAMES, n) for n in ("vx_mps", "vy_mps", "yaw_rate_radps"))
+S_OMEGA = index_of(STATE_NAMES, "omega_fl_radps")  # four wheels from here
+S_X, S_Y, S_PSI = (index_of(STATE_NAMES, n) for n in ("x_m", "y_m", "yaw_rad"))
+S_AXF, S_AYF = (index_of(STATE_NAMES, n) for n in ("ax_lagged_mps2", "ay_lagged_mps2"))
+S_ALPHA = index_of(STATE_NAMES, "tan_slip_lag_fl")  # four wheels from here: lagged tan(slip)
 
 PARAMETER_NAMES = (
     # mass properties (from sim.mass) and geometry
@@ -131,11 +143,9 @@ PARAMETER_NAMES = (
     "air_density_kgpm3", "drag_area_m2", "front_downforce_area_m2", "rear_downforce_area_m2",
     # brakes
     "brake_front_share", "max_brake_torque_front_nm", "max_brake_torque_rear_nm",
-    # passive drivetrain
+    # passive drivetrain; machine slots (sim.powertrain.layout)
     "front_torque_share",
-    *(f"machine{i}_{field}" for i in range(N_MACHINES)
-      for field in ("drives", "kind", "peak_torque_nm", "peak_power_w", "max_speed_radps",
-                    "gear_ratio", "top_gear_ratio")),
+    *machine_parameter_names(),
     # battery power limits (inf: unlimited); machine electrical = mechanical power for now
     "battery_discharge_power_limit_w", "battery_charge_power_limit_w",
     # road
@@ -144,8 +154,7 @@ PARAMETER_NAMES = (
 N_PARAMETERS = len(PARAMETER_NAMES)
 
 
-def _index(names: tuple[str, ...], name: str) -> int:
-    return names.index(name)
+_index = index_of
 
 
 P_MASS = _index(PARAMETER_NAMES, "mass_kg")
@@ -182,8 +191,8 @@ P_BRAKE_SHARE = _index(PARAMETER_NAMES, "brake_front_share")
 P_BRAKE_MAX_F = _index(PARAMETER_NAMES, "max_brake_torque_front_nm")
 P_BRAKE_MAX_R = _index(PARAMETER_NAMES, "max_brake_torque_rear_nm")
 P_FRONT_SHARE = _index(PARAMETER_NAMES, "front_torque_share")
+#: Machine slot k, field f (sim.powertrain.layout.M_*): row P_MACHINE0 + k * MACHINE_STRIDE + f
 P_MACHINE0 = _index(PARAMETER_NAMES, "machine0_drives")
-MACHINE_STRIDE = 7  # drives, kind, peak torque, peak power, max speed, gear, top gear
 P_BATTERY_DISCHARGE_W = _index(PARAMETER_NAMES, "battery_discharge_power_limit_w")
 P_BATTERY_CHARGE_W = _index(PARAMETER_NAMES, "battery_charge_power_limit_w")
 P_MU = _index(PARAMETER_NAMES, "road_friction")
@@ -218,8 +227,11 @@ AUX_UNITS = ("m/s²", "m/s²", "rad", "rad",
              *("-",) * 4, *("-",) * 4, *("N",) * 4, *("N",) * 4, *("N",) * 4,
              *("N·m",) * 4, *("N·m",) * 4)
 N_AUX = len(AUX_NAMES)
-A_AX, A_AY, A_STEER = 0, 1, 2
-A_KAPPA, A_ALPHA, A_FX, A_FY, A_FZ, A_TD, A_TB = 4, 8, 12, 16, 20, 24, 28
+A_AX, A_AY, A_STEER = (index_of(AUX_NAMES, n) for n in ("ax_mps2", "ay_mps2", "steer_fl_rad"))
+# four wheels from each
+A_KAPPA, A_ALPHA, A_FX, A_FY, A_FZ, A_TD, A_TB = (index_of(AUX_NAMES, n) for n in (
+    "kappa_fl", "tan_slip_angle_fl", "fx_fl_n", "fy_fl_n", "fz_fl_n", "drive_torque_fl_nm",
+    "brake_torque_fl_nm"))
 
 #: ``TYRESIDE`` of a tyre file: a tyre mounted on the other side is evaluated mirrored.
 SIDE_LEFT, SIDE_RIGHT = -1.0, 1.0
@@ -241,7 +253,9 @@ SENSOR_NAMES = ("ax_mps2", "ay_mps2", *(f"fz_{w}_n" for w in ("fl", "fr", "rl", 
                 *(f"fx_{w}_n" for w in ("fl", "fr", "rl", "rr")),
                 *(f"fy_{w}_n" for w in ("fl", "fr", "rl", "rr")))
 N_SENSORS = len(SENSOR_NAMES)
-SN_AX, SN_AY, SN_FZ, SN_FX, SN_FY = 0, 1, 2, 6, 10  # four wheels from SN_FZ, SN_FX, SN_FY
+# four wheels from SN_FZ, SN_FX, SN_FY
+SN_AX, SN_AY, SN_FZ, SN_FX, SN_FY = (index_of(SENSOR_NAMES, n) for n in (
+    "ax_mps2", "ay_mps2", "fz_fl_n", "fx_fl_n", "fy_fl_n"))
 
 #: Member status codes, recorded per batch member.
 STATUS_OK, STATUS_NONFINITE, STATUS_SPUN_OUT, STATUS_STOPPED = 0, 1, 2, 3
@@ -249,11 +263,6 @@ STATUS_NAMES = ("ok", "non-finite state", "spun out", "stopped")
 
 _OMEGA_SMOOTH_RADPS = 0.1   # scale of the smooth sign of omega for brake and rolling torque
 
-
-#: Lanes of a chunk: members integrated together, one per SIMD lane (see "Lanes" in the
-#: module docstring). A chunk holds at most this many members; the lane tables have this
-#: row stride.
-LANES = 64
 
 #: What the right-hand side reads and writes besides the states: lane tables (flat, row r of
 #: lane l at ``r * LANES + l``) of one chunk. ``p`` (P rows) the lanes' parameters,
@@ -267,11 +276,6 @@ LANES = 64
 #: (:mod:`sim.driver.closed_loop`).
 Lanes = namedtuple("Lanes", ["p", "drive", "brake", "steer", "aux", "heading", "sums",
                              "cp", "cs", "sens", "dp", "ds"])
-
-@numba.njit(cache=True)
-def lane_table(rows):
-    """A zeroed lane table of ``rows`` rows (flat, row r of lane l at ``r * LANES + l``)."""
-    return np.zeros(rows * LANES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -650,27 +654,22 @@ def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
 
 
 @_scalar
+def machine_parameter(p, lane, k, field):
+    """Parameter ``field`` (:data:`sim.powertrain.layout.MACHINE_FIELDS` index ``M_*``) of
+    machine slot ``k`` of lane ``lane``."""
+    return p[(P_MACHINE0 + k * MACHINE_STRIDE + field) * LANES + lane]
+
+
+@_scalar
 def machine_wheel_torque_limit(p, lane, k, wheel_speed_radps):
     """Largest drive torque [N·m] machine ``k`` delivers at the wheel(s) it drives (summed over
-    an axle) at wheel speed ``wheel_speed_radps``: torque- then power-limited, tapering to zero
-    over the last 3 % before the machine's top speed. Combustion: ideal stepless gearbox
-    between first (``gear_ratio``) and top gear."""
-    base = P_MACHINE0 + k * MACHINE_STRIDE
-    peak_torque, peak_power = p[(base + 2) * LANES + lane], p[(base + 3) * LANES + lane]
-    max_speed, gear = p[(base + 4) * LANES + lane], p[(base + 5) * LANES + lane]
-    top_gear = p[(base + 6) * LANES + lane]
-    omega = abs(wheel_speed_radps)
-    if p[(base + 1) * LANES + lane] == KIND_COMBUSTION:
-        top = top_gear if top_gear > 0.0 else gear
-        omega_machine = omega * top
-        torque = min(peak_torque * gear, peak_power / max(omega, 1e-3))
-    else:
-        omega_machine = omega * gear
-        torque = gear * min(peak_torque, peak_power / max(omega_machine, 1e-3))
-    taper = (max_speed - omega_machine) / (0.03 * max_speed)
-    if taper <= 0.0:
-        return 0.0
-    return torque * min(taper, 1.0)
+    an axle) at wheel speed ``wheel_speed_radps``: the slot's envelope
+    (:func:`sim.powertrain.envelope.wheel_torque_limit_nm`) read from the lane's table."""
+    return wheel_torque_limit_nm(
+        machine_parameter(p, lane, k, M_KIND), machine_parameter(p, lane, k, M_PEAK_TORQUE),
+        machine_parameter(p, lane, k, M_PEAK_POWER), machine_parameter(p, lane, k, M_MAX_SPEED),
+        machine_parameter(p, lane, k, M_GEAR), machine_parameter(p, lane, k, M_TOP_GEAR),
+        wheel_speed_radps)
 
 
 @_scalar
@@ -694,11 +693,10 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
         share_f = p[P_FRONT_SHARE * LANES + lane]
         electric = 0  # bit w: wheel w driven by an electric machine
         for k in range(N_MACHINES):
-            code = p[(P_MACHINE0 + k * MACHINE_STRIDE) * LANES + lane]
+            code = machine_parameter(p, lane, k, M_DRIVES)
             if code == DRIVES_NONE:
                 continue
-            is_electric = p[(P_MACHINE0 + k * MACHINE_STRIDE + 1) * LANES + lane] \
-                == KIND_ELECTRIC
+            is_electric = machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC
             if code == DRIVES_FRONT_AXLE or code == DRIVES_REAR_AXLE:
                 first = 0 if code == DRIVES_FRONT_AXLE else 2
                 share = share_f if code == DRIVES_FRONT_AXLE else 1.0 - share_f

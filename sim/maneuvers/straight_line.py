@@ -22,6 +22,8 @@ from sim.chassis import two_track as tt
 from sim.errors import SpecError
 from sim.maneuvers.base import ManeuverResult, check_controller, resistance_force_n, run_set
 from sim.params import two_track_parameters
+from sim.powertrain.envelope import wheel_torque_limits_nm
+from sim.powertrain.layout import DRIVES_NONE, KIND_COMBUSTION, MACHINE_FIELDS, N_MACHINES
 from sim.simulate import Numerics
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
 from sim.units import GRAVITY_MPS2, KMH_PER_MPS, kmh_to_mps
@@ -80,8 +82,8 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
     to zero over the last 3 % of the machine's top speed; summed over machines and divided by
     the wheel radius; the electric machines' part held to the battery discharge limit
     (``P_limit / v``: their mechanical power, wheels rolling without slip). The same envelope
-    the compiled passive drivetrain applies (written again here in numpy as the closed-form
-    cross-check of the simulated top speed).
+    kernel the compiled passive drivetrain applies
+    (:func:`sim.powertrain.envelope.wheel_torque_limit_nm`).
     """
     params, _, _ = two_track_parameters(vehicle, load_case)
 
@@ -95,24 +97,15 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
     omega = np.abs(v) / radius
     total = np.zeros((params.shape[0], v.shape[1]))
     electric = np.zeros_like(total)
-    for k in range(tt.N_MACHINES):
-        drives = col(f"machine{k}_drives")[:, None]
-        kind = col(f"machine{k}_kind")[:, None]
-        peak_t, peak_p = col(f"machine{k}_peak_torque_nm")[:, None], \
-            col(f"machine{k}_peak_power_w")[:, None]
-        top_speed = col(f"machine{k}_max_speed_radps")[:, None]
-        gear, top_gear = col(f"machine{k}_gear_ratio")[:, None], \
-            col(f"machine{k}_top_gear_ratio")[:, None]
-        combustion = kind == tt.KIND_COMBUSTION
-        top = np.where(top_gear > 0.0, top_gear, gear)
-        omega_machine = np.where(combustion, omega * top, omega * gear)
-        torque = np.where(combustion, np.minimum(peak_t * gear, peak_p / np.maximum(omega, 1e-3)),
-                          gear * np.minimum(peak_t, peak_p / np.maximum(omega_machine, 1e-3)))
-        present = drives != tt.DRIVES_NONE
-        taper = np.clip((top_speed - omega_machine) / np.where(present, 0.03 * top_speed, 1.0),
-                        0.0, 1.0)
-        total += np.where(present & combustion, torque * taper, 0.0)
-        electric += np.where(present & ~combustion, torque * taper, 0.0)
+    for k in range(N_MACHINES):
+        field = {name: col(f"machine{k}_{name}")[:, None] for name in MACHINE_FIELDS}
+        present = field["drives"] != DRIVES_NONE
+        torque = wheel_torque_limits_nm(
+            field["kind"], field["peak_torque_nm"], field["peak_power_w"],
+            field["max_speed_radps"], field["gear_ratio"], field["top_gear_ratio"], omega)
+        combustion = field["kind"] == KIND_COMBUSTION
+        total += np.where(present & combustion, torque, 0.0)
+        electric += np.where(present & ~combustion, torque, 0.0)
     battery = col("battery_discharge_power_limit_w")[:, None]
     with np.errstate(divide="ignore"):
         electric = np.minimum(electric, battery * radius / np.abs(v))
