@@ -73,7 +73,6 @@ import math
 from collections import namedtuple
 
 import numba
-import numpy as np
 from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, overload
