@@ -23,6 +23,7 @@ from sim.powertrain.layout import (
     N_MACHINES,
     wheels_of,
 )
+from sim.powertrain.road_load import CoastDownCoefficients, physical_from_coast_down
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
 from sim.tyre.mf61 import (
     IX_NOMPRES,
@@ -65,6 +66,20 @@ def _per_member_values(name: str, value, n: int, low: float, high: float, unit: 
         raise SpecError("<argument>", name, float(arr[bad][0]),
                         f"a finite number in [{low:g}, {high:g}] [{unit}]")
     return arr
+
+
+def road_load_terms(vehicle: Vehicle):
+    """``(f_rr, CdA [m²], B [N/(m/s)])`` of the road load: from ``[wheels]`` and ``[aero]``
+    (B = 0), or, when the file gives ``[road_load]`` coast-down coefficients, the equivalent
+    ``f_rr = A / (m_test g)``, ``CdA = 2 C / rho`` and ``B`` as given
+    (:func:`sim.powertrain.road_load.physical_from_coast_down`)."""
+    rl = vehicle.road_load
+    if rl is None:
+        return vehicle.wheels.rolling_resistance_coefficient, vehicle.aero.drag_area_m2, 0.0
+    physical = physical_from_coast_down(
+        CoastDownCoefficients(rl.a_n, rl.b_n_per_mps, rl.c_n_per_mps2), rl.test_mass_kg)
+    return (physical.rolling_resistance_coefficient, physical.drag_area_m2,
+            physical.b_n_per_mps)
 
 
 def check_filled(table: np.ndarray, names: tuple[str, ...], what: str) -> None:
@@ -137,9 +152,11 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     put("load_transfer_time_constant_s", s.load_transfer_time_constant_s)
     spin = [col(w.front_spin_inertia_kgm2).copy(), col(w.front_spin_inertia_kgm2).copy(),
             col(w.rear_spin_inertia_kgm2).copy(), col(w.rear_spin_inertia_kgm2).copy()]
-    put("rolling_resistance_coefficient", w.rolling_resistance_coefficient)
+    f_rr, drag_area, road_b = road_load_terms(vehicle)
+    put("rolling_resistance_coefficient", f_rr)
     put("air_density_kgpm3", AIR_DENSITY_KGPM3)
-    put("drag_area_m2", a.drag_area_m2)
+    put("drag_area_m2", drag_area)
+    put("road_load_b_n_per_mps", road_b)
     put("front_downforce_area_m2", a.front_downforce_area_m2)
     put("rear_downforce_area_m2", a.rear_downforce_area_m2)
     put("brake_front_share", b.front_share)
@@ -226,3 +243,4 @@ def linear_single_track(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
         rear_cornering_stiffness_npr=2.0 * linear_cornering_stiffness_n_per_rad(
             rear.parameters, fz_rear),
         source=vehicle.name or "<vehicle>")
+

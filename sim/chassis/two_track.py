@@ -25,8 +25,9 @@ The model, one physics idea per function:
   the smooth sign ``s(omega) = omega / sqrt(omega² + (0.1 rad/s)²)`` (brake and
   rolling-resistance torques oppose rotation and vanish smoothly at standstill; above 1 rad/s,
   walking pace, the sign is exact to 0.5 %).
-* **Body**: Newton-Euler in the rotating body frame, aerodynamic drag ``1/2 rho CdA vx|vx|`` and
-  grade, ground-frame position and heading.
+* **Body**: Newton-Euler in the rotating body frame, aerodynamic drag ``1/2 rho CdA vx|vx|``,
+  the linear road-load term ``B vx`` of coast-down coefficients (0 unless the vehicle file
+  gives ``[road_load]``) and grade, ground-frame position and heading.
 
 Numerics: classical RK4 with a fixed step ``h``. The wheel-spin equation is stiff at low speed
 (eigenvalue about ``R² K_xk / (J v)``); each step bounds the fastest eigenvalue of the wheel,
@@ -140,6 +141,7 @@ PARAMETER_NAMES = (
     "front_slip_stiffness_n", "rear_slip_stiffness_n",
     # aero
     "air_density_kgpm3", "drag_area_m2", "front_downforce_area_m2", "rear_downforce_area_m2",
+    "road_load_b_n_per_mps",
     # brakes
     "brake_front_share", "max_brake_torque_front_nm", "max_brake_torque_rear_nm",
     # passive drivetrain; machine slots (sim.powertrain.layout)
@@ -184,6 +186,7 @@ P_CALPHA_F = _index(PARAMETER_NAMES, "front_cornering_stiffness_npr")  # rear fo
 P_CKAPPA_F = _index(PARAMETER_NAMES, "front_slip_stiffness_n")  # rear follows
 P_RHO = _index(PARAMETER_NAMES, "air_density_kgpm3")
 P_CDA = _index(PARAMETER_NAMES, "drag_area_m2")
+P_ROAD_B = _index(PARAMETER_NAMES, "road_load_b_n_per_mps")
 P_CLA_F = _index(PARAMETER_NAMES, "front_downforce_area_m2")
 P_CLA_R = _index(PARAMETER_NAMES, "rear_downforce_area_m2")
 P_BRAKE_SHARE = _index(PARAMETER_NAMES, "brake_front_share")
@@ -534,7 +537,8 @@ def _body_lanes(ln, n, x, dx):
     for lane in range(n):
         vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
         m = p[P_MASS * LANES + lane]
-        drag = 0.5 * p[P_RHO * LANES + lane] * p[P_CDA * LANES + lane] * vx * abs(vx)
+        drag = (0.5 * p[P_RHO * LANES + lane] * p[P_CDA * LANES + lane] * abs(vx)
+                + p[P_ROAD_B * LANES + lane]) * vx
         grade = p[P_GRADE * LANES + lane]
         ax = (sums[0 * LANES + lane] - drag) / m - GRAVITY_MPS2 * fm.sin(grade)
         ay = sums[1 * LANES + lane] / m

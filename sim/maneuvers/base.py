@@ -327,10 +327,10 @@ def resistance_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOA
     """Driving resistance on a level road at ``speed_mps`` [m/s], straight running [N], (N,)
     per member (or broadcast against an array of speeds).
 
-    ``F = 1/2 rho CdA v² + f_rr (m g + 1/2 rho (A_f + A_r) v²)``: aerodynamic drag plus rolling
-    resistance of the wheel loads including downforce, exactly the two terms of the two-track
-    model (:mod:`sim.chassis.two_track`: drag at the body, rolling-resistance torque
-    ``f_rr Fz R`` per wheel). Cornering drag (tyre lateral forces projected on x) is not in it.
+    ``F = 1/2 rho CdA v² + B v + f_rr (m g + 1/2 rho (A_f + A_r) v²)``: aerodynamic drag, the
+    linear coast-down term and rolling resistance of the wheel loads including downforce,
+    exactly the terms of the two-track model (:mod:`sim.chassis.two_track`: drag at the
+    body, rolling-resistance torque ``f_rr Fz R`` per wheel). Cornering drag (tyre lateral forces projected on x) is not in it.
     """
     params, _, _ = two_track_parameters(vehicle, load_case)
 
@@ -342,7 +342,7 @@ def resistance_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOA
         0.5 * col("air_density_kgpm3")[:, None] * v**2
     expand = (lambda a: a) if v.ndim == 0 else (lambda a: a[:, None])
     downforce_area = col("front_downforce_area_m2") + col("rear_downforce_area_m2")
-    return (q * expand(col("drag_area_m2"))
+    return (q * expand(col("drag_area_m2")) + expand(col("road_load_b_n_per_mps")) * v
             + expand(col("rolling_resistance_coefficient"))
             * (expand(col("mass_kg")) * GRAVITY_MPS2 + q * expand(downforce_area)))
 

@@ -31,6 +31,7 @@ import numpy as np
 from sim.errors import SpecError
 from sim.spec.adm import Adm
 from sim.spec.dynamics import Aero, Brakes, Drivetrain, Suspension, Tyre, Wheels, check_dynamics
+from sim.spec.energy import Energy, RoadLoad
 from sim.spec.fields import quantity, quantity_table, section, table, text
 from sim.units import WH_PER_KWH
 
@@ -208,6 +209,11 @@ class Vehicle:
     brakes: Brakes | None = section(Brakes, "friction brakes", optional=True)
     adm: Adm | None = section(Adm, "the dynamic module (torque vectoring, traction control, "
                               "regeneration): targets, gains, settings", optional=True)
+    energy: Energy | None = section(Energy, "auxiliary load, regenerative braking, on-board "
+                                    "charger (drive cycles, range, charging)", optional=True)
+    road_load: RoadLoad | None = section(RoadLoad, "coast-down coefficients A, B, C "
+                                         "(replace rolling resistance and drag area)",
+                                         optional=True)
     name: str = ""
     files: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
