@@ -330,7 +330,8 @@ def resistance_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOA
     ``F = 1/2 rho CdA v² + B v + f_rr (m g + 1/2 rho (A_f + A_r) v²)``: aerodynamic drag, the
     linear coast-down term and rolling resistance of the wheel loads including downforce,
     exactly the terms of the two-track model (:mod:`sim.chassis.two_track`: drag at the
-    body, rolling-resistance torque ``f_rr Fz R`` per wheel). Cornering drag (tyre lateral forces projected on x) is not in it.
+    body, rolling-resistance torque ``f_rr Fz R`` per wheel). Cornering drag (tyre lateral
+    forces projected on x) is not in it.
     """
     params, _, _ = two_track_parameters(vehicle, load_case)
 
