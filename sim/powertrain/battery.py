@@ -396,6 +396,15 @@ def rewire_cells(vehicle, cells_in_series: float):
 
 # --- numpy edge ------------------------------------------------------------------------------
 
+def _check_batch(params, state) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters (N, P) and states (N, 4), a single row of either broadcast to the other."""
+    p = _check_params(params)
+    rows = np.shape(state)[0] if np.ndim(state) == 2 else 1
+    if p.shape[0] == 1 and rows > 1:
+        p = np.ascontiguousarray(np.broadcast_to(p, (rows, p.shape[1])))
+    return p, _check_state(state, p.shape[0])
+
+
 def _check_params(params) -> np.ndarray:
     p = np.asarray(params, dtype=float)
     if p.ndim == 1:
@@ -415,6 +424,8 @@ def _check_state(state, n: int) -> np.ndarray:
     x = np.asarray(state, dtype=float)
     if x.ndim == 1:
         x = x[None, :]
+    if x.ndim == 2 and x.shape[0] == 1 and n > 1:
+        x = np.broadcast_to(x, (n, x.shape[1]))
     if x.shape != (n, BATTERY_STATE_COUNT) or not np.all(np.isfinite(x)):
         raise SpecError("<argument>", "state", x.shape if x.shape != (n, BATTERY_STATE_COUNT)
                         else "non-finite", f"finite battery states of shape ({n}, "
@@ -470,10 +481,10 @@ def _operating_points(p, x, power, v, ok, i_pack, i_cell, heat, chem, dx):
 
 def battery_operating_point(params, state, power_w) -> BatteryOperatingPoint:
     """Evaluate the battery kernels for a batch: ``params`` (N, P) or (P,), ``state`` (N, 4)
-    or (4,), terminal power ``power_w`` [W] (> 0 drawn; a number or (N,))."""
-    p = _check_params(params)
+    or (4,) (one row of either is shared by the batch), terminal power ``power_w`` [W] (> 0
+    drawn; a number or (N,))."""
+    p, x = _check_batch(params, state)
     n = p.shape[0]
-    x = _check_state(state, n)
     power = np.ascontiguousarray(np.broadcast_to(np.asarray(power_w, dtype=float), (n,)))
     if not np.all(np.isfinite(power)):
         raise SpecError("<argument>", "power_w", power[~np.isfinite(power)][0],
@@ -498,9 +509,8 @@ def available_power_w(params, state) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """``(discharge_w, charge_w, bus_max_w)`` (N,) each >= 0: the largest terminal power the
     battery may deliver and accept at ``state`` under its voltage and current limits and the
     explicit caps, and the bus maximum power E_eq² G / 4 (no limits)."""
-    p = _check_params(params)
+    p, x = _check_batch(params, state)
     n = p.shape[0]
-    x = _check_state(state, n)
     dis, ch, pmax = np.empty(n), np.empty(n), np.empty(n)
     _available(p, x, dis, ch, pmax)
     return dis, ch, pmax
