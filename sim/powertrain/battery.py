@@ -487,7 +487,7 @@ def battery_operating_point(params, state, power_w) -> BatteryOperatingPoint:
     n = p.shape[0]
     power = np.ascontiguousarray(np.broadcast_to(np.asarray(power_w, dtype=float), (n,)))
     if not np.all(np.isfinite(power)):
-        raise SpecError("<argument>", "power_w", power[~np.isfinite(power)][0],
+        raise SpecError("<argument>", "power_w", float(power[~np.isfinite(power)][0]),
                         "finite terminal powers [W]")
     v, ok = np.empty(n), np.empty(n, dtype=np.bool_)
     i_pack, i_cell, heat, chem = (np.empty((n, MAX_PACKS)) for _ in range(4))
