@@ -30,10 +30,10 @@ import numpy as np
 
 from sim.errors import SpecError
 from sim.spec.adm import Adm
+from sim.spec.battery import Battery, check_battery, pack_mass_kg
 from sim.spec.dynamics import Aero, Brakes, Drivetrain, Suspension, Tyre, Wheels, check_dynamics
 from sim.spec.energy import Energy, RoadLoad
 from sim.spec.fields import quantity, quantity_table, section, table, text
-from sim.units import WH_PER_KWH
 
 #: Load case that puts nothing aboard; every vehicle has it, no file may define it.
 CURB = "curb"
@@ -128,18 +128,15 @@ class Component(Placed):
 
 @dataclass(frozen=True, kw_only=True)
 class Pack(Placed):
-    """``[packs.<name>]``: a traction battery pack; its mass follows from its energy and its
-    pack-level specific energy (housing, cooling and electronics included), so moving energy
-    between packs moves mass."""
+    """``[packs.<name>]``: a traction battery pack; its mass follows from its energy, so moving
+    energy between packs moves mass: through its cells when the vehicle has a ``[battery]``
+    section, otherwise (a labelled simplification) through a pack-level specific energy
+    (housing, cooling and electronics included). See :mod:`sim.spec.battery`."""
 
     energy_kwh: float = quantity("usable energy of the pack", "kWh", ge=0.0, le=300.0)
-    specific_energy_wh_per_kg: float = quantity(
-        "pack-level specific energy (energy / total pack mass)", "Wh/kg", gt=20.0, le=500.0)
-
-    @property
-    def mass_kg(self):
-        """Pack mass [kg] = energy / specific energy (float or per-member array)."""
-        return self.energy_kwh * WH_PER_KWH / self.specific_energy_wh_per_kg
+    specific_energy_wh_per_kg: float | None = quantity(
+        "pack-level specific energy (energy / total pack mass); required without [battery], "
+        "absent with it (the cells give the mass)", "Wh/kg", gt=20.0, le=500.0, default=None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,6 +204,7 @@ class Vehicle:
     drivetrain: Drivetrain | None = section(Drivetrain, "traction machines and passive split",
                                             optional=True)
     brakes: Brakes | None = section(Brakes, "friction brakes", optional=True)
+    battery: Battery | None = section(Battery, "traction cells and pack wiring", optional=True)
     adm: Adm | None = section(Adm, "the dynamic module (torque vectoring, traction control, "
                               "regeneration): targets, gains, settings", optional=True)
     energy: Energy | None = section(Energy, "auxiliary load, regenerative braking, on-board "
@@ -242,7 +240,8 @@ class Vehicle:
         items = [MassItem(n, c.group, c.mass_kg, c.x_m, c.y_m, c.z_m,
                           c.length_m, c.width_m, c.height_m)
                  for n, c in self.components.items()]
-        items += [MassItem(f"pack_{n}", "energy", p.mass_kg, p.x_m, p.y_m, p.z_m,
+        items += [MassItem(f"pack_{n}", "energy", pack_mass_kg(n, p, self.battery),
+                           p.x_m, p.y_m, p.z_m,
                            p.length_m, p.width_m, p.height_m)
                   for n, p in self.packs.items()]
         g = self.geometry
@@ -321,6 +320,7 @@ def check_vehicle(vehicle: Vehicle, source) -> None:
                 raise SpecError(source_of(source, f"{path}.{key}"), f"{path}.{key}", value,
                                 "outside the car's body: " + allowed)
     check_dynamics(vehicle, source)
+    check_battery(vehicle, source)
     for case_name, case in vehicle.load_cases.items():
         base = f"load_cases.{case_name}"
         if case_name == CURB:
