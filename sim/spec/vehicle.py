@@ -30,6 +30,7 @@ import numpy as np
 
 from sim.errors import SpecError
 from sim.spec.adm import Adm
+from sim.spec.combustion import Combustion, check_combustion
 from sim.spec.dynamics import Aero, Brakes, Drivetrain, Suspension, Tyre, Wheels, check_dynamics
 from sim.spec.fields import quantity, quantity_table, section, table, text
 from sim.units import WH_PER_KWH
@@ -206,6 +207,8 @@ class Vehicle:
     drivetrain: Drivetrain | None = section(Drivetrain, "traction machines and passive split",
                                             optional=True)
     brakes: Brakes | None = section(Brakes, "friction brakes", optional=True)
+    combustion: Combustion | None = section(Combustion, "engine, fuel and gearbox of a "
+                                            "combustion powertrain", optional=True)
     adm: Adm | None = section(Adm, "the dynamic module (torque vectoring, traction control, "
                               "regeneration): targets, gains, settings", optional=True)
     name: str = ""
@@ -315,6 +318,7 @@ def check_vehicle(vehicle: Vehicle, source) -> None:
                 raise SpecError(source_of(source, f"{path}.{key}"), f"{path}.{key}", value,
                                 "outside the car's body: " + allowed)
     check_dynamics(vehicle, source)
+    check_combustion(vehicle, source)
     for case_name, case in vehicle.load_cases.items():
         base = f"load_cases.{case_name}"
         if case_name == CURB:
