@@ -18,6 +18,10 @@ Kinds of field:
     A mapping of user-chosen names to sections of one type (``[components.<name>]``).
 ``quantity_table``
     A mapping of names to quantities (``occupants = { driver = 75.0 }``).
+``quantity_array``
+    A list (or a list of equal-length lists) of numbers in one unit, each bounded: a curve or
+    a map over a grid (``full_load_torque_nm = [190.0, 270.0, ...]``). Stored as a read-only
+    float64 array; not a batch axis, so :func:`sim.set_params` does not reach into it.
 ``path``
     A file path, written relative to the file that sets it and stored absolute.
 
@@ -88,6 +92,64 @@ def quantity_table(doc: str, unit: str, *, ge: float | None = None, le: float | 
     meta = dict(kind="quantity_table", doc=doc, unit=unit, ge=ge, gt=None, le=le, lt=None,
                 file_key=None, file_sign=1.0)
     return dataclasses.field(default_factory=lambda: types.MappingProxyType({}), metadata=meta)
+
+
+def quantity_array(doc: str, unit: str, *, max_shape: tuple[int, ...], min_len: int = 2,
+                   ge: float | None = None, gt: float | None = None,
+                   le: float | None = None, lt: float | None = None):
+    """Declare a list (``len(max_shape) == 1``) or a list of equal-length lists (2) of numbers
+    in ``unit``, each within the bounds; every axis holds ``min_len`` to ``max_shape[axis]``
+    entries."""
+    meta = dict(kind="quantity_array", doc=doc, unit=unit, ge=ge, gt=gt, le=le, lt=lt,
+                max_shape=tuple(max_shape), min_len=min_len, file_key=None, file_sign=1.0)
+    return dataclasses.field(metadata=meta)
+
+
+def array_shape_text(meta: Mapping[str, Any]) -> str:
+    """Human-readable shape rule of a quantity array, e.g. ``'a list of 2 to 16 numbers'``."""
+    lo, shape = meta["min_len"], meta["max_shape"]
+    if len(shape) == 1:
+        return f"a list of {lo} to {shape[0]} numbers"
+    return (f"a list of {lo} to {shape[0]} rows, each a list of {lo} to {shape[1]} numbers "
+            "(all rows the same length)")
+
+
+def check_quantity_array(raw: Any, meta: Mapping[str, Any], source: str, path: str):
+    """Validate a quantity array (see :func:`quantity_array`); return a read-only float64
+    array. Raises :class:`~sim.errors.SpecError` naming the first offending entry as
+    ``path[i]`` or ``path[i][j]``."""
+    shape_text = array_shape_text(meta)
+    shape = meta["max_shape"]
+
+    def numbers(row, where):
+        if not isinstance(row, list | tuple) or not (meta["min_len"] <= len(row)):
+            raise SpecError(source, where, row, shape_text)
+        for j, v in enumerate(row):
+            if not _is_number(v):
+                raise SpecError(source, f"{where}[{j}]", v, allowed_range(meta))
+        return [float(v) for v in row]
+
+    if len(shape) == 1:
+        values = np.asarray(numbers(raw, path), dtype=float)
+    else:
+        rows = raw if isinstance(raw, list | tuple) else None
+        if rows is None or len(rows) < meta["min_len"]:
+            raise SpecError(source, path, raw, shape_text)
+        rows = [numbers(r, f"{path}[{i}]") for i, r in enumerate(rows)]
+        if len({len(r) for r in rows}) != 1:
+            raise SpecError(source, path, [len(r) for r in rows],
+                            shape_text + "; got rows of different lengths")
+        values = np.asarray(rows, dtype=float)
+    if any(n > m for n, m in zip(values.shape, shape, strict=True)):
+        raise SpecError(source, path, list(values.shape), shape_text)
+    for index in np.ndindex(values.shape):
+        try:
+            check_quantity(float(values[index]), meta, source, path)
+        except SpecError:
+            where = path + "".join(f"[{i}]" for i in index)
+            raise SpecError(source, where, float(values[index]), allowed_range(meta)) from None
+    values.flags.writeable = False
+    return values
 
 
 def path(doc: str, *, suffix: str):
@@ -227,6 +289,8 @@ def _build_value(meta: Mapping[str, Any], raw: Any, source: str, fpath: str):
             return check_quantity(float(raw) * meta["file_sign"], meta, src, fpath)
         except SpecError:
             raise SpecError(src, fpath, raw, _file_allowed(meta)) from None
+    if kind == "quantity_array":
+        return check_quantity_array(raw, meta, src, fpath)
     if kind == "text":
         if not isinstance(raw, str):
             raise SpecError(src, fpath, raw, "a string")

@@ -6,7 +6,7 @@ two identical, so the reference can never drift from the code.
 
 from __future__ import annotations
 
-from sim.spec.fields import allowed_range, file_key
+from sim.spec.fields import allowed_range, array_shape_text, file_key
 from sim.spec.vehicle import Vehicle, fields_of
 
 
@@ -19,6 +19,8 @@ def _rows(cls) -> list[str]:
             allowed = allowed_range(m)
             if m.get("file_sign", 1.0) != 1.0:
                 allowed += f"; stored as `{f.name}` = {m['file_sign']:+g} x file value"
+        elif kind == "quantity_array":
+            allowed = array_shape_text(m) + ", each " + allowed_range(m)
         elif kind == "text":
             allowed = "text" + (": " + ", ".join(f"`{c}`" for c in m["choices"])
                                 if m["choices"] else "")

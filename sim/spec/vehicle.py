@@ -31,6 +31,7 @@ import numpy as np
 from sim.errors import SpecError
 from sim.spec.adm import Adm
 from sim.spec.battery import Battery, check_battery, pack_mass_kg
+from sim.spec.combustion import Combustion, check_combustion
 from sim.spec.dynamics import Aero, Brakes, Drivetrain, Suspension, Tyre, Wheels, check_dynamics
 from sim.spec.energy import Energy, RoadLoad
 from sim.spec.fields import quantity, quantity_table, section, table, text
@@ -205,6 +206,8 @@ class Vehicle:
                                             optional=True)
     brakes: Brakes | None = section(Brakes, "friction brakes", optional=True)
     battery: Battery | None = section(Battery, "traction cells and pack wiring", optional=True)
+    combustion: Combustion | None = section(Combustion, "engine, fuel and gearbox of a "
+                                            "combustion powertrain", optional=True)
     adm: Adm | None = section(Adm, "the dynamic module (torque vectoring, traction control, "
                               "regeneration): targets, gains, settings", optional=True)
     energy: Energy | None = section(Energy, "auxiliary load, regenerative braking, on-board "
@@ -321,6 +324,7 @@ def check_vehicle(vehicle: Vehicle, source) -> None:
                                 "outside the car's body: " + allowed)
     check_dynamics(vehicle, source)
     check_battery(vehicle, source)
+    check_combustion(vehicle, source)
     for case_name, case in vehicle.load_cases.items():
         base = f"load_cases.{case_name}"
         if case_name == CURB:

@@ -1,0 +1,258 @@
+"""Stepped gearbox (dual clutch) with final drive and shift strategy, as compiled scalar
+kernels; and the largest wheel torque of a combustion powertrain in a gear and in the best
+gear.
+
+Parameters reach the kernels as a 1-D float64 vector ``gp`` laid out by
+:data:`GEARBOX_PARAMETER_NAMES`; build it with :func:`gearbox_parameter_vector`.
+
+Conventions
+-----------
+* ``gear`` is a float holding an integer 1..N (first gear = 1), so that it can live in a
+  float state array; kernels read ``int(gear)`` clamped to [1, N].
+* Speeds [rad/s]: ``wheel_speed_radps`` is the driven axle's mean wheel speed (the
+  differential's output); the gearbox input turns at ``wheel speed x ratio_g x final drive``.
+* Torques [N·m]: input at the gearbox input shaft (clutch), output at the axle (sum of both
+  driven wheels, before the open differential splits it). **Driving** (input torque >= 0,
+  power to the wheels): ``T_out = eta ratio T_in``. **Overrun** (input torque < 0, power from
+  the wheels to the engine): ``T_out = ratio T_in / eta``, so the wheels feel more braking
+  than the engine's drag alone; ``eta = eta_gear x eta_final_drive`` either way.
+* **Shift** (dual clutch): a shift switches the ratio at once (the engine speed follows the
+  new gear; engine inertia is not modelled) and, during ``shift_time_s`` after it starts,
+  multiplies the output torque by :func:`shift_torque_factor`, a linear dip to
+  ``shift_torque_fraction`` at mid-shift and back to 1 (the clutch-to-clutch hand-over and
+  the speed synchronisation).
+* **Strategy** (:func:`gear_update`): engine-speed thresholds linear in the pedal
+  ``d`` in [0, 1], ``up(d)`` between ``upshift_speed_light`` and ``upshift_speed_full``,
+  ``down(d)`` likewise. Above ``up(d)`` the box shifts to the lowest higher gear whose engine
+  speed is <= ``up(d)`` (top gear if none); below ``down(d)``, to the highest lower gear whose
+  engine speed is >= ``down(d)`` (first gear if none); skipping gears is allowed. The spec
+  guarantees ``up(d) >= down(d) x largest ratio step x 1.05`` at every pedal, so a target gear
+  is never beyond the opposite threshold (speed hysteresis), and no shift starts sooner than
+  ``min_time_in_gear_s`` after the last one (time hysteresis). Below the held engine speed the
+  clutch slips (:mod:`sim.powertrain.engine`), so no shift is forced to avoid a stall.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from sim.errors import SpecError
+from sim.powertrain.engine import (
+    IX_IDLE_SPEED_RADPS,
+    IX_LAUNCH_SPEED_RADPS,
+    clutch_engine_speed_radps,
+    clutch_slip_power_w,
+    clutch_torque_nm,
+    engine_demand_fraction,
+    engine_full_load_torque_nm,
+    engine_operating_point,
+)
+from sim.spec.combustion import MAX_GEARS
+
+#: Largest number of forward gears in the parameter vector.
+GEAR_SLOTS = MAX_GEARS
+#: The shift timer saturates here [s]: start a run with ``shift_timer_s = SHIFT_TIMER_CAP_S``
+#: (a shift may start at once).
+SHIFT_TIMER_CAP_S = 1.0e3
+
+GEARBOX_PARAMETER_NAMES: tuple[str, ...] = (
+    "gear_count", "final_drive_ratio", "final_drive_efficiency",
+    "shift_time_s", "shift_torque_fraction", "min_time_in_gear_s",
+    "upshift_speed_light_radps", "upshift_speed_full_radps",
+    "downshift_speed_light_radps", "downshift_speed_full_radps",
+    *(f"gear_ratio_{g}" for g in range(GEAR_SLOTS)),
+    *(f"gear_efficiency_{g}" for g in range(GEAR_SLOTS)),
+)
+GEARBOX_PARAMETER_COUNT = len(GEARBOX_PARAMETER_NAMES)
+
+
+def _index(name: str) -> int:
+    return GEARBOX_PARAMETER_NAMES.index(name)
+
+
+IX_GEAR_COUNT = _index("gear_count")
+IX_FINAL_DRIVE_RATIO = _index("final_drive_ratio")
+IX_FINAL_DRIVE_EFFICIENCY = _index("final_drive_efficiency")
+IX_SHIFT_TIME_S = _index("shift_time_s")
+IX_SHIFT_TORQUE_FRACTION = _index("shift_torque_fraction")
+IX_MIN_TIME_IN_GEAR_S = _index("min_time_in_gear_s")
+IX_UPSHIFT_SPEED_LIGHT_RADPS = _index("upshift_speed_light_radps")
+IX_UPSHIFT_SPEED_FULL_RADPS = _index("upshift_speed_full_radps")
+IX_DOWNSHIFT_SPEED_LIGHT_RADPS = _index("downshift_speed_light_radps")
+IX_DOWNSHIFT_SPEED_FULL_RADPS = _index("downshift_speed_full_radps")
+IX_GEAR_RATIO = _index("gear_ratio_0")
+IX_GEAR_EFFICIENCY = _index("gear_efficiency_0")
+
+_RPM_TO_RADPS = np.pi / 30.0
+
+_kernel = numba.njit(cache=True, error_model="numpy", inline="always")
+
+
+@_kernel
+def gear_slot(gp, gear):
+    """0-based slot of ``gear`` (1..N as a float), clamped to the box's gears."""
+    return min(max(int(gear), 1), int(gp[IX_GEAR_COUNT])) - 1
+
+
+@_kernel
+def gear_total_ratio(gp, gear):
+    """Gearbox input speed / wheel speed [-] in ``gear``: ratio_g x final drive."""
+    return gp[IX_GEAR_RATIO + gear_slot(gp, gear)] * gp[IX_FINAL_DRIVE_RATIO]
+
+
+@_kernel
+def gear_total_efficiency(gp, gear):
+    """Mesh efficiency [-] from the gearbox input to the axle in ``gear``."""
+    return gp[IX_GEAR_EFFICIENCY + gear_slot(gp, gear)] * gp[IX_FINAL_DRIVE_EFFICIENCY]
+
+
+@_kernel
+def gearbox_input_speed_radps(gp, gear, wheel_speed_radps):
+    """Gearbox input (clutch) speed [rad/s] for the axle turning at ``wheel_speed_radps``."""
+    return wheel_speed_radps * gear_total_ratio(gp, gear)
+
+
+@_kernel
+def gearbox_output_torque_nm(gp, gear, input_torque_nm):
+    """Axle torque [N·m] for ``input_torque_nm`` at the gearbox input: ``eta i T`` driving
+    (T >= 0), ``i T / eta`` on overrun (T < 0); see the module docstring."""
+    eta = gear_total_efficiency(gp, gear)
+    scale = eta if input_torque_nm >= 0.0 else 1.0 / eta
+    return gear_total_ratio(gp, gear) * input_torque_nm * scale
+
+
+@_kernel
+def gearbox_input_torque_nm(gp, gear, output_torque_nm):
+    """Inverse of :func:`gearbox_output_torque_nm`: the input torque [N·m] that gives
+    ``output_torque_nm`` at the axle (driving: ``T / (eta i)``, overrun: ``eta T / i``)."""
+    eta = gear_total_efficiency(gp, gear)
+    scale = 1.0 / eta if output_torque_nm >= 0.0 else eta
+    return output_torque_nm * scale / gear_total_ratio(gp, gear)
+
+
+@_kernel
+def shift_torque_factor(gp, shift_timer_s):
+    """Output-torque factor [-] at ``shift_timer_s`` [s] after a shift started: 1 outside a
+    shift, a linear dip to ``shift_torque_fraction`` at mid-shift."""
+    tri = max(1.0 - abs(2.0 * shift_timer_s / gp[IX_SHIFT_TIME_S] - 1.0), 0.0)
+    return 1.0 - (1.0 - gp[IX_SHIFT_TORQUE_FRACTION]) * tri
+
+
+@_kernel
+def shift_speeds_radps(gp, demand_fraction):
+    """Upshift and downshift engine speeds [rad/s] at pedal ``demand_fraction`` (clamped to
+    [0, 1]): linear between the light and full values."""
+    d = min(max(demand_fraction, 0.0), 1.0)
+    up = gp[IX_UPSHIFT_SPEED_LIGHT_RADPS] + d * (
+        gp[IX_UPSHIFT_SPEED_FULL_RADPS] - gp[IX_UPSHIFT_SPEED_LIGHT_RADPS])
+    down = gp[IX_DOWNSHIFT_SPEED_LIGHT_RADPS] + d * (
+        gp[IX_DOWNSHIFT_SPEED_FULL_RADPS] - gp[IX_DOWNSHIFT_SPEED_LIGHT_RADPS])
+    return up, down
+
+
+@_kernel
+def gear_target(gp, gear, wheel_speed_radps, demand_fraction):
+    """The gear the strategy wants (float 1..N) at this wheel speed and pedal, ignoring the
+    time hysteresis: ``gear`` itself when its engine speed lies in ``[down(d), up(d)]``."""
+    up, down = shift_speeds_radps(gp, demand_fraction)
+    n = int(gp[IX_GEAR_COUNT])
+    g = gear_slot(gp, gear) + 1
+    w_g = gearbox_input_speed_radps(gp, g, wheel_speed_radps)
+    up_target = n
+    down_target = 1
+    for j in range(n, 0, -1):  # ends on the lowest higher gear at or below up(d)
+        w_j = gearbox_input_speed_radps(gp, j, wheel_speed_radps)
+        up_target = j if (j > g and w_j <= up) else up_target
+    for j in range(1, n + 1):  # ends on the highest lower gear at or above down(d)
+        w_j = gearbox_input_speed_radps(gp, j, wheel_speed_radps)
+        down_target = j if (j < g and w_j >= down) else down_target
+    want_up = w_g > up and g < n
+    want_down = w_g < down and g > 1
+    return float(up_target if want_up else (down_target if want_down else g))
+
+
+@_kernel
+def gear_update(gp, gear, shift_timer_s, wheel_speed_radps, demand_fraction, dt_s):
+    """One step of the shift strategy: ``(gear, shift_timer_s)`` after ``dt_s`` [s].
+
+    ``shift_timer_s`` is the time since the last shift started (saturating at
+    :data:`SHIFT_TIMER_CAP_S`); a new shift starts only when it has reached
+    ``min_time_in_gear_s``, and then resets it to 0. ``wheel_speed_radps`` [rad/s] is the
+    driven axle's mean wheel speed, ``demand_fraction`` the pedal in [0, 1]
+    (:func:`sim.powertrain.engine.engine_demand_fraction` of a torque demand)."""
+    timer = min(shift_timer_s + dt_s, SHIFT_TIMER_CAP_S)
+    target = gear_target(gp, gear, wheel_speed_radps, demand_fraction)
+    current = float(gear_slot(gp, gear) + 1)
+    shift = timer >= gp[IX_MIN_TIME_IN_GEAR_S] and target != current
+    return (target if shift else current), (0.0 if shift else timer)
+
+
+@_kernel
+def gear_max_wheel_torque_nm(ep, gp, gear, wheel_speed_radps):
+    """Largest axle torque [N·m] in ``gear`` at ``wheel_speed_radps`` [rad/s]: full load at
+    the engine speed (the launch speed while the clutch would slip at full pedal), times ratio
+    and efficiency; 0 above the rev limit. No shift dip."""
+    w_in = gearbox_input_speed_radps(gp, gear, wheel_speed_radps)
+    w_e = max(w_in, ep[IX_LAUNCH_SPEED_RADPS])
+    return gearbox_output_torque_nm(gp, gear, engine_full_load_torque_nm(ep, w_e))
+
+
+@_kernel
+def best_gear_max_wheel_torque_nm(ep, gp, wheel_speed_radps):
+    """Largest axle torque [N·m] over all gears at ``wheel_speed_radps`` [rad/s] and the gear
+    (float) that gives it (the lowest such gear; an ideal choice, not the shift strategy)."""
+    best = -1.0
+    best_gear = 1.0
+    for j in range(1, int(gp[IX_GEAR_COUNT]) + 1):
+        t = gear_max_wheel_torque_nm(ep, gp, j, wheel_speed_radps)
+        better = t > best
+        best = t if better else best
+        best_gear = float(j) if better else best_gear
+    return best, best_gear
+
+
+@_kernel
+def powertrain_axle_torque(ep, gp, gear, shift_timer_s, wheel_speed_radps,
+                           engine_torque_demand_nm):
+    """The combustion powertrain at one instant, for the time loop.
+
+    Inputs: the gear state (``gear``, ``shift_timer_s``), the driven axle's mean wheel speed
+    [rad/s] and a crankshaft torque demand [N·m] (> 0 drive, <= 0 lift-off / overrun).
+    Returns ``(axle_torque_nm, engine_speed_radps, brake_torque_nm, fuel_flow_kgps,
+    clutch_slip_power_w)``: the axle torque (both driven wheels, shift dip included), the
+    engine speed after the clutch rule, the engine's brake torque, its fuel flow and the heat
+    of a slipping clutch. The pedal for the launch rule is
+    :func:`~sim.powertrain.engine.engine_demand_fraction` at the clutch speed (idle at least).
+    """
+    w_c = max(gearbox_input_speed_radps(gp, gear, wheel_speed_radps), 0.0)
+    d = engine_demand_fraction(ep, max(w_c, ep[IX_IDLE_SPEED_RADPS]), engine_torque_demand_nm)
+    w_e, slipping = clutch_engine_speed_radps(ep, w_c, d)
+    brake, fuel = engine_operating_point(ep, w_e, engine_torque_demand_nm)
+    t_clutch = clutch_torque_nm(brake, slipping)
+    axle = gearbox_output_torque_nm(gp, gear, t_clutch) * shift_torque_factor(gp, shift_timer_s)
+    return axle, w_e, brake, fuel, clutch_slip_power_w(t_clutch, w_e, w_c)
+
+
+def gearbox_parameter_vector(combustion) -> np.ndarray:
+    """Pack a validated :class:`sim.spec.combustion.Combustion` (single values, not a batch)
+    into ``gp`` (shape ``(GEARBOX_PARAMETER_COUNT,)``, read-only, SI); unused gear slots
+    repeat the top gear."""
+    c = combustion
+    n = c.gear_ratios.size
+    pad = GEAR_SLOTS - n
+    head = [n, c.final_drive_ratio, c.final_drive_efficiency, c.shift_time_s,
+            c.shift_torque_fraction, c.min_time_in_gear_s,
+            c.upshift_speed_light_rpm * _RPM_TO_RADPS, c.upshift_speed_full_rpm * _RPM_TO_RADPS,
+            c.downshift_speed_light_rpm * _RPM_TO_RADPS,
+            c.downshift_speed_full_rpm * _RPM_TO_RADPS]
+    gp = np.concatenate([
+        np.array([float(np.asarray(v).item()) for v in head]),
+        np.concatenate([c.gear_ratios, np.full(pad, c.gear_ratios[-1])]),
+        np.concatenate([c.gear_efficiencies, np.full(pad, c.gear_efficiencies[-1])]),
+    ])
+    if gp.size != GEARBOX_PARAMETER_COUNT or not np.all(np.isfinite(gp)):  # pragma: no cover
+        raise SpecError("<combustion>", "gearbox parameter vector", gp.size,
+                        f"{GEARBOX_PARAMETER_COUNT} finite entries")
+    gp.flags.writeable = False
+    return gp
