@@ -60,14 +60,14 @@ def test_worked_example_conduction_matches_references():
 def test_conduction_closed_form_igbt_and_diode_split():
     peak, mc = 500.0, 0.7
     got = inverter_conduction_loss_w(peak, mc, 0.9, 2e-3, 1.1, 1.5e-3)
-    igbt = 0.9 * peak * (1 / (2 * math.pi) + mc / 8) + 2e-3 * peak**2 * (1 / 8 + mc / (3 * math.pi))
-    diode = 1.1 * peak * (1 / (2 * math.pi) - mc / 8) + 1.5e-3 * peak**2 * (1 / 8 - mc / (3 * math.pi))
+    a, b = 1 / (2 * math.pi), 1 / (3 * math.pi)
+    igbt = 0.9 * peak * (a + mc / 8) + 2e-3 * peak**2 * (1 / 8 + mc * b)
+    diode = 1.1 * peak * (a - mc / 8) + 1.5e-3 * peak**2 * (1 / 8 - mc * b)
     assert got == pytest.approx(6 * (igbt + diode), rel=1e-14)
     # generating (m cos phi < 0) swaps the roles: the diode term grows
     assert inverter_conduction_loss_w(peak, -mc, 0.9, 2e-3, 1.1, 1.5e-3) == pytest.approx(
-        6 * (0.9 * peak * (1 / (2 * math.pi) - mc / 8) + 2e-3 * peak**2 * (1 / 8 - mc / (3 * math.pi))
-             + 1.1 * peak * (1 / (2 * math.pi) + mc / 8)
-             + 1.5e-3 * peak**2 * (1 / 8 + mc / (3 * math.pi))), rel=1e-14)
+        6 * (0.9 * peak * (a - mc / 8) + 2e-3 * peak**2 * (1 / 8 - mc * b)
+             + 1.1 * peak * (a + mc / 8) + 1.5e-3 * peak**2 * (1 / 8 + mc * b)), rel=1e-14)
 
 
 def test_mosfet_is_three_r_irms_squared_whatever_the_power_factor():
