@@ -540,6 +540,75 @@ def read_efficiency_map_csv(csv_path) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return speeds * (math.pi / 30.0), torques, eta
 
 
+def read_power_fraction_csv(csv_path) -> tuple[np.ndarray, np.ndarray]:
+    """Read a power-fraction efficiency table from a CSV file with a header row and the columns
+    ``power_fraction`` (signed shaft power / rated power, ascending) and ``efficiency``."""
+    source = str(csv_path)
+    try:
+        data = np.genfromtxt(csv_path, delimiter=",", names=True, dtype=float, ndmin=1)
+    except (OSError, ValueError) as exc:
+        raise SpecError(source, "<file>", str(exc), "a readable CSV file") from None
+    for col in ("power_fraction", "efficiency"):
+        if col not in (data.dtype.names or ()):
+            raise SpecError(source, col, MISSING_COLUMN, "columns power_fraction, efficiency")
+    return np.asarray(data["power_fraction"]), np.asarray(data["efficiency"])
+
+
+def drive_unit_parameters_from_spec(motor, high_voltage) -> np.ndarray:
+    """One slot's drive-unit vector from a vehicle file's motor (``[drivetrain.motors.<name>]``
+    with its ``losses`` table) and ``[drivetrain.high_voltage]`` (read by attribute; this layer
+    does not import the spec). A motor without ``losses`` gives a lossless unit: a
+    power-fraction table of efficiency 1 (electrical = mechanical power, the behaviour before
+    losses existed) with the gear efficiency 1."""
+    from sim.powertrain.cable import cable_resistance_ohm
+
+    source = "drive_unit_parameters_from_spec"
+    losses = getattr(motor, "losses", None)
+    rated_w = float(motor.peak_power_kw) * 1e3
+    if losses is None:
+        return drive_unit_parameters(loss_model="power_fraction", nominal_bus_voltage_v=
+                                     high_voltage.nominal_voltage_v if high_voltage else 800.0,
+                                     gear_efficiency=1.0, rated_power_w=rated_w,
+                                     power_fraction=[0.0, 1.0], fraction_efficiency=[1.0, 1.0],
+                                     source=source)
+    cable_r = float(cable_resistance_ohm(high_voltage.cable_length_m,
+                                         high_voltage.cable_cross_section_mm2))
+    common = dict(nominal_bus_voltage_v=high_voltage.nominal_voltage_v,
+                  gear_efficiency=losses.gear_efficiency, cable_resistance_ohm=cable_r,
+                  source=source)
+    if losses.model == "speed_torque_map":
+        s, t, e = read_efficiency_map_csv(losses.map_csv)
+        return drive_unit_parameters(loss_model="speed_torque_map", map_speed_radps=s,
+                                     map_torque_nm=t, map_efficiency=e, **common)
+    if losses.model == "power_fraction":
+        x, e = read_power_fraction_csv(losses.power_fraction_csv)
+        return drive_unit_parameters(loss_model="power_fraction", rated_power_w=rated_w,
+                                     power_fraction=x, fraction_efficiency=e,
+                                     fraction_interpolation=losses.fraction_interpolation,
+                                     **common)
+    inv = losses.inverter
+    mosfet = inv.device == "sic_mosfet"
+    inverter = dict(switching_frequency_hz=inv.switching_frequency_hz,
+                    switch_knee_voltage_v=0.0 if mosfet else inv.knee_voltage_v,
+                    switch_resistance_ohm=inv.on_resistance_ohm,
+                    diode_knee_voltage_v=0.0 if mosfet else inv.diode_knee_voltage_v,
+                    diode_resistance_ohm=(inv.on_resistance_ohm if mosfet
+                                          else inv.diode_resistance_ohm),
+                    switching_energy_j=inv.switching_energy_j,
+                    switching_reference_current_a=inv.reference_current_a,
+                    switching_reference_voltage_v=inv.reference_voltage_v,
+                    switching_voltage_exponent=inv.voltage_exponent)
+    return drive_unit_parameters(
+        torque_constant_nm_per_a=losses.torque_constant_nm_per_a,
+        phase_resistance_ohm=losses.phase_resistance_ohm,
+        field_weakening_current_a=losses.field_weakening_current_a,
+        field_weakening_speed_radps=losses.field_weakening_speed_rpm * (math.pi / 30.0),
+        iron_hysteresis_w_per_radps=losses.iron_hysteresis_w_per_radps,
+        iron_eddy_w_per_radps2=losses.iron_eddy_w_per_radps2,
+        friction_torque_nm=losses.friction_torque_nm,
+        windage_w_per_radps3=losses.windage_w_per_radps3, inverter=inverter, **common)
+
+
 MISSING_COLUMN = "<missing column>"
 
 __all__ = ["DRIVE_UNIT_PARAMETER_COUNT", "DRIVE_UNIT_PARAMETER_NAMES", "DriveUnitLosses",
@@ -547,6 +616,8 @@ __all__ = ["DRIVE_UNIT_PARAMETER_COUNT", "DRIVE_UNIT_PARAMETER_NAMES", "DriveUni
            "LOSS_MODEL_PHYSICS", "LOSS_MODEL_POWER_FRACTION", "LOSS_MODEL_SPEED_TORQUE_MAP",
            "MAP_MAX_SPEEDS", "MAP_MAX_TORQUES", "TAPER_FRACTION", "cable_current_a",
            "drive_unit_dc_power", "drive_unit_efficiency", "drive_unit_losses",
-           "drive_unit_parameters", "machine_copper_loss_w", "machine_friction_loss_w",
+           "drive_unit_parameters", "drive_unit_parameters_from_spec",
+           "machine_copper_loss_w", "machine_friction_loss_w",
            "machine_iron_loss_w", "machine_phase_current_a", "map_efficiency",
-           "power_fraction_efficiency", "read_efficiency_map_csv", "shaft_torque_limit_nm"]
+           "power_fraction_efficiency", "read_efficiency_map_csv",
+           "read_power_fraction_csv", "shaft_torque_limit_nm"]
