@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import SpecError
-from sim.spec.fields import path, quantity, source_of, table, text
+from sim.spec.electric_drive import DriveUnitLosses, HighVoltage, check_electric_drive
+from sim.spec.fields import path, quantity, section, source_of, table, text
 
 AXLE_DRIVES = ("front_axle", "rear_axle")
 WHEEL_DRIVES = ("FL", "FR", "RL", "RR")
@@ -102,6 +103,9 @@ class Motor:
     rotor_inertia_kgm2: float = quantity(
         "inertia of the rotating machine parts, at the machine shaft", "kg·m²",
         ge=0.0, le=5.0)
+    losses: DriveUnitLosses | None = section(DriveUnitLosses, "losses of the drive unit "
+                                             "(absent: electrical = mechanical power)",
+                                             optional=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +125,8 @@ class Drivetrain:
     battery_charge_power_limit_kw: float | None = quantity(
         "largest electrical power the battery accepts from regenerative braking (absent: "
         "unlimited; same idealisation)", "kW", gt=0.0, le=5000.0, default=None)
+    high_voltage: HighVoltage | None = section(HighVoltage, "voltage class and DC cables of "
+                                               "the drive units", optional=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +157,7 @@ def check_dynamics(vehicle, source) -> None:
                         {n: m.drives for n, m in dt.motors.items()},
                         f"layout '{dt.layout}' needs one machine driving each of "
                         + ", ".join(sorted(want)))
+    check_electric_drive(dt, source)
     drives_front = bool(want & {"front_axle", "FL", "FR"})
     share = np.asarray(dt.front_torque_share)
     if not drives_front and np.any(share != 0.0):

@@ -41,13 +41,22 @@ def schema_markdown() -> str:
     out = ["# Vehicle-file schema reference", "",
            "Generated from `sim/spec/vehicle.py` by `python -m sim schema`; do not edit by hand.",
            ""]
-    top = [f for f in fields_of(Vehicle)]
-    for f in top:
-        cls = f.metadata["cls"]
-        name = f"[{f.name}]" if f.metadata["kind"] == "section" else f"[{f.name}.<name>]"
-        summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
-        summary = summary.split(": ", 1)[1] if summary.startswith("``[") else summary
-        out += [f"## `{name}`: {f.metadata['doc']}", "", summary[:1].upper() + summary[1:], "",
-                "| key | meaning | allowed | default |", "| --- | --- | --- | --- |",
-                *_rows(cls), ""]
+    for f in fields_of(Vehicle):
+        out += _section_docs(f, f.name)
     return "\n".join(out).rstrip()
+
+
+def _section_docs(f, dotted: str) -> list[str]:
+    """The table of section field ``f`` at ``dotted`` and, after it, those of its nested
+    sections and tables (``[drivetrain.motors.<name>.losses]``...)."""
+    cls = f.metadata["cls"]
+    name = f"[{dotted}]" if f.metadata["kind"] == "section" else f"[{dotted}.<name>]"
+    summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
+    summary = summary.split(": ", 1)[1] if summary.startswith("``[") else summary
+    out = [f"## `{name}`: {f.metadata['doc']}", "", summary[:1].upper() + summary[1:], "",
+           "| key | meaning | allowed | default |", "| --- | --- | --- | --- |",
+           *_rows(cls), ""]
+    for sub in fields_of(cls):
+        if sub.metadata["kind"] in ("section", "table"):
+            out += _section_docs(sub, name[1:-1] + "." + file_key(sub))
+    return out
