@@ -21,9 +21,11 @@ from sim.powertrain.layout import (
     KIND_ELECTRIC,
     MACHINE_FIELDS,
     N_MACHINES,
+    machine_parameter_names,
     wheels_of,
 )
 from sim.powertrain.road_load import CoastDownCoefficients, physical_from_coast_down
+from sim.spec.energy import Energy
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
 from sim.tyre.mf61 import (
     IX_NOMPRES,
@@ -244,3 +246,87 @@ def linear_single_track(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
             rear.parameters, fz_rear),
         source=vehicle.name or "<vehicle>")
 
+
+def longitudinal_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *,
+                            road_grade_rad=0.0) -> np.ndarray:
+    """Pack ``vehicle`` (a batch of N) for the longitudinal cycle model
+    (:data:`sim.energy.longitudinal.LONGITUDINAL_PARAMETER_NAMES`): (N, L). Mass, wheel radius,
+    spin inertias (summed; electric rotors reflected), road load, machine slots and the
+    passive split are the two-track model's (:func:`two_track_parameters`), so both models
+    drive the same car; ``[energy]`` adds the auxiliary load and regenerative braking (its
+    defaults when the file has no such section)."""
+    from sim.energy import longitudinal as lo  # local: sim.energy imports this module
+
+    params, _, _ = two_track_parameters(vehicle, load_case, road_grade_rad=road_grade_rad)
+    n = params.shape[0]
+    out = np.full((n, lo.N_LONGITUDINAL_PARAMETERS), np.nan)
+
+    def put(name: str, value) -> None:
+        out[:, lo.LONGITUDINAL_PARAMETER_NAMES.index(name)] = np.broadcast_to(
+            np.asarray(value, dtype=float), (n,))
+
+    def col(name: str) -> np.ndarray:
+        return params[:, tt.PARAMETER_NAMES.index(name)]
+
+    for name in ("mass_kg", "wheel_radius_m", "rolling_resistance_coefficient",
+                 "road_load_b_n_per_mps", "drag_area_m2", "air_density_kgpm3",
+                 "road_grade_rad", "front_torque_share", *machine_parameter_names()):
+        put(name, col(name))
+    put("brake_front_share", col("brake_front_share"))
+    put("spin_inertia_kgm2", sum(col(f"spin_inertia_{w}_kgm2") for w in ("fl", "fr", "rl", "rr")))
+    energy = vehicle.energy if vehicle.energy is not None else Energy()
+    put("aux_power_w", np.asarray(energy.auxiliary_power_kw) * 1000.0)
+    put("regenerative_braking", 1.0 if energy.regenerative_braking == "on" else 0.0)
+    check_filled(out, lo.LONGITUDINAL_PARAMETER_NAMES, "longitudinal parameter table")
+    return out
+
+
+def _members(vehicle: Vehicle):
+    """The members of a batch, one vehicle each."""
+    from sim.spec.params import member  # local: spec.params imports the vehicle module
+
+    n = vehicle.batch_size
+    return [vehicle] if n == 1 else [member(vehicle, i) for i in range(n)]
+
+
+def drive_unit_table(vehicle: Vehicle) -> np.ndarray:
+    """Drive-unit loss vectors (N, N_MACHINES, len(DRIVE_UNIT_PARAMETER_NAMES)) of the machine
+    slots, in the slots' order (the motors' order in the file, as in
+    :func:`two_track_parameters`); empty slots and combustion engines get a lossless unit
+    (never used)."""
+    from sim.powertrain.electric_machine import (
+        DRIVE_UNIT_PARAMETER_COUNT,
+        drive_unit_parameters_from_spec,
+    )
+
+    members = _members(vehicle)
+    out = np.zeros((len(members), N_MACHINES, DRIVE_UNIT_PARAMETER_COUNT))
+    for i, one in enumerate(members):
+        d = one.drivetrain
+        motors = list(d.motors.values())
+        electric = [m for m in motors if m.kind == "electric"]
+        filler = drive_unit_parameters_from_spec(electric[0], d.high_voltage) \
+            if electric else None
+        for k in range(N_MACHINES):
+            motor = motors[k] if k < len(motors) else None
+            if motor is not None and motor.kind == "electric":
+                out[i, k] = drive_unit_parameters_from_spec(motor, d.high_voltage)
+            elif filler is not None:
+                out[i, k] = filler
+    return out
+
+
+def combustion_tables(vehicle: Vehicle) -> tuple[np.ndarray, np.ndarray]:
+    """Engine and gearbox parameter vectors ``(ep (N, E), gp (N, G))`` of a combustion
+    vehicle's ``[combustion]`` section (:mod:`sim.powertrain.engine`,
+    :mod:`sim.powertrain.gearbox`)."""
+    from sim.powertrain.engine import engine_parameter_vector
+    from sim.powertrain.gearbox import gearbox_parameter_vector
+
+    if vehicle.combustion is None:
+        raise SpecError(vehicle.name or "<vehicle>", "combustion", None,
+                        "a [combustion] section (engine, fuel map, gearbox) for a combustion "
+                        "powertrain's energy use")
+    members = _members(vehicle)
+    return (np.stack([engine_parameter_vector(m.combustion) for m in members]),
+            np.stack([gearbox_parameter_vector(m.combustion) for m in members]))

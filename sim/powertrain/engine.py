@@ -56,7 +56,7 @@ _K, _M = ENGINE_SPEED_POINTS, FUEL_MAP_TORQUE_POINTS
 ENGINE_PARAMETER_NAMES: tuple[str, ...] = (
     "speed_points", "map_torque_points",
     "idle_speed_radps", "launch_speed_radps", "fuel_cutoff_speed_radps", "max_speed_radps",
-    "fuel_density_kg_per_l", "co2_kg_per_kg_fuel",
+    "fuel_density_kg_per_l", "co2_kg_per_kg_fuel", "lower_heating_value_j_per_kg",
     *(f"speed_radps_{i}" for i in range(_K)),
     *(f"full_load_torque_nm_{i}" for i in range(_K)),
     *(f"friction_torque_nm_{i}" for i in range(_K)),
@@ -78,6 +78,7 @@ IX_FUEL_CUTOFF_SPEED_RADPS = _index("fuel_cutoff_speed_radps")
 IX_MAX_SPEED_RADPS = _index("max_speed_radps")
 IX_FUEL_DENSITY_KG_PER_L = _index("fuel_density_kg_per_l")
 IX_CO2_KG_PER_KG_FUEL = _index("co2_kg_per_kg_fuel")
+IX_LOWER_HEATING_VALUE_JPKG = _index("lower_heating_value_j_per_kg")
 #: First entry of each table block.
 IX_SPEED_RADPS = _index("speed_radps_0")
 IX_FULL_LOAD_TORQUE_NM = _index("full_load_torque_nm_0")
@@ -262,9 +263,10 @@ def engine_parameter_vector(combustion) -> np.ndarray:
         "max_speed_radps": speeds[-1],
         "fuel_density_kg_per_l": c.fuel_density_kg_per_l,
         "co2_kg_per_kg_fuel": c.co2_kg_per_l / c.fuel_density_kg_per_l,
+        "lower_heating_value_j_per_kg": c.lower_heating_value_mj_per_kg * 1e6,
     }
     ep = np.concatenate([
-        np.array([float(np.asarray(values[n]).item()) for n in ENGINE_PARAMETER_NAMES[:8]]),
+        np.array([float(np.asarray(values[n]).item()) for n in ENGINE_PARAMETER_NAMES[:9]]),
         _padded(speeds, _K), _padded(c.full_load_torque_nm, _K),
         _padded(c.friction_torque_nm, _K), _padded(torques, _M), grid.ravel(),
     ])

@@ -86,6 +86,9 @@ class Combustion:
     fuel_density_kg_per_l: float = quantity("fuel density", "kg/L", gt=0.5, le=1.0)
     co2_kg_per_l: float = quantity("CO2 emitted per litre of fuel burnt", "kg/L",
                                    gt=1.0, le=4.0)
+    lower_heating_value_mj_per_kg: float = quantity(
+        "fuel's lower heating value (the chemical energy of the energy balance)", "MJ/kg",
+        gt=10.0, le=130.0, default=42.7)
     gear_ratios: np.ndarray = quantity_array(
         "gearbox input speed / output speed of each forward gear, first gear first, "
         "strictly decreasing", "-", max_shape=(MAX_GEARS,), min_len=1, gt=0.1, le=10.0)
