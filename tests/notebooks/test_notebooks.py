@@ -111,3 +111,11 @@ def test_refresh_tool_picks_notebooks_by_prefix():
     assert tool.notebook_paths([]) == NOTEBOOKS
     with pytest.raises(SystemExit, match="no notebook"):
         tool.notebook_paths(["99"])
+
+
+def test_readme_documents_the_refresh_command():
+    readme = (ROOT / "README.md").read_text()
+    notebooks_section = readme[readme.index("## Notebooks"):]
+    assert "python tools/refresh_notebooks.py" in notebooks_section
+    for path in NOTEBOOKS:
+        assert f"notebooks/{path.name}" in readme, f"README does not mention {path.name}"
