@@ -209,7 +209,7 @@ def drive_cycle(vehicle: Vehicle, cycle="wltc_class3b", *, load_case: str = DEFA
                         "a Vehicle (sim.load_vehicle('coupe'), not its name)")
     cyc = _cycle(cycle)
     trace, dt = _uniform_trace(cyc)
-    h = _positive("step_s", step_s, "s", high=dt)
+    h = _positive("step_s", step_s, "s", high=dt * (1.0 + 1e-9))
     reps = int(_positive("repeat", repeat, "", integer=True, high=1000))
     soc0 = _positive("soc", soc, "(state of charge)", high=1.0)
     kind = powertrain_kind(vehicle)

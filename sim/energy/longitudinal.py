@@ -67,6 +67,7 @@ from sim.powertrain.engine import (
     IX_LOWER_HEATING_VALUE_JPKG,
     clutch_torque_nm,
     engine_demand_fraction,
+    engine_fuel_flow_kgps,
     engine_operating_point,
 )
 from sim.powertrain.envelope import wheel_torque_limit_nm
@@ -77,6 +78,7 @@ from sim.powertrain.gearbox import (
     gearbox_input_torque_nm,
     gearbox_output_torque_nm,
     powertrain_axle_torque,
+    shift_torque_factor,
 )
 from sim.powertrain.layout import (
     DRIVES_FRONT_AXLE,
@@ -150,21 +152,29 @@ N_ENERGY_TERMS = len(ENERGY_TERMS)
 SUPPLY_TERMS = ENERGY_TERMS[:2]
 SINK_TERMS = ENERGY_TERMS[2:ENERGY_TERMS.index("battery_terminal_j")]
 
-#: Recorded channels, in this order (every ``out_every`` steps).
+#: Recorded channels, in this order (every ``out_every`` steps): at the end of the step that
+#: ends at ``time_s``, except the forces, powers, torques and machine speeds, which are those
+#: held through that step (machine speeds at its mean speed), and the battery's available
+#: powers, at its start.
 CHANNEL_NAMES = (
     "time_s", "speed_mps", "target_speed_mps", "distance_m", "tractive_force_n",
     "friction_brake_force_n", "road_load_force_n", "battery_power_w", "bus_voltage_v",
-    "soc_pack0", "soc_pack1", "fuel_flow_kgps", "gear", "engine_speed_radps",
+    "soc_pack0", "soc_pack1", "available_discharge_power_w", "available_charge_power_w",
+    "fuel_flow_kgps", "gear", "engine_speed_radps",
     *(f"machine{k}_torque_nm" for k in range(N_MACHINES)),
     *(f"machine{k}_speed_radps" for k in range(N_MACHINES)),
 )
-CHANNEL_UNITS = ("s", "m/s", "m/s", "m", "N", "N", "N", "W", "V", "-", "-", "kg/s", "-",
+CHANNEL_UNITS = ("s", "m/s", "m/s", "m", "N", "N", "N", "W", "V", "-", "-", "W", "W", "kg/s",
+                 "-",
                  "rad/s", *("N·m",) * N_MACHINES, *("rad/s",) * N_MACHINES)
 N_CHANNELS = len(CHANNEL_NAMES)
 
 #: Member status codes.
 STATUS_OK, STATUS_BROKE_OFF, STATUS_BATTERY_EMPTY = 0, 1, 2
 STATUS_NAMES = ("ok", "fell out of the speed band", "battery empty")
+
+#: Most iterations of a saturated step's mean speed (see :func:`_electric_step`).
+_MEAN_SPEED_ITERATIONS = 8
 
 #: Speed band half-width [m/s] (UN GTR 15: 2 km/h) used for the break-off of range runs.
 BAND_MPS = 2.0 / 3.6
@@ -376,62 +386,75 @@ def _road_forces(lp, v_mean):
 def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch, energy):
     """One step of an electric member from speed ``v`` towards ``v_target`` [m/s]: returns
     ``(v_new, tractive force, friction brake force, road force, terminal power, bus voltage,
-    feasible)`` and adds the step's energies to ``energy``; advances the battery state
-    ``bx``."""
+    feasible, available discharge power, available charge power)`` (the battery's available
+    powers at the step's start, which the step respects) and adds the step's energies to
+    ``energy``; advances the battery state ``bx``."""
     radius = lp[L_RADIUS]
     m_eff = lp[L_MASS] + lp[L_SPIN] / (radius * radius)
-    v_mean_t = 0.5 * (v + v_target)
-    roll, lin, aero, grade = _road_forces(lp, v_mean_t)
-    resist = roll + lin + aero + grade
-    demand = m_eff * (v_target - v) / h + resist
-    omega_t = v_mean_t / radius
-    braking = demand < 0.0
     v_bus = _bus_voltage(bp, bx, lp[L_AUX])
-    # wheel torques asked of each machine, within its envelope (regeneration: only where the
-    # machine returns energy at that torque and speed; the friction brakes take the rest)
-    for k in range(N_MACHINES):
-        electric = (lp[L_MACHINE0 + k * _MS + _M_DRIVES] != DRIVES_NONE
-                    and lp[L_MACHINE0 + k * _MS + _M_KIND] != KIND_COMBUSTION)
-        share = _slot_share(lp, k, braking)
-        limit = _slot_wheel_limit_nm(lp, k, omega_t) if electric else 0.0
-        want = share * demand * radius
-        wheel_torque[k] = max(min(want, limit), -limit) if electric else 0.0
-        if braking and lp[L_REGEN] < 0.5:
-            wheel_torque[k] = 0.0
-    if braking:
-        for k in range(N_MACHINES):  # drop regeneration that would draw from the bus
-            single = scratch[k]
-            for j in range(N_MACHINES):
-                scratch[N_MACHINES + j] = wheel_torque[j] if j == k else 0.0
-            p_k = _electric_powers(lp, dup, 1.0, scratch[N_MACHINES:], omega_t, v_bus,
-                                   shaft)[0]
-            single = 0.0 if p_k > 0.0 else wheel_torque[k]
-            wheel_torque[k] = single
-        limit_w = available_charge_power_w(bp, bx) + lp[L_AUX]
-    else:
-        limit_w = available_discharge_power_w(bp, bx)
-    scale = _scale_to_power(lp, dup, wheel_torque, omega_t, v_bus, shaft, limit_w, not braking)
-    tractive = 0.0
-    for k in range(N_MACHINES):
-        wheel_torque[k] *= scale
-        tractive += wheel_torque[k] / radius
-    brake = max(tractive - demand, 0.0) if braking else 0.0
-    v_new = v + (tractive - brake - resist) * h / m_eff
-    if v_new < 0.0:  # the car stops within the step: exactly at its end
-        need = -m_eff * v / h  # the net force that does that
-        brake = tractive - resist - need
-        if brake < 0.0:  # regeneration and road load alone stop it: less regeneration
-            brake = 0.0
-            wanted = min(need + resist, 0.0)
-            f = wanted / tractive if tractive < 0.0 else 0.0
-            for k in range(N_MACHINES):
-                wheel_torque[k] *= f
-            tractive = wanted if tractive < 0.0 else 0.0
-            excess = resist - tractive - (-need)  # road load beyond what stops the car
-            if excess > 0.0:  # rolling resistance stops acting once the car is at rest
-                roll = max(roll - excess, 0.0)
-                resist = roll + lin + aero + grade
-        v_new = max(v + (tractive - brake - resist) * h / m_eff, 0.0)
+    available_discharge = available_discharge_power_w(bp, bx)
+    available_charge = available_charge_power_w(bp, bx)
+    # Forces are held through the step and evaluated at its mean speed; a car that follows
+    # the trace has that mean speed at once, a saturated one (envelope, battery) is iterated
+    # to it (implicit midpoint; a few iterations converge to 1e-9).
+    v_mean_t = 0.5 * (v + v_target)
+    for _ in range(_MEAN_SPEED_ITERATIONS):
+        roll, lin, aero, grade = _road_forces(lp, v_mean_t)
+        resist = roll + lin + aero + grade
+        demand = m_eff * (v_target - v) / h + resist
+        omega_t = v_mean_t / radius
+        braking = demand < 0.0
+        # wheel torques asked of each machine, within its envelope (regeneration: only where
+        # the machine returns energy at that torque and speed; friction brakes take the rest)
+        for k in range(N_MACHINES):
+            electric = (lp[L_MACHINE0 + k * _MS + _M_DRIVES] != DRIVES_NONE
+                        and lp[L_MACHINE0 + k * _MS + _M_KIND] != KIND_COMBUSTION)
+            share = _slot_share(lp, k, braking)
+            limit = _slot_wheel_limit_nm(lp, k, omega_t) if electric else 0.0
+            want = share * demand * radius
+            wheel_torque[k] = max(min(want, limit), -limit) if electric else 0.0
+            if braking and lp[L_REGEN] < 0.5:
+                wheel_torque[k] = 0.0
+        if braking:
+            for k in range(N_MACHINES):  # drop regeneration that would draw from the bus
+                single = scratch[k]
+                for j in range(N_MACHINES):
+                    scratch[N_MACHINES + j] = wheel_torque[j] if j == k else 0.0
+                p_k = _electric_powers(lp, dup, 1.0, scratch[N_MACHINES:], omega_t, v_bus,
+                                       shaft)[0]
+                single = 0.0 if p_k > 0.0 else wheel_torque[k]
+                wheel_torque[k] = single
+            limit_w = available_charge + lp[L_AUX]
+        else:
+            limit_w = available_discharge
+        scale = _scale_to_power(lp, dup, wheel_torque, omega_t, v_bus, shaft, limit_w,
+                                not braking)
+        tractive = 0.0
+        for k in range(N_MACHINES):
+            wheel_torque[k] *= scale
+            tractive += wheel_torque[k] / radius
+        brake = max(tractive - demand, 0.0) if braking else 0.0
+        v_new = v + (tractive - brake - resist) * h / m_eff
+        if v_new < 0.0:  # the car stops within the step: exactly at its end
+            need = -m_eff * v / h  # the net force that does that
+            brake = tractive - resist - need
+            if brake < 0.0:  # regeneration and road load alone stop it: less regeneration
+                brake = 0.0
+                wanted = min(need + resist, 0.0)
+                f = wanted / tractive if tractive < 0.0 else 0.0
+                for k in range(N_MACHINES):
+                    wheel_torque[k] *= f
+                tractive = wanted if tractive < 0.0 else 0.0
+                excess = resist - tractive - (-need)  # road load beyond what stops the car
+                if excess > 0.0:  # rolling resistance stops acting once the car is at rest
+                    roll = max(roll - excess, 0.0)
+                    resist = roll + lin + aero + grade
+            v_new = max(v + (tractive - brake - resist) * h / m_eff, 0.0)
+        v_mean_new = 0.5 * (v + v_new)
+        converged = abs(v_mean_new - v_mean_t) <= 1e-9 * (1.0 + v_mean_t)
+        v_mean_t = v_mean_new
+        if converged:
+            break
     v_mean = 0.5 * (v + v_new)
     omega = v_mean / radius
     # the bus voltage at this step's power, then the powers at that voltage
@@ -465,7 +488,8 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
     energy[E_TERMINAL] += p_term * h
     energy[E_REGEN] += max(-p_term, 0.0) * h
     energy[E_DIST] += d
-    return v_new, tractive, brake, resist, p_term, v_bus, ok
+    return (v_new, tractive, brake, resist, p_term, v_bus, ok, available_discharge,
+            available_charge)
 
 
 @_step
@@ -476,55 +500,77 @@ def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
 
     The engine drives the axle of the combustion slot through the clutch and the gearbox
     (:func:`sim.powertrain.gearbox.powertrain_axle_torque`); auxiliaries load the crank with
-    ``P_aux / omega_e``. Braking: with the clutch closed the engine's overrun drag (fuel cut)
-    brakes the car when the demand is at least that drag, the friction brakes taking the
-    rest; a gentler demand opens the clutch (the engine idles) and the brakes do it all."""
+    ``P_aux / omega_e`` (fuelled: more fuel; fuel cut: more drag). Braking: with the clutch
+    closed the engine's overrun drag (fuel cut) brakes the car when the demand is at least
+    that drag, the friction brakes taking the rest; a gentler demand opens the clutch (the
+    engine idles) and the brakes do it all."""
     radius = lp[L_RADIUS]
     m_eff = lp[L_MASS] + lp[L_SPIN] / (radius * radius)
     v_mean_t = 0.5 * (v + v_target)
+    idle = ep[IX_IDLE_SPEED_RADPS]
+    # the gear for this step, from the demand at the trace's mean speed (once per step)
     roll, lin, aero, grade = _road_forces(lp, v_mean_t)
-    resist = roll + lin + aero + grade
-    demand = m_eff * (v_target - v) / h + resist
+    demand = m_eff * (v_target - v) / h + roll + lin + aero + grade
     omega_t = v_mean_t / radius
-    gear, timer = gs[0], gs[1]
-    axle_demand = demand * radius
-    w_in = gearbox_input_speed_radps(gp, gear, omega_t)
-    w_aux = max(w_in, ep[IX_IDLE_SPEED_RADPS])
-    crank = gearbox_input_torque_nm(gp, gear, axle_demand) + lp[L_AUX] / w_aux
-    pedal = engine_demand_fraction(ep, w_aux, crank)
-    gear, timer = gear_update(gp, gear, timer, omega_t, pedal, h)
+    w_aux = max(gearbox_input_speed_radps(gp, gs[0], omega_t), idle)
+    crank = gearbox_input_torque_nm(gp, gs[0], demand * radius) + lp[L_AUX] / w_aux
+    gear, timer = gear_update(gp, gs[0], gs[1], omega_t, engine_demand_fraction(ep, w_aux, crank),
+                              h)
     gs[0], gs[1] = gear, timer
-    crank = gearbox_input_torque_nm(gp, gear, axle_demand) + lp[L_AUX] / max(
-        gearbox_input_speed_radps(gp, gear, omega_t), ep[IX_IDLE_SPEED_RADPS])
-    axle, w_e, t_b, fuel, slip = powertrain_axle_torque(ep, gp, gear, timer, omega_t, crank)
-    coasting = demand < 0.0 and axle < axle_demand  # engine drag beyond the demand
-    if coasting:  # clutch open: the engine idles for the auxiliaries
-        w_e = ep[IX_IDLE_SPEED_RADPS]
-        t_b, fuel = engine_operating_point(ep, w_e, lp[L_AUX] / w_e)
-        axle, slip = 0.0, 0.0
-    tractive = axle / radius
-    brake = max(tractive - demand, 0.0) if demand < 0.0 else 0.0
-    v_new = v + (tractive - brake - resist) * h / m_eff
-    if v_new < 0.0:
-        brake = max(tractive - resist + m_eff * v / h, 0.0)
-        v_new = max(v + (tractive - brake - resist) * h / m_eff, 0.0)
+    # forces held through the step at its mean speed (iterated when saturated, as electric)
+    for _ in range(_MEAN_SPEED_ITERATIONS):
+        roll, lin, aero, grade = _road_forces(lp, v_mean_t)
+        resist = roll + lin + aero + grade
+        demand = m_eff * (v_target - v) / h + resist
+        omega_t = v_mean_t / radius
+        axle_demand = demand * radius
+        axle, w_e, t_b, fuel, slip = powertrain_axle_torque(
+            ep, gp, gear, timer, omega_t, gearbox_input_torque_nm(gp, gear, axle_demand))
+        w_c = max(gearbox_input_speed_radps(gp, gear, omega_t), 0.0)
+        slipping = 1.0 if w_e > w_c else 0.0
+        coasting = demand < 0.0 and axle < axle_demand  # engine drag beyond the demand
+        if coasting:  # clutch open: the engine idles
+            w_e, slipping = idle, 0.0
+            t_b, fuel = engine_operating_point(ep, w_e, 0.0)
+        t_aux = lp[L_AUX] / w_e  # the auxiliaries' load on the crank
+        if fuel > 0.0:  # fuelled: the engine makes the auxiliaries' torque too
+            fuel = engine_fuel_flow_kgps(ep, w_e, t_b + t_aux)
+            t_clutch = t_b
+        else:  # fuel cut: the auxiliaries add to the engine's drag
+            t_clutch = t_b - t_aux
+        if coasting:
+            t_clutch, axle = 0.0, 0.0
+        else:
+            axle = gearbox_output_torque_nm(gp, gear, clutch_torque_nm(t_clutch, slipping)) \
+                * shift_torque_factor(gp, timer)
+        tractive = axle / radius
+        brake = max(tractive - demand, 0.0) if demand < 0.0 else 0.0
+        v_new = v + (tractive - brake - resist) * h / m_eff
+        if v_new < 0.0:
+            brake = max(tractive - resist + m_eff * v / h, 0.0)
+            v_new = max(v + (tractive - brake - resist) * h / m_eff, 0.0)
+        v_mean_new = 0.5 * (v + v_new)
+        converged = abs(v_mean_new - v_mean_t) <= 1e-9 * (1.0 + v_mean_t)
+        v_mean_t = v_mean_new
+        if converged:
+            break
     v_mean = 0.5 * (v + v_new)
     omega = v_mean / radius
     d = v_mean * h
     # energy flows at the crank, the clutch, the gearbox (with the shift dip) and the wheels
     w_c = max(gearbox_input_speed_radps(gp, gear, omega), 0.0)
-    crank_power = t_b * w_e
-    clutch_out = 0.0 if coasting else clutch_torque_nm(t_b, 1.0 if slip > 0.0 else 0.0) * w_c
+    crank_power = t_clutch * w_e  # what leaves the crank towards the clutch
+    clutch_in = clutch_torque_nm(t_clutch, slipping)
+    clutch_out = 0.0 if coasting else clutch_in * w_c
     wheel_power = axle * omega
-    gear_out = 0.0 if coasting else gearbox_output_torque_nm(
-        gp, gear, clutch_torque_nm(t_b, 1.0 if slip > 0.0 else 0.0)) * omega
-    aux = lp[L_AUX] if w_e > 0.0 else 0.0
+    gear_out = 0.0 if coasting else gearbox_output_torque_nm(gp, gear, clutch_in) * omega
+    aux = lp[L_AUX]
     fuel_energy = fuel * h * ep[IX_LOWER_HEATING_VALUE_JPKG]
     energy[E_FUEL] += fuel_energy
     energy[E_FUEL_KG] += fuel * h
-    energy[E_ENGINE] += fuel_energy - crank_power * h
+    energy[E_ENGINE] += fuel_energy - (crank_power + aux) * h
     energy[E_AUX] += aux * h
-    energy[E_CLUTCH] += (crank_power - aux - clutch_out) * h + (gear_out - wheel_power) * h
+    energy[E_CLUTCH] += (crank_power - clutch_out) * h + (gear_out - wheel_power) * h
     energy[E_GEAR] += (clutch_out - gear_out) * h
     energy[E_BRAKE] += brake * d
     energy[E_AERO] += aero * d
@@ -538,15 +584,15 @@ def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
 
 @_step
 def _record(out, i, j, t, v, v_target, distance, tractive, brake, resist, p_term, v_bus, bx,
-            fuel, gs, w_e, shaft, radius, wheel_torque, lp):
+            fuel, gs, w_e, shaft, radius, v_mean, available, lp):
     values = (t, v, v_target, distance, tractive, brake, resist, p_term, v_bus, bx[0], bx[2],
-              fuel, gs[0], w_e)
+              available[0], available[1], fuel, gs[0], w_e)
     for c in range(len(values)):
         out[c, i, j] = values[c]
     first = len(values)
     for k in range(N_MACHINES):
         out[first + k, i, j] = shaft[0, k]
-        out[first + N_MACHINES + k, i, j] = v / radius * lp[L_MACHINE0 + k * _MS + _M_GEAR]
+        out[first + N_MACHINES + k, i, j] = v_mean / radius * lp[L_MACHINE0 + k * _MS + _M_GEAR]
 
 
 @_step
@@ -559,13 +605,14 @@ def _run_member(i, lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, 
     wheel_torque = np.zeros(N_MACHINES)
     shaft = np.zeros((1, N_MACHINES))
     scratch = np.zeros(2 * N_MACHINES + 4 * BATTERY_STATE_COUNT + 24)
+    available = np.zeros(2)
     radius = lp[L_RADIUS]
     v = trace[0]
     t = 0.0
     status[i] = STATUS_OK
     if out.shape[2] > 0:
         _record(out, i, 0, 0.0, v, v, 0.0, 0.0, 0.0, 0.0, lp[L_AUX], 0.0, bx, 0.0, gs, 0.0,
-                shaft, radius, wheel_torque, lp)
+                shaft, radius, v, available, lp)
     for step in range(n_steps):
         t = step * h
         v_target = max(_interp(trace, trace_dt, t + h), 0.0)
@@ -574,13 +621,15 @@ def _run_member(i, lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, 
             v_new, tractive, brake, resist, fuel, w_e = _combustion_step(
                 lp, ep, gp, gs, v, v_target, h, energy[i])
         else:
-            v_new, tractive, brake, resist, p_term, v_bus, ok = _electric_step(
-                lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch, energy[i])
+            (v_new, tractive, brake, resist, p_term, v_bus, ok, available[0],
+             available[1]) = _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque,
+                                            shaft, scratch, energy[i])
+        v_mean = 0.5 * (v + v_new)
         v = v_new
         if (step + 1) % out_every == 0 and out.shape[2] > 0:
             _record(out, i, (step + 1) // out_every, t + h, v, v_target, energy[i, E_DIST],
                     tractive, brake, resist, p_term, v_bus, bx, fuel, gs, w_e, shaft, radius,
-                    wheel_torque, lp)
+                    v_mean, available, lp)
         if break_off:
             if not ok:
                 status[i] = STATUS_BATTERY_EMPTY
