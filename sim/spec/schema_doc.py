@@ -39,13 +39,20 @@ def schema_markdown() -> str:
     out = ["# Vehicle-file schema reference", "",
            "Generated from `sim/spec/vehicle.py` by `python -m sim schema`; do not edit by hand.",
            ""]
-    top = [f for f in fields_of(Vehicle)]
-    for f in top:
+    def add(f, prefix: str, level: str) -> None:
         cls = f.metadata["cls"]
-        name = f"[{f.name}]" if f.metadata["kind"] == "section" else f"[{f.name}.<name>]"
+        key = prefix + f.name
+        name = f"[{key}]" if f.metadata["kind"] == "section" else f"[{key}.<name>]"
         summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
         summary = summary.split(": ", 1)[1] if summary.startswith("``[") else summary
-        out += [f"## `{name}`: {f.metadata['doc']}", "", summary[:1].upper() + summary[1:], "",
-                "| key | meaning | allowed | default |", "| --- | --- | --- | --- |",
-                *_rows(cls), ""]
+        out.extend([f"{level} `{name}`: {f.metadata['doc']}", "",
+                    summary[:1].upper() + summary[1:], "",
+                    "| key | meaning | allowed | default |", "| --- | --- | --- | --- |",
+                    *_rows(cls), ""])
+        for sub in fields_of(cls):  # nested sections (e.g. [battery.cell]) get their own table
+            if sub.metadata["kind"] == "section":
+                add(sub, key + ".", level + "#")
+
+    for f in fields_of(Vehicle):
+        add(f, "", "##")
     return "\n".join(out).rstrip()
