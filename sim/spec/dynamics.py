@@ -119,12 +119,16 @@ class Drivetrain:
         "is off (0 for rear drive)", "-", ge=0.0, le=1.0)
     motors: Mapping[str, Motor] = table(Motor, "traction machines", optional=False)
     battery_discharge_power_limit_kw: float | None = quantity(
-        "largest electrical power the battery delivers to the machines (absent: unlimited); "
-        "until the powertrain issue adds efficiencies, machine electrical power is taken "
-        "equal to mechanical power", "kW", gt=0.0, le=5000.0, default=None)
+        "explicit cap on the electrical power the battery delivers (absent: none); with "
+        "[battery] cells it caps the limit derived from their voltage and current limits "
+        "(sim.powertrain.battery.available_discharge_power_w); until the powertrain issue "
+        "adds efficiencies, machine electrical power is taken equal to mechanical power",
+        "kW", gt=0.0, le=5000.0, default=None)
     battery_charge_power_limit_kw: float | None = quantity(
-        "largest electrical power the battery accepts from regenerative braking (absent: "
-        "unlimited; same idealisation)", "kW", gt=0.0, le=5000.0, default=None)
+        "explicit cap on the electrical power the battery accepts from regenerative braking "
+        "(absent: none; same idealisation); with [battery] cells it caps the derived limit "
+        "(available_charge_power_w); DC charging ignores it", "kW", gt=0.0, le=5000.0,
+        default=None)
     high_voltage: HighVoltage | None = section(HighVoltage, "voltage class and DC cables of "
                                                "the drive units", optional=True)
 

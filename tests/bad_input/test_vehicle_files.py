@@ -34,7 +34,7 @@ def test_unknown_field_is_a_typo_not_ignored(minimal_file):
 def test_unknown_section(minimal_file):
     _raises(minimal_file(append="[tyers]\nfront = 1.0\n"),
             r"box\.toml: tyers = \{'front': 1\.0\}: unknown field \(did you mean 'tyres'\?\); "
-            r"allowed fields here are adm, aero, boots, brakes")
+            r"allowed fields here are adm, aero, battery, boots, brakes")
 
 
 @pytest.mark.parametrize(("text", "shown"), [("-600.0", r"-600\.0"), ("nan", "nan"),

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
+from sim.spec.battery import cell_energy_wh
 from sim.units import GRAVITY_MPS2
 from tests.conftest import MINIMAL_TOML
 
@@ -72,13 +73,16 @@ def test_loads_sum_to_weight_and_tensor_is_physical(components):
     assert eig[0] + eig[1] >= eig[2] - 1e-6 * eig[2]  # principal moments obey the triangle rule
 
 
-@given(st.floats(0.0, 2.0), st.floats(1.6, 3.1), st.floats(120.0, 250.0),
-       st.floats(120.0, 250.0), st.floats(20.0, 90.0))
+@given(st.floats(0.0, 2.0), st.floats(1.6, 3.1), st.floats(120.0, 220.0),
+       st.floats(120.0, 220.0), st.floats(20.0, 90.0))
 def test_moving_energy_rearward_moves_the_cg_rearward(front_x, rear_x, rho_f, rho_r, total):
     coupe = sim.load_vehicle("coupe")
+    # the coupe's packs are built from cells: a pack-level specific energy rho is set through
+    # the packaging factor, rho = cell energy / (cell mass x factor)
+    cell_rho = cell_energy_wh(coupe.battery.cell) / coupe.battery.cell.mass_kg
     v = sim.set_params(coupe, {"packs.front.x_m": -front_x * 0.5, "packs.rear.x_m": -rear_x,
-                               "packs.front.specific_energy_wh_per_kg": rho_f,
-                               "packs.rear.specific_energy_wh_per_kg": rho_r,
+                               "battery.packaging_mass_factor.front": cell_rho / rho_f,
+                               "battery.packaging_mass_factor.rear": cell_rho / rho_r,
                                "info.gross_vehicle_weight_rating_kg": 5000.0})
     # share of the front pack falls: energy moves rearward
     r = sim.split_packs(v, np.linspace(1.0, 0.0, 41), total_energy_kwh=total)
