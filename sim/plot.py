@@ -464,3 +464,52 @@ def plot_headline(headline, *, fig=None):
     ax_bar.set_title("understeer gradient (hatched: adm on)")
     ax_bar.grid(True, axis="x", lw=0.3)
     return fig
+
+
+def plot_efficiency_map(vehicle: Vehicle, motor: str, *, bus_voltage_v: float | None = None,
+                        speed_radps=None, torque_nm=None, n_grid: int = 80, fig=None):
+    """Efficiency map of one drive unit (``[drivetrain.motors.<motor>]`` of ``vehicle``): the
+    bus-to-shaft efficiency (:func:`sim.powertrain.electric_machine.drive_unit_efficiency`;
+    generating: shaft to bus) as filled contours over machine speed [rpm] and shaft torque
+    [N·m], motoring above zero torque and generating below, inside the torque envelope (drawn
+    black), at ``bus_voltage_v`` [V] (default: the nominal voltage of
+    ``[drivetrain.high_voltage]``). ``speed_radps``, ``torque_nm``: operating points of a run
+    at the machine shaft (arrays of equal shape), overlaid as dots. Returns the figure."""
+    from sim.powertrain.electric_machine import (
+        drive_unit_efficiency,
+        drive_unit_parameters_from_spec,
+        shaft_torque_limit_nm,
+    )
+
+    dt = vehicle.drivetrain
+    spec = dt.motors[motor]
+    lp = drive_unit_parameters_from_spec(spec, dt.high_voltage)
+    volts = bus_voltage_v or (dt.high_voltage.nominal_voltage_v if dt.high_voltage else 800.0)
+    rpm = np.pi / 30.0
+    w = np.linspace(0.0, spec.max_speed_rpm, n_grid) * rpm
+    t = np.linspace(-spec.peak_torque_nm, spec.peak_torque_nm, 2 * n_grid + 1)
+    W, T = np.meshgrid(w, t)
+    limit = np.vectorize(shaft_torque_limit_nm)(spec.peak_torque_nm, spec.peak_power_kw * 1e3,
+                                                spec.max_speed_rpm * rpm, w)
+    eta = drive_unit_efficiency(lp, T, W, volts)
+    eta = np.where((np.abs(T) <= limit[None, :]) & (eta > 0.0), eta, np.nan)
+    if fig is None:
+        fig = plt.figure(figsize=(8, 6), layout="constrained")
+    ax = fig.subplots()
+    levels = [0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99]
+    filled = ax.contourf(W / rpm, T, eta, levels=levels, cmap="viridis", extend="min")
+    lines = ax.contour(W / rpm, T, eta, levels=levels[3:], colors="white", linewidths=0.5)
+    ax.clabel(lines, fmt=lambda v: f"{100 * v:.0f}", fontsize=7)
+    fig.colorbar(filled, ax=ax, label="drive-unit efficiency [-]")
+    ax.plot(w / rpm, limit, color="black", lw=1.5)
+    ax.plot(w / rpm, -limit, color="black", lw=1.5)
+    ax.axhline(0.0, color="black", lw=0.5)
+    if speed_radps is not None and torque_nm is not None:
+        ax.plot(np.ravel(np.abs(speed_radps)) / rpm,
+                np.ravel(torque_nm) * np.where(np.ravel(speed_radps) < 0.0, -1.0, 1.0),
+                ".", color="#d62728", ms=2, alpha=0.5, label="operating points")
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_xlabel("machine speed [rpm]")
+    ax.set_ylabel("shaft torque [N·m] (< 0 generating)")
+    ax.set_title(f"{motor}: drive unit at {volts:g} V (machine, inverter, cable)")
+    return fig

@@ -6,6 +6,29 @@ callers decide). The envelope: constant torque up to the base speed
 ``peak_power / peak_torque``, constant power above it, and a linear taper to zero torque over
 the last :data:`TAPER_FRACTION` of the machine's top speed (a machine at its top speed
 delivers nothing more; the taper keeps the force continuous for the integrators).
+
+Drive-unit losses (:func:`drive_unit_dc_power`, one slot's vector ``lp`` laid out by
+:data:`DRIVE_UNIT_PARAMETER_NAMES`). Signs: ``dc_power_w`` > 0 drawn from the bus; every loss
+>= 0; ``dc_power_w = T w + losses`` in all four quadrants. The physics model (REFERENCES §7):
+
+* machine (surface permanent-magnet, dq frame, rms phase quantities): ``i_q = |T| / k_t``;
+  a field-weakening current ``i_d = I_ch (1 - w_fw / |w|)`` above the no-load field-weakening
+  speed ``w_fw``, which scales with the bus voltage (``w_fw = w_fw,nom V_bus / V_nom``: a
+  sagging pack weakens the field earlier). Neglected: the load-dependent onset (the q-axis
+  inductive drop), saturation, cross-coupling, reluctance torque, temperature (R at
+  operating temperature). Copper ``3 R_s (i_q^2 + i_d^2)``; iron ``(c1 |w| + c2 w^2)
+  min(1, w_fw/|w|)^2``; friction and windage ``c |w| + c' |w|^3``;
+* inverter (:mod:`sim.powertrain.inverter`): conduction of sinusoidal PWM with ``m cos(phi) =
+  4 P_ac / (3 V_bus I_hat)`` taken from the power balance (``P_ac`` = shaft power + machine
+  losses), switching ``f_sw/pi E (I_hat/I_ref)(V/V_ref)^Kv`` per switch position;
+* DC cable (both conductors, resistance in the vector): exact current of
+  ``V I = P_inverter + I^2 R`` (:func:`cable_current_a`), loss ``I^2 R``.
+
+Alternatives selected by ``loss_model``: a speed-torque efficiency map (bilinear, clamped; a
+CSV of ``speed_rpm, torque_nm, efficiency`` through :func:`read_efficiency_map_csv`) or
+FASTSim's efficiency over signed shaft power / rated power (linear or ``step_lower``, as
+FASTSim 3.1 interpolates its bundled 2022 Model 3). Their loss is ``lumped_loss_w``.
+The gear efficiency is carried in the vector for the caller (:mod:`sim.powertrain.gear`).
 """
 
 from __future__ import annotations
