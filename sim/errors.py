@@ -50,6 +50,27 @@ class UnknownVehicleError(SpecError):
         )
 
 
+class UnknownNameError(SpecError, KeyError):
+    """A name (channel, metric, flag) that a result does not hold. Both a
+    :class:`SpecError` (so a ``ValueError``) and a ``KeyError`` (as a mapping lookup would
+    raise); the message names the argument, the value and the names that exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def check_index(index, n: int, name: str = "index", source: str = "<argument>") -> int:
+    """``index`` as a non-negative int in ``[0, n)`` (negative counts from the end, as in
+    Python); a SpecError naming ``name``, the value and the range otherwise."""
+    import numbers
+
+    if isinstance(index, bool) or not isinstance(index, numbers.Integral) \
+            or not -n <= index < n:
+        raise SpecError(source, name, index,
+                        f"a member index in [0, {n}) (or [-{n}, -1] from the end)")
+    return int(index) % n
+
+
 class _Missing:
     def __repr__(self) -> str:  # pragma: no cover - repr only used in messages
         return "(missing)"

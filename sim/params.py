@@ -14,7 +14,7 @@ from sim.chassis import two_track as tt
 from sim.chassis.linear import LinearSingleTrack
 from sim.errors import SpecError
 from sim.mass import MassProperties, mass_properties
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.tyre.mf61 import (
     IX_NOMPRES,
     MF61Tyre,
@@ -83,7 +83,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     and cornering stiffness at each axle's mean static wheel load, unless
     ``linear_tyre_stiffness`` maps some of :data:`LINEAR_TYRE_KEYS` to values (per tyre).
     """
-    require_dynamics(vehicle)
+    require_dynamics(require_vehicle(vehicle))
     mp = mass_properties(vehicle, load_case)
     n = mp.batch_size if members is None else members
     if mp.batch_size not in (1, n):
@@ -194,7 +194,7 @@ def linear_single_track(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
     ``C = 2 (-Kya)`` of the vehicle's MF 6.1 tyres at each axle's mean static wheel load
     (road friction scales the peak force, not the cornering stiffness, so it does not enter).
     """
-    require_dynamics(vehicle)
+    require_dynamics(require_vehicle(vehicle))
     mp = mass_properties(vehicle, load_case)
     front, rear = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
     fz_front = 0.5 * (mp.wheel_loads_n[:, 0] + mp.wheel_loads_n[:, 1])

@@ -465,7 +465,9 @@ def _stack(parts):
                   np.concatenate([p.end_time_s for p in parts]),
                   {k: np.concatenate([p.end_state[k] for p in parts]) for k in first.end_state},
                   first.labels,
-                  {k: np.concatenate([p.parameters[k] for p in parts]) for k in first.parameters})
+                  {k: np.concatenate([p.parameters[k] for p in parts]) for k in first.parameters},
+                  {k: np.concatenate([pad(p.flags[k]) > 0 for p in parts]) for k in first.flags},
+                  first.flag_notes)
 
 
 __all__ = ["DRIVING_LINE_MARGIN_M", "LANE_CHANGE_DRIVER", "ConeLayout", "LEAD_IN_M",
