@@ -72,7 +72,8 @@ def test_first_order_response_time_is_tau_ln10_and_has_no_peak():
 def test_second_order_overshoot_and_peak_time(zeta, omega_n):
     t = np.arange(0.0, 12.0, DT)  # long enough for the oscillation to die out (< 1e-8)
     y = second_order(2.0, zeta, omega_n, t)
-    m = mt.iso7401_step_steer(t, steer_ramp(0.1, t), y, sideslip_rad=np.full(t.size, -0.02))
+    m = mt.iso7401_step_steer(t, steer_ramp(0.1, t), y,
+                              sideslip_rad=np.where(t > T0, -0.02, 0.0))
     wd = omega_n * math.sqrt(1.0 - zeta**2)
     assert m.has_peak[0]
     np.testing.assert_allclose(m.overshoot, math.exp(-math.pi * zeta / math.sqrt(1 - zeta**2)),
@@ -82,7 +83,7 @@ def test_second_order_overshoot_and_peak_time(zeta, omega_n):
     np.testing.assert_allclose(m.steady_state_value, 2.0, rtol=1e-8)
     np.testing.assert_allclose(m.peak_value, m.steady_state_value * (1.0 + m.overshoot),
                                rtol=1e-12)
-    # TB factor = T_P x |beta_ss| in deg s
+    # TB factor = T_P x |beta_ss - beta_0| in deg s (beta_0 = 0 here)
     np.testing.assert_allclose(m.sideslip_steady_state_rad, -0.02, rtol=1e-12)
     np.testing.assert_allclose(m.tb_factor_deg_s, m.peak_response_time_s * 0.02 / DEG,
                                rtol=1e-12)
@@ -90,7 +91,7 @@ def test_second_order_overshoot_and_peak_time(zeta, omega_n):
 
 def test_tb_factor_is_inf_without_a_peak_and_absent_without_sideslip():
     m = mt.iso7401_step_steer(T, steer_ramp(0.05), first_order(0.3, 0.1),
-                              sideslip_rad=np.full(T.size, 0.01))
+                              sideslip_rad=np.where(T > T0, 0.01, 0.0))
     assert m.tb_factor_deg_s[0] == np.inf
     m = mt.iso7401_step_steer(T, steer_ramp(0.05), first_order(0.3, 0.1))
     assert m.tb_factor_deg_s is None and m.sideslip_steady_state_rad is None
