@@ -7,6 +7,21 @@ so that a message alone is enough to fix the input.
 
 from __future__ import annotations
 
+#: Longest excerpt of a value quoted in an error message [characters].
+MAX_SHOWN = 120
+
+
+def short_repr(value) -> str:
+    """``repr(value)``, cut to :data:`MAX_SHOWN` characters with a note of the full length
+    (an error quotes at most a short excerpt of a value, never a whole array or file)."""
+    try:
+        text = repr(value)
+    except Exception:  # pragma: no cover - a broken __repr__
+        text = f"<{type(value).__name__}>"
+    if len(text) > MAX_SHOWN:
+        text = f"{text[:MAX_SHOWN - 20]}... ({len(text)} characters)"
+    return text
+
 
 class SimError(Exception):
     """Base class of every error ``sim`` raises on purpose."""
@@ -32,7 +47,7 @@ class SpecError(SimError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        shown = "(missing)" if value is _MISSING else repr(value)
+        shown = "(missing)" if value is _MISSING else short_repr(value)
         super().__init__(f"{source}: {field} = {shown}: {allowed}")
 
 
