@@ -161,8 +161,8 @@ def _parts() -> list[str]:
 
 def _extends_target(path: Path, rel: str) -> Path:
     """The file an ``extends`` entry of ``path`` names: a built-in variant or part by name
-    (no ``/``, no ``.toml``), or a path relative to ``path``'s folder (or absolute)."""
-    if "/" not in rel and "\\" not in rel and not rel.endswith(".toml"):
+    (no ``/`` and no ``.``), or a path relative to ``path``'s folder (or absolute)."""
+    if "/" not in rel and "\\" not in rel and "." not in rel:
         for folder in (_builtin_dir(), _builtin_dir() / "parts"):
             if (folder / f"{rel}.toml").is_file():
                 return folder / f"{rel}.toml"
