@@ -201,6 +201,8 @@ def iso7401_step_steer(time_s, steering_wheel_angle_rad="steering_wheel_angle_ra
     final = swa[:, win].mean(axis=1)
     first = swa[:, 0]
     change = final - first
+    scale = np.maximum(np.abs(final), np.abs(first))
+    change = np.where(np.abs(change) <= 1e-9 * scale, 0.0, change)  # rounding of a constant
     _require_nonzero(change, "steering_wheel_angle_rad",
                      "its final value (mean over the steady-state window) must differ from its "
                      "value before the step: there is no step to measure")

@@ -714,3 +714,47 @@ def test_straight_line_bad_input():
         mt.time_to_speed_s(t, hole)
     with pytest.raises(SpecError, match=r"acceleration_threshold_mps2 = 0.0"):
         mt.top_speed(t, v, acceleration_threshold_mps2=0.0)
+
+
+# ------------------------------------------- issue 9: ISO 7401 levels relative to the change
+def test_step_from_a_steady_curve_measures_levels_from_the_values_before_the_step():
+    # steady curve at 0.02 rad steer / 0.1 rad/s, then a step of +0.05 rad to 0.07 rad; the
+    # response changes by 0.3 rad/s as a first-order lag: T_R = tau ln 10 from t0, the gain
+    # is the change over the change, no overshoot
+    tau, r0, dr, d0, dd = 0.15, 0.1, 0.3, 0.02, 0.05
+    m = mt.iso7401_step_steer(T, d0 + steer_ramp(dd), r0 + first_order(dr, tau),
+                              sideslip_rad=np.where(T > T0, -0.03, -0.01))
+    np.testing.assert_allclose(m.time_origin_s, T0, rtol=1e-12)
+    np.testing.assert_allclose(m.response_time_s, tau * math.log(10.0), rtol=1e-5)
+    np.testing.assert_allclose(m.steady_state_value, r0 + dr, rtol=1e-12)
+    np.testing.assert_allclose(m.steady_state_gain_per_rad, dr / dd, rtol=1e-9)
+    np.testing.assert_allclose(m.initial_value, r0, rtol=1e-12)
+    np.testing.assert_allclose(m.initial_steering_wheel_angle_rad, d0, rtol=1e-12)
+    assert not m.has_peak[0] and m.overshoot[0] == 0.0
+    # the old definition (levels from zero) would have put 90 % of 0.4 at 0.36 rad/s
+    wrong = T[np.argmax(r0 + first_order(dr, tau) >= 0.36)] - T0
+    assert abs(wrong - m.response_time_s[0]) > 0.03
+
+
+def test_overshoot_from_a_steady_curve_is_relative_to_the_change():
+    t = np.arange(0.0, 12.0, DT)
+    zeta, omega_n = 0.5, 8.0
+    y = 1.0 + second_order(2.0, zeta, omega_n, t)  # from 1 to 3
+    m = mt.iso7401_step_steer(t, 0.05 + steer_ramp(0.1, t), y)
+    np.testing.assert_allclose(m.overshoot, math.exp(-math.pi * zeta / math.sqrt(1 - zeta**2)),
+                               atol=1e-4)
+    np.testing.assert_allclose(m.peak_value, 1.0 + 2.0 * (1.0 + m.overshoot), rtol=1e-9)
+
+
+def test_response_time_is_searched_from_the_time_origin_never_negative():
+    # a response that crosses 90 % before the step (a spike at 0.3 s) and again after it
+    tau = 0.1
+    y = first_order(0.2, tau) + np.where(np.abs(T - 0.3) < 0.005, 0.5, 0.0)
+    m = mt.iso7401_step_steer(T, steer_ramp(0.05), y)
+    assert m.response_time_s[0] >= 0.0
+    np.testing.assert_allclose(m.response_time_s, tau * math.log(10.0), rtol=1e-4)
+
+
+def test_no_change_of_steering_is_an_error():
+    with pytest.raises(SpecError, match="must differ from its value before the step"):
+        mt.iso7401_step_steer(T, np.full(T.size, 0.05), first_order(0.2, 0.1))
