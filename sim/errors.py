@@ -8,7 +8,7 @@ so that a message alone is enough to fix the input.
 from __future__ import annotations
 
 #: Longest excerpt of a value quoted in an error message [characters].
-MAX_SHOWN = 120
+MAX_SHOWN = 400
 
 
 def short_repr(value) -> str:
@@ -19,7 +19,7 @@ def short_repr(value) -> str:
     except Exception:  # pragma: no cover - a broken __repr__
         text = f"<{type(value).__name__}>"
     if len(text) > MAX_SHOWN:
-        text = f"{text[:MAX_SHOWN - 20]}... ({len(text)} characters)"
+        text = f"{text[:MAX_SHOWN - 40]}... ({len(text)} characters)"
     return text
 
 
