@@ -27,7 +27,6 @@ def _bounded_paths():
         section, name = path.rsplit(".", 1)
         if section not in SECTIONS:
             continue
-        obj = sim.get_param  # noqa: F841 - documentation of where values come from
         owner = COUPE
         for part in section.split("."):
             owner = owner[part] if isinstance(owner, dict) or hasattr(owner, "keys") \
@@ -80,12 +79,13 @@ def _check_plausible_or_flagged(res, *, step_from=None):
             late = res.time_s[end] >= res.end_time_s[i] - 0.5
             valid = ~res.flags[f"tyre_load_{w}"][i, end] & ~res.flags[f"tyre_slip_angle_{w}"][
                 i, end]
-            clear = late & valid & (np.abs(alpha) > 0.02)
+            clear = late & valid & (np.abs(alpha) > 0.02) & (fz > 200.0)  # a lifted wheel
+            # (Fz = 0, within FZMIN) carries no force at all
             assert np.all(fy[clear] * alpha[clear] < 0.0), (w, i)
     return res
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches())
 def test_vehicles_inside_the_schema_are_plausible_or_flagged(batch):
     if batch is None:
