@@ -131,11 +131,13 @@ def find_step_steer_amplitude_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
         done |= ~np.isfinite(ay_now) | (np.abs(ay_now / target - 1.0) <= tol)
         if done.all():
             break
-        slope = np.where(prev_amp > 0.0, (ay_now - prev_ay) / np.where(
-            prev_amp > 0.0, amp - prev_amp, 1.0), ay_now / amp)
+        moved = (prev_amp > 0.0) & (amp != prev_amp)
+        slope = np.where(moved, (ay_now - prev_ay) / np.where(moved, amp - prev_amp, 1.0),
+                         ay_now / amp)
         slope = np.where(slope > 0.0, slope, ay_now / amp)  # past the limit: back to the origin
         new = np.clip(amp + (target - ay_now) / slope, 0.25 * amp, 4.0 * amp)
         prev_amp, prev_ay = amp, ay_now
+        done |= (amp >= lock) & (new >= lock)  # at the lock and asking for more: unreachable
         amp = np.where(done, amp, np.minimum(new, lock))  # never beyond the steering lock
     return sign * amp, sign * ay, iterations, res
 
