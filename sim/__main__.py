@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.errors import SimError
+from sim.errors import SimError, short_repr
 from sim.mass import (
     front_fraction_range,
     mass_properties,
@@ -78,10 +78,98 @@ def vehicles_rows(load_case: str) -> list[dict]:
     return rows
 
 
+class OutputError(SimError):
+    """The results were computed but an output (a figure, a folder) could not be written:
+    ``text`` holds the results, which :func:`main` still prints before the error."""
+
+    def __init__(self, message: str, text: str):
+        super().__init__(message)
+        self.text = text
+
+
+def _finite_or_none(value):
+    """``value`` with every NaN or infinity (also inside lists and dicts, numpy scalars and
+    arrays) replaced by None: strict JSON has no NaN token, so a missing number is null."""
+    if isinstance(value, dict):
+        return {str(k): _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _finite_or_none(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def dumps_json(value) -> str:
+    """Strict JSON (RFC 8259) of ``value``: NaN and infinities written as ``null``."""
+    return json.dumps(_finite_or_none(value), indent=2, allow_nan=False, default=str)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number (>= 1)")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+#: Figure formats ``--plot`` accepts (matplotlib's raster and vector formats).
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff",
+                 ".webp", ".svgz")
+
+
+def check_plot_path(path: str) -> Path:
+    """Check a ``--plot`` target before anything is computed: matplotlib installed, a
+    supported extension, an existing folder, not a directory itself."""
+    target = Path(path)
+    if target.suffix.lower() not in PLOT_SUFFIXES:
+        raise SimError(f"--plot {path}: unsupported figure format {target.suffix or '(none)'!r}; "
+                       "use one of " + ", ".join(PLOT_SUFFIXES))
+    if target.is_dir():
+        raise SimError(f"--plot {path}: is a directory; give a file name such as "
+                       f"{target / 'figure.png'}")
+    folder = target.parent
+    if not folder.is_dir():
+        raise SimError(f"--plot {path}: the folder {folder} does not exist")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise SimError("--plot needs matplotlib: pip install '.[plots]'") from None
+    return target
+
+
+def check_out_dir(path: str) -> Path:
+    """Check (and create) the ``--out`` folder before anything is computed."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise SimError(f"--out {path}: is a file, not a folder; give a folder for the figures")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimError(f"--out {path}: cannot create the folder "
+                       f"({exc.strerror or type(exc).__name__})") from None
+    return folder
+
+
 def _cmd_vehicles(args) -> str:
     rows = vehicles_rows(args.load)
     if args.json:
-        return json.dumps({"load_case": args.load, "vehicles": rows}, indent=2)
+        return dumps_json({"load_case": args.load, "vehicles": rows})
     return f"Built-in variants, load case '{args.load}' (all values invented):\n" + \
         format_table(rows, VEHICLE_COLUMNS)
 
@@ -92,9 +180,9 @@ def _cmd_mass(args) -> str:
     summary = mp.summary()
     items = mp.contributions()[: args.items]
     if args.json:
-        return json.dumps({"vehicle": v.name, "load_case": args.load, "summary": summary,
+        return dumps_json({"vehicle": v.name, "load_case": args.load, "summary": summary,
                            "inertia_tensor_kgm2": mp.inertia_tensor_kgm2[0].tolist(),
-                           "items": items}, indent=2)
+                           "items": items})
     lines = [f"{v.info.title} ({v.name}), load case '{args.load}' — values invented",
              "axes ISO 8855, origin on the ground below the front-axle centre "
              "(x forward, y left, z up)", ""]
@@ -140,8 +228,8 @@ def _cmd_split(args) -> str:
     row = _split_row(result)
     lo, hi = front_fraction_range(v, **kw)
     if args.json:
-        return json.dumps({"vehicle": v.name, "load_case": args.load, "goal": goal,
-                           "reachable_front_fraction": [lo, hi], "split": row}, indent=2)
+        return dumps_json({"vehicle": v.name, "load_case": args.load, "goal": goal,
+                           "reachable_front_fraction": [lo, hi], "split": row})
     return (f"{v.name}, load case '{args.load}': split for {goal} "
             f"(reachable front fraction {lo:.4f}..{hi:.4f})\n"
             + format_table([row], SPLIT_COLUMNS))
@@ -152,6 +240,7 @@ def _cmd_schema(args) -> str:
 
 
 def _cmd_demo(args) -> str:
+    out_dir = check_out_dir(args.out)
     out = [
         "sim demo: mass distribution of the built-in variants (every number is invented)", "",
         _cmd_vehicles(argparse.Namespace(load=DEFAULT_LOAD_CASE, json=False)), "",
@@ -189,7 +278,11 @@ def _cmd_demo(args) -> str:
             headline_table(comparison.rows),
             f"({len(comparison.rows)} rows in {seconds:.1f} s; step-steer and sine-with-dwell "
             "amplitudes found with the module off and held for the module-on rows)"]
-    figures = _demo_figures(Path(args.out), coupe, study, comparison)
+    try:
+        figures = _demo_figures(out_dir, coupe, study, comparison)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise OutputError(f"--out {args.out}: the figures could not be written ({exc})",
+                          "\n".join(out)) from None
     out += ["", figures]
     return "\n".join(out)
 
@@ -208,7 +301,6 @@ def _demo_figures(out_dir: Path, coupe, study, comparison) -> str:
         from sim import plot
     except ImportError:
         return "(figures skipped: install the plots extra, pip install '.[plots]')"
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     fine = split_packs(coupe, np.linspace(0.0, 1.0, 101))
     for name, fig in (("coupe_layout.png", plot.plot_layout(coupe)),
@@ -270,14 +362,18 @@ def _maneuver_figure(name: str, results: list, labels: list):
 
 
 def _cmd_run(args) -> str:
+    if args.plot:
+        check_plot_path(args.plot)
+    if args.radius is not None and args.maneuver != "constant_radius":
+        raise SimError(f"--radius applies to constant_radius, not {args.maneuver}")
     vehicle = load_vehicle(args.vehicle)
     controllers = {"off": ["passive"], "on": ["adm"], "both": ["passive", "adm"]}[args.adm]
     results = [_run_maneuver(args.maneuver, vehicle, c, args.radius) for c in controllers]
     labels = [f"adm {'on' if c == 'adm' else 'off'}" for c in controllers]
     text = None
     if args.json:
-        text = json.dumps({label: r.to_dict() for label, r in zip(labels, results, strict=True)},
-                          indent=2, default=str)
+        text = dumps_json({label: r.to_dict()
+                           for label, r in zip(labels, results, strict=True)})
     else:
         text = "\n\n".join(f"{vehicle.name}, {label} (every vehicle number is invented)\n"
                             + r.table() for label, r in zip(labels, results, strict=True))
@@ -286,10 +382,11 @@ def _cmd_run(args) -> str:
             import matplotlib
 
             matplotlib.use("Agg")
-        except ImportError:
-            raise SimError("--plot needs matplotlib: pip install '.[plots]'") from None
-        fig = _maneuver_figure(args.maneuver, results, labels)
-        fig.savefig(args.plot, dpi=110)
+            fig = _maneuver_figure(args.maneuver, results, labels)
+            fig.savefig(args.plot, dpi=110)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise OutputError(f"--plot {args.plot}: the figure could not be written "
+                              f"({short_repr(str(exc))})", text) from None
         text += "" if args.json else f"\n\nfigure written: {args.plot}"
     return text
 
@@ -323,18 +420,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("mass", help="mass properties of one variant")
     sp.add_argument("vehicle", help="built-in variant name or path of a .toml file")
     add_load(sp)
-    sp.add_argument("--items", type=int, default=12, help="how many heaviest items to list")
+    sp.add_argument("--items", type=_positive_int, default=12,
+                    help="how many heaviest items to list (>= 1)")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=_cmd_mass)
 
     sp = sub.add_parser("split", help="front/rear pack energy split for a goal")
     sp.add_argument("vehicle", help="built-in variant name or path of a .toml file")
     goal = sp.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--front-fraction", type=float,
+    goal.add_argument("--front-fraction", type=_finite_float,
                       help="target front mass fraction, e.g. 0.45")
     goal.add_argument("--min-yaw-inertia", action="store_true",
                       help="the split with the smallest yaw inertia")
-    sp.add_argument("--total-energy-kwh", type=float, default=None,
+    sp.add_argument("--total-energy-kwh", type=_finite_float, default=None,
                     help="total pack energy (default: the vehicle's own)")
     add_load(sp)
     sp.add_argument("--json", action="store_true", help="machine-readable output")
@@ -352,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("vehicle", help="built-in variant name or path of a .toml file")
     sp.add_argument("--adm", choices=("off", "on", "both"), default="off",
                     help="the dynamic module off (default), on, or both overlaid")
-    sp.add_argument("--radius", type=float, default=None,
+    sp.add_argument("--radius", type=_finite_float, default=None,
                     help="circle radius [m] of constant_radius (default 40)")
     sp.add_argument("--plot", default=None, help="write the maneuver's figure to this file")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
@@ -368,13 +466,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status (0 ok, 2 bad input)."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # bad arguments: usage and exit 2 (argparse)
     try:
         text = args.func(args)
+    except OutputError as exc:  # computed, but an output failed: the results still print
+        print(exc.text)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(text)
+    except RecursionError:
+        print("error: input nested too deeply", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeError, MemoryError) as exc:
+        print(f"error: {type(exc).__name__}: {short_repr(str(exc))}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug, not bad input: say so, still without a traceback
+        print(f"error: internal error ({type(exc).__name__}: {short_repr(str(exc))}); "
+              "please report it with the command line that caused it", file=sys.stderr)
+        return 1
+    try:
+        print(text)
+    except BrokenPipeError:  # e.g. `python -m sim schema | head`
+        return 0
     return 0
 
 

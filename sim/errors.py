@@ -7,6 +7,21 @@ so that a message alone is enough to fix the input.
 
 from __future__ import annotations
 
+#: Longest excerpt of a value quoted in an error message [characters].
+MAX_SHOWN = 400
+
+
+def short_repr(value) -> str:
+    """``repr(value)``, cut to :data:`MAX_SHOWN` characters with a note of the full length
+    (an error quotes at most a short excerpt of a value, never a whole array or file)."""
+    try:
+        text = repr(value)
+    except Exception:  # pragma: no cover - a broken __repr__
+        text = f"<{type(value).__name__}>"
+    if len(text) > MAX_SHOWN:
+        text = f"{text[:MAX_SHOWN - 40]}... ({len(text)} characters)"
+    return text
+
 
 class SimError(Exception):
     """Base class of every error ``sim`` raises on purpose."""
@@ -32,7 +47,7 @@ class SpecError(SimError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        shown = "(missing)" if value is _MISSING else repr(value)
+        shown = "(missing)" if value is _MISSING else short_repr(value)
         super().__init__(f"{source}: {field} = {shown}: {allowed}")
 
 
@@ -48,6 +63,27 @@ class UnknownVehicleError(SpecError):
             "unknown variant; built-in variants are " + ", ".join(self.known)
             + " (or give the path of a .toml file)",
         )
+
+
+class UnknownNameError(SpecError, KeyError):
+    """A name (channel, metric, flag) that a result does not hold. Both a
+    :class:`SpecError` (so a ``ValueError``) and a ``KeyError`` (as a mapping lookup would
+    raise); the message names the argument, the value and the names that exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def check_index(index, n: int, name: str = "index", source: str = "<argument>") -> int:
+    """``index`` as a non-negative int in ``[0, n)`` (negative counts from the end, as in
+    Python); a SpecError naming ``name``, the value and the range otherwise."""
+    import numbers
+
+    if isinstance(index, bool) or not isinstance(index, numbers.Integral) \
+            or not -n <= index < n:
+        raise SpecError(source, name, index,
+                        f"a member index in [0, {n}) (or [-{n}, -1] from the end)")
+    return int(index) % n
 
 
 class _Missing:

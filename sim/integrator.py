@@ -291,8 +291,9 @@ def _ended(x, last_x, members, n, t_end, unrecorded, v_low, v_stop, max_sideslip
            ended):
     """After a step ending at ``t_end`` [s]: mark in ``ended`` the lanes that went non-finite,
     spun out (sideslip beyond ``max_sideslip`` [rad]) or stopped (forward speed below
-    ``v_stop`` [m/s]), record their status, time and state (the step's finite start
-    ``last_x`` for a non-finite lane) and set their output rows from ``unrecorded`` on to NaN.
+    ``v_stop`` [m/s] and falling: a car speeding up from rest runs on), record their
+    status, time and state (the step's finite start ``last_x`` for a non-finite lane) and
+    set their output rows from ``unrecorded`` on to NaN.
     Returns how many ended."""
     count = 0
     for lane in range(n):
@@ -305,7 +306,8 @@ def _ended(x, last_x, members, n, t_end, unrecorded, v_low, v_stop, max_sideslip
             code = STATUS_NONFINITE
         elif abs(math.atan2(vy, max(abs(vx), v_low))) > max_sideslip:
             code = STATUS_SPUN_OUT
-        elif vx < v_stop:
+        elif vx < v_stop and vx < last_x[S_VX * LANES + lane]:  # slowing: a standing
+            # start (at rest, speeding up) is not a stop
             code = STATUS_STOPPED
         else:
             ended[lane] = False

@@ -107,7 +107,8 @@ class StepSteerMetrics:
     lateral acceleration). Times are measured from the time origin t0.
     """
 
-    #: Time origin t0 [s]: first instant the steering-wheel angle reaches 50 % of its final value.
+    #: Time origin t0 [s]: first instant the steering-wheel angle has made 50 % of its change
+    #: (from its value before the step to its final value).
     time_origin_s: np.ndarray
     #: Final steering-wheel angle [rad] (mean over the steady-state window; signed, left > 0).
     final_steering_wheel_angle_rad: np.ndarray
@@ -116,18 +117,19 @@ class StepSteerMetrics:
     #: (max - min) / |steady state| over the steady-state window [-]: near 0 for a steady
     #: state, large for a response still drifting or oscillating (then the metrics mean little).
     steady_state_relative_spread: np.ndarray
-    #: Steady-state value / final steering-wheel angle [response unit per rad]; the same sign
+    #: Change of the response / change of the steering-wheel angle over the step [response
+    #: unit per rad] (from the values before the step to the steady state); the same sign
     #: for left and right steps.
     steady_state_gain_per_rad: np.ndarray
-    #: Response time T_R [s]: t0 to the first instant the response reaches 90 % of its steady
-    #: state (linear interpolation). Negative only if the response leads the steering input.
+    #: Response time T_R [s]: t0 to the first instant at or after t0 the response has made
+    #: 90 % of its change (linear interpolation); >= 0 by construction.
     response_time_s: np.ndarray
     #: Peak response time T_P [s]: t0 to the response peak; ``inf`` when ``has_peak`` is False.
     peak_response_time_s: np.ndarray
     #: Response peak [response unit], signed; equals ``steady_state_value`` when there is no
     #: peak, so ``overshoot = (peak_value - steady) / steady`` holds for every member.
     peak_value: np.ndarray
-    #: Overshoot (peak - steady) / steady [-], >= 0; 0 when ``has_peak`` is False.
+    #: Overshoot (peak - steady) / (steady - initial) [-], >= 0; 0 when ``has_peak`` is False.
     overshoot: np.ndarray
     #: True where the response has a peak: its maximum (in the direction of the steady state)
     #: after t0 exceeds every sample of the steady-state window (so it lies before it). False
@@ -135,9 +137,16 @@ class StepSteerMetrics:
     has_peak: np.ndarray
     #: Steady-state sideslip at the CG [rad] (mean over the window), when sideslip was given.
     sideslip_steady_state_rad: np.ndarray | None = None
-    #: TB factor T_P x |beta_ss| [deg s], when sideslip was given; meaningful when the response
-    #: is the yaw rate (T_P(r) x beta_ss). ``inf`` where there is no peak.
+    #: TB factor T_P x |beta_ss - beta_0| [deg s] (the sideslip's change over the step), when
+    #: sideslip was given; meaningful when the response is the yaw rate (T_P(r) x beta_ss).
+    #: ``inf`` where there is no peak.
     tb_factor_deg_s: np.ndarray | None = None
+    #: Steering-wheel angle before the step [rad] (the reference level of the input).
+    initial_steering_wheel_angle_rad: np.ndarray | None = None
+    #: Response before the step [response unit] (the reference level of every response
+    #: metric): the value at the last sample before the steering wheel leaves its initial
+    #: angle (by more than 1 % of the step).
+    initial_value: np.ndarray | None = None
 
 
 def iso7401_step_steer(time_s, steering_wheel_angle_rad="steering_wheel_angle_rad",
@@ -150,18 +159,24 @@ def iso7401_step_steer(time_s, steering_wheel_angle_rad="steering_wheel_angle_ra
 
     * final steering-wheel angle delta_H,f and steady-state response y_ss: means over the
       last ``steady_window_s`` seconds of the record (the window must start after t0);
-    * time origin t0: first instant delta_H reaches 0.5 delta_H,f (linear interpolation);
-    * response time T_R: from t0 to the first instant y reaches 0.9 y_ss (interpolated);
+    * **levels relative to the change**: the step may start from a steady curve (non-zero
+      steering and response before it, as ISO 7401 allows). The values before the step,
+      delta_H,0 and y_0, are those at the last sample before the steering wheel leaves its
+      first recorded angle by more than 1 % of the step; every level below is measured from
+      them (for a start in straight running they are zero and nothing changes);
+    * time origin t0: first instant delta_H has made half its change,
+      delta_H,0 + 0.5 (delta_H,f - delta_H,0) (linear interpolation);
+    * response time T_R: from t0 to the first instant **at or after t0** y has made 90 % of
+      its change, y_0 + 0.9 (y_ss - y_0) (interpolated; so T_R >= 0);
     * peak response time T_P: from t0 to the maximum of y after t0 (the sampled maximum:
-      resolution is the sample spacing), and overshoot U = (y_max - y_ss) / y_ss;
-    * steady-state gain y_ss / delta_H,f; TB factor T_P(r) beta_ss (reported as T_P |beta_ss|
-      in deg s, the magnitude, since beta_ss changes sign with speed).
+      resolution is the sample spacing), and overshoot U = (y_max - y_ss) / (y_ss - y_0);
+    * steady-state gain (y_ss - y_0) / (delta_H,f - delta_H,0); TB factor T_P(r) beta_ss
+      (reported as T_P |beta_ss - beta_0| in deg s, the magnitude of the sideslip's change).
 
     An overdamped response has no peak: its maximum is still rising in the steady-state window.
     The convention here: ``has_peak`` False, ``peak_response_time_s = inf``, ``overshoot = 0``,
     ``tb_factor_deg_s = inf``. A peak is recognised when the maximum after t0 exceeds every
-    sample of the window. The record should start in straight running
-    (steering and response near zero); nothing is zeroed. Signs: left and right steps give the
+    sample of the window. Signs: left and right steps give the
     same times, gains and overshoots; values carry the sign of the step.
 
     Parameters
@@ -184,11 +199,23 @@ def iso7401_step_steer(time_s, steering_wheel_angle_rad="steering_wheel_angle_ra
     win, win_start = _final_window(t, steady_window_s, "steady_window_s")
 
     final = swa[:, win].mean(axis=1)
-    _require_nonzero(final, "steering_wheel_angle_rad",
-                     "its final value (mean over the steady-state window) must be non-zero: "
-                     "there is no step to measure")
-    sign_in = np.sign(final)
-    t0, _ = _first_reach(t, sign_in[:, None] * swa, 0.5 * np.abs(final))
+    first = swa[:, 0]
+    change = final - first
+    scale = np.maximum(np.abs(final), np.abs(first))
+    change = np.where(np.abs(change) <= 1e-9 * scale, 0.0, change)  # rounding of a constant
+    _require_nonzero(change, "steering_wheel_angle_rad",
+                     "its final value (mean over the steady-state window) must differ from its "
+                     "value before the step: there is no step to measure")
+    sign_in = np.sign(change)
+    moved = sign_in[:, None] * (swa - first[:, None]) > 0.01 * np.abs(change)[:, None]
+    k_before = np.maximum(np.argmax(moved, axis=1) - 1, 0)  # last sample before the step
+    rows = np.arange(swa.shape[0])
+    initial_swa = swa[rows, k_before]
+    change = final - initial_swa
+    _require_nonzero(change, "steering_wheel_angle_rad",
+                     "its final value must differ from its value before the step")
+    t0, _ = _first_reach(t, sign_in[:, None] * (swa - initial_swa[:, None]),
+                         0.5 * np.abs(change))
     late = np.flatnonzero(t0 >= win_start)
     if late.size:
         i = int(late[0])
@@ -198,37 +225,39 @@ def iso7401_step_steer(time_s, steering_wheel_angle_rad="steering_wheel_angle_ra
                         "or shorten the window")
 
     steady = y[:, win].mean(axis=1)
-    _require_nonzero(steady, "response", "its steady-state value (mean over the steady-state "
-                     "window) must be non-zero: there is no response to measure")
-    sign = np.sign(steady)
-    mag = np.abs(steady)
-    z = sign[:, None] * y  # response in the direction of its steady state
+    initial = y[rows, k_before]
+    _require_nonzero(steady - initial, "response",
+                     "its steady-state value (mean over the steady-state window) must differ "
+                     "from its value before the step: there is no response to measure")
+    sign = np.sign(steady - initial)
+    mag = np.abs(steady - initial)
+    z = sign[:, None] * (y - initial[:, None])  # the change, in the direction of the step
     z_win = z[:, win]
     spread = (z_win.max(axis=1) - z_win.min(axis=1)) / mag
 
-    # 90 % is always reached: the window holds a sample >= its mean.
-    t90, _ = _first_reach(t, z, 0.9 * mag)
-
-    rows = np.arange(z.shape[0])
+    # searched from t0 on; 90 % is always reached: the window holds a sample >= its mean.
     after = t[None, :] >= t0[:, None]
+    t90 = _first_reach_from(t, z, 0.9 * mag, after, t0)
+
     kp = np.argmax(np.where(after, z, -np.inf), axis=1)
     peak = z[rows, kp]
     has_peak = peak > z_win.max(axis=1)  # so the peak lies before the window
     tp = np.where(has_peak, t[kp] - t0, np.inf)
     overshoot = np.where(has_peak, (peak - mag) / mag, 0.0)
-    peak_value = sign * np.where(has_peak, peak, mag)
+    peak_value = initial + sign * np.where(has_peak, peak, mag)
 
     beta_ss = tb = None
     if sideslip_rad is not None:
         beta_ss = h["sideslip_rad"][:, win].mean(axis=1)
-        tb = np.where(has_peak, np.where(has_peak, tp, 0.0) * rad_to_deg(np.abs(beta_ss)),
-                      np.inf)
+        beta_0 = h["sideslip_rad"][rows, k_before]
+        tb = np.where(has_peak, np.where(has_peak, tp, 0.0)
+                      * rad_to_deg(np.abs(beta_ss - beta_0)), np.inf)
     return StepSteerMetrics(
         time_origin_s=t0,
         final_steering_wheel_angle_rad=final,
         steady_state_value=steady,
         steady_state_relative_spread=spread,
-        steady_state_gain_per_rad=steady / final,
+        steady_state_gain_per_rad=(steady - initial) / change,
         response_time_s=t90 - t0,
         peak_response_time_s=tp,
         peak_value=peak_value,
@@ -236,6 +265,8 @@ def iso7401_step_steer(time_s, steering_wheel_angle_rad="steering_wheel_angle_ra
         has_peak=has_peak,
         sideslip_steady_state_rad=beta_ss,
         tb_factor_deg_s=tb,
+        initial_steering_wheel_angle_rad=initial_swa,
+        initial_value=initial,
     )
 
 
@@ -1127,6 +1158,23 @@ def _first_reach(t: np.ndarray, y: np.ndarray, level: np.ndarray):
     w = np.where(cross, (level - y0) / np.where(cross, y1 - y0, 1.0), 1.0)
     times = t[prev] + w * (t[k] - t[prev])
     return np.where(found, times, t[-1]), found
+
+
+def _first_reach_from(t: np.ndarray, y: np.ndarray, level: np.ndarray, allowed: np.ndarray,
+                      start: np.ndarray) -> np.ndarray:
+    """First instant at or after ``start`` (per row) each row of ``y`` reaches ``level``,
+    linearly interpolated between samples and never before ``start``; ``allowed`` marks the
+    samples at or after ``start``. ``t[-1]`` where never reached (callers know it is)."""
+    reached = (y >= level[:, None]) & allowed
+    found = reached.any(axis=1)
+    k = np.argmax(reached, axis=1)
+    rows = np.arange(y.shape[0])
+    prev = np.maximum(k - 1, 0)
+    y0, y1 = y[rows, prev], y[rows, k]
+    cross = (k > 0) & (y0 < level)
+    w = np.where(cross, (level - y0) / np.where(cross, y1 - y0, 1.0), 1.0)
+    times = np.maximum(t[prev] + w * (t[k] - t[prev]), start)
+    return np.where(found, times, t[-1])
 
 
 def _crossing_time(t, y0, y1, k, level) -> np.ndarray:

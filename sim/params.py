@@ -26,7 +26,7 @@ from sim.powertrain.layout import (
 )
 from sim.powertrain.road_load import CoastDownCoefficients, physical_from_coast_down
 from sim.spec.energy import Energy
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.tyre.mf61 import (
     IX_NOMPRES,
     MF61Tyre,
@@ -117,7 +117,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     and cornering stiffness at each axle's mean static wheel load, unless
     ``linear_tyre_stiffness`` maps some of :data:`LINEAR_TYRE_KEYS` to values (per tyre).
     """
-    require_dynamics(vehicle)
+    require_dynamics(require_vehicle(vehicle))
     mp = mass_properties(vehicle, load_case)
     n = mp.batch_size if members is None else members
     if mp.batch_size not in (1, n):
@@ -232,7 +232,7 @@ def linear_single_track(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
     ``C = 2 (-Kya)`` of the vehicle's MF 6.1 tyres at each axle's mean static wheel load
     (road friction scales the peak force, not the cornering stiffness, so it does not enter).
     """
-    require_dynamics(vehicle)
+    require_dynamics(require_vehicle(vehicle))
     mp = mass_properties(vehicle, load_case)
     front, rear = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
     fz_front = 0.5 * (mp.wheel_loads_n[:, 0] + mp.wheel_loads_n[:, 1])

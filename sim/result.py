@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.errors import SimError
+from sim.errors import SimError, UnknownNameError, check_index
 
 
 class SimulationDiverged(SimError, ArithmeticError):
@@ -51,6 +51,15 @@ class Result:
         What produced the run (vehicle, load case, controller, ...), shown in tables and plots.
     parameters : mapping of str -> (N,) array
         The packed kernel parameters by name, as simulated.
+    flags : mapping of name -> (N, T) bool array
+        Where each member left a model's validity, per recorded sample: ``tyre_load_<w>``,
+        ``tyre_slip_ratio_<w>``, ``tyre_slip_angle_<w>`` (wheel ``w`` in fl, fr, rl, rr:
+        outside the ``.tir`` file's FZMIN..FZMAX, KPUMIN..KPUMAX, ALPMIN..ALPMAX; see
+        :mod:`sim.validity`). A flagged member still has status ``ok``: it ran, but the
+        numbers of the flagged samples come from an extrapolated model. See :attr:`flagged`
+        and :meth:`flag_report`.
+    flag_notes : mapping of flag name -> str
+        What each flag means (range, keys, file).
     """
 
     time_s: np.ndarray
@@ -61,14 +70,46 @@ class Result:
     end_state: Mapping[str, np.ndarray]
     labels: Mapping[str, str] = field(default_factory=dict)
     parameters: Mapping[str, np.ndarray] = field(default_factory=dict)
+    flags: Mapping[str, np.ndarray] = field(default_factory=dict)
+    flag_notes: Mapping[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        """The (N, T) history of channel ``name``."""
-        try:
-            return self.channels[name]
-        except KeyError:
-            raise KeyError(f"no channel {name!r}; channels are "
-                           + ", ".join(self.channels)) from None
+        """The (N, T) history of channel ``name``; :class:`sim.errors.UnknownNameError` (a
+        SpecError and a KeyError) naming the channels that exist otherwise."""
+        if not isinstance(name, str) or name not in self.channels:
+            raise UnknownNameError("<argument>", "channel", name,
+                                   "no such channel; channels are " + ", ".join(self.channels))
+        return self.channels[name]
+
+    @property
+    def flagged(self) -> np.ndarray:
+        """(N,) bool: members with at least one flagged sample (see ``flags``)."""
+        out = np.zeros(self.batch_size, dtype=bool)
+        for values in self.flags.values():
+            out |= np.asarray(values).any(axis=-1)
+        return out
+
+    def flag_report(self, member: int | None = None) -> list[str]:
+        """One line per (member, flag) that was raised: what left which range, from when to
+        when, and the most extreme recorded value, e.g. ``"member 0: FL wheel load (fz_fl_n)
+        outside the tyre's FZMIN..FZMAX = 0..10400 N (...): 1.23..3.40 s, extreme 12100"``.
+        Empty when nothing was flagged."""
+        members = range(self.batch_size) if member is None else \
+            [check_index(member, self.batch_size, "member")]
+        lines = []
+        for i in members:
+            for name, values in self.flags.items():
+                hit = np.flatnonzero(np.asarray(values)[i])
+                if hit.size == 0:
+                    continue
+                text = f"member {i}: {self.flag_notes.get(name, name)}: " \
+                    f"{self.time_s[hit[0]]:.2f}..{self.time_s[hit[-1]]:.2f} s"
+                channel = _flag_channel(name)
+                if channel in self.channels:
+                    seen = self.channels[channel][i, hit]
+                    text += f", extreme {seen[np.argmax(np.abs(seen))]:.4g}"
+                lines.append(text)
+        return lines
 
     def per_wheel(self, pattern: str) -> np.ndarray:
         """(N, T, 4) stack of the four wheels' channels in the order FL, FR, RL, RR, from a
@@ -100,22 +141,39 @@ class Result:
         return self
 
     def member(self, index: int) -> Result:
-        """Member ``index`` as a Result of one."""
-        sl = slice(index, index + 1) if index != -1 else slice(-1, None)
+        """Member ``index`` as a Result of one (negative counts from the end); a SpecError
+        naming the index and the range when there is no such member."""
+        i = check_index(index, self.batch_size)
+        sl = slice(i, i + 1)
         return Result(self.time_s, {k: v[sl] for k, v in self.channels.items()}, self.units,
                       self.status[sl], self.end_time_s[sl],
                       {k: v[sl] for k, v in self.end_state.items()}, self.labels,
-                      {k: v[sl] for k, v in self.parameters.items()})
+                      {k: v[sl] for k, v in self.parameters.items()},
+                      {k: v[sl] for k, v in self.flags.items()}, self.flag_notes)
 
     def to_pandas(self, member: int | None = None):
         """A pandas DataFrame (needs pandas): one row per (member, time) with a column per
         channel, or only one member's rows. Column names carry their units."""
         import pandas as pd
 
-        members = range(self.batch_size) if member is None else [member]
+        members = range(self.batch_size) if member is None else \
+            [check_index(member, self.batch_size, "member")]
         frames = []
         for i in members:
             data = {"member": i, "time_s": self.time_s}
             data.update({k: v[i] for k, v in self.channels.items()})
             frames.append(pd.DataFrame(data))
         return pd.concat(frames, ignore_index=True)
+
+
+def _flag_channel(flag: str) -> str:
+    """The channel a tyre flag was computed from (see :mod:`sim.validity`)."""
+    from sim.validity import TYRE_CHECKS
+
+    if flag == "steering_beyond_lock":
+        return "steering_wheel_angle_rad"
+    for kind, *_, pattern, _unit, _what in TYRE_CHECKS:
+        prefix = f"tyre_{kind}_"
+        if flag.startswith(prefix) and len(flag) == len(prefix) + 2:
+            return pattern.format(w=flag[-2:])
+    return ""

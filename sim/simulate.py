@@ -18,10 +18,11 @@ from sim import adm, integrator
 from sim.chassis import two_track as tt
 from sim.driver import closed_loop as cl
 from sim.errors import SpecError
-from sim.params import two_track_parameters
+from sim.params import load_tyre, two_track_parameters
 from sim.result import Result
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import deg_to_rad, kmh_to_mps
+from sim.validity import tyre_flags
 
 CONTROLLERS = {"passive": tt.CONTROLLER_PASSIVE, "direct": tt.CONTROLLER_DIRECT,
                "adm": tt.CONTROLLER_ADM}
@@ -84,7 +85,7 @@ def _sample(name: str, value, times: np.ndarray, n: int) -> np.ndarray:
     if hasattr(value, "sample"):
         table = np.asarray(value.sample(times), dtype=float)
     else:
-        table = np.asarray(value, dtype=float)
+        table = _numbers(name, value)
         if table.ndim == 1 and table.size in (1, n):
             table = table.reshape(-1, 1)
         elif table.ndim != 0:
@@ -98,6 +99,34 @@ def _sample(name: str, value, times: np.ndarray, n: int) -> np.ndarray:
     if not np.all(np.isfinite(table)):
         raise SpecError("<argument>", name, "non-finite values", "finite inputs")
     return np.ascontiguousarray(table)
+
+
+def _numbers(name: str, value) -> np.ndarray:
+    """``value`` (a number or an array of numbers, never text) as a float array; a SpecError
+    naming the argument otherwise."""
+    shown = value if isinstance(value, str | numbers.Number) else f"a {type(value).__name__}"
+    if isinstance(value, str | bytes | bool) or (
+            isinstance(value, np.ndarray) and value.dtype.kind not in "iuf"):
+        raise SpecError("<argument>", name, shown, "a number or an array of numbers (not text)")
+    try:
+        table = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError("<argument>", name, shown,
+                        "a number, an array of numbers or a profile") from None
+    if table.dtype.kind != "f":  # pragma: no cover - asarray(dtype=float) guarantees it
+        raise SpecError("<argument>", name, shown, "numbers")
+    if isinstance(value, list | tuple) and any(isinstance(v, str | bytes) for v in value):
+        raise SpecError("<argument>", name, shown, "numbers, not text")
+    return table
+
+
+def _steering_lock_flags(channels, lock_rad: np.ndarray):
+    """(N, T) flag: the recorded steering-wheel angle beyond the vehicle's steering lock (a
+    closed-loop driver asking for more than the car has; open-loop input beyond it is an
+    error before the run)."""
+    with np.errstate(invalid="ignore"):
+        beyond = np.abs(channels["steering_wheel_angle_rad"]) > lock_rad[:, None] * (1 + 1e-9)
+    return beyond
 
 
 def _batch_size(vehicle_members: int, **inputs) -> int:
@@ -181,11 +210,16 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         (:data:`sim.driver.closed_loop.DRIVER_STATE_NAMES`) every
         ``numerics.output_interval_s``.
     """
+    vehicle = require_vehicle(vehicle)
+    if numerics is not None and not isinstance(numerics, Numerics):
+        raise SpecError("<argument>", "numerics", f"a {type(numerics).__name__}",
+                        "None or a sim.Numerics")
     numerics = numerics or Numerics()
-    if controller not in CONTROLLERS:
+    if not isinstance(controller, str) or controller not in CONTROLLERS:
         raise SpecError("<argument>", "controller", controller,
                         "one of " + ", ".join(CONTROLLERS))
-    if not (isinstance(duration_s, numbers.Real) and math.isfinite(duration_s)
+    if not (isinstance(duration_s, numbers.Real) and not isinstance(duration_s, bool)
+            and math.isfinite(duration_s)
             and numerics.output_interval_s <= duration_s <= 3600.0):
         raise SpecError("<argument>", "duration_s", duration_s,
                         f"a number in [{numerics.output_interval_s:g}, 3600] [s] "
@@ -218,7 +252,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         road_grade_rad=road_grade_rad, tyre_model=tyre_model,
         linear_tyre_stiffness=linear_tyre_stiffness)
     try:
-        speed = np.broadcast_to(np.asarray(speed_kmh, dtype=float), (n,))
+        speed = np.broadcast_to(_numbers("speed_kmh", speed_kmh), (n,))
     except (TypeError, ValueError):
         speed = None
     if speed is None or not np.all(np.isfinite(speed)) or np.any(speed < 0) \
@@ -232,6 +266,17 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     dt_in = 0.5 * h
     t_in = np.arange(2 * n_steps + 1) * dt_in
     steer = _sample("steering_wheel_angle_rad", steering_wheel_angle_rad, t_in, n)
+    lock_rad = np.broadcast_to(deg_to_rad(np.asarray(
+        vehicle.steering.steering_wheel_lock_deg, dtype=float)), (n,))
+    beyond = np.abs(steer).max(axis=1) > lock_rad * (1 + 1e-9)
+    if np.any(beyond):
+        i = int(np.flatnonzero(beyond)[0])
+        worst = float(np.abs(steer[i]).max())
+        raise SpecError("<argument>", "steering_wheel_angle_rad",
+                        f"{worst:.4g} rad ({math.degrees(worst):.4g} deg, member {i})",
+                        f"within the steering lock of {vehicle.name or 'the vehicle'}: "
+                        f"|angle| <= {lock_rad[i]:.4g} rad = {math.degrees(lock_rad[i]):.4g} deg "
+                        "(steering.steering_wheel_lock_deg); a steering wheel turns no further")
     force = _sample("force_demand_n", force_demand_n, t_in, n)
     target = kmh_to_mps(_sample("target_speed_kmh", target_speed_kmh if control_speed else 0.0,
                                 t_in, n))
@@ -286,6 +331,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         end_state)
 
     names = recorded
+    front_tyre, rear_tyre = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
     units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS
                      + recorded_units, strict=True))
     channels = dict(zip(names, out, strict=True))  # contiguous (N, T_out) blocks of out
@@ -295,6 +341,12 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     for w in ("fl", "fr", "rl", "rr"):
         channels[f"slip_angle_{w}_rad"] = np.arctan(channels[f"tan_slip_angle_{w}"])
         units[f"slip_angle_{w}_rad"] = "rad"
+    flags, notes = tyre_flags(channels, front_tyre.tir, rear_tyre.tir)
+    flags["steering_beyond_lock"] = _steering_lock_flags(channels, lock_rad)
+    notes["steering_beyond_lock"] = (
+        "steering-wheel angle (steering_wheel_angle_rad) beyond the steering lock "
+        "(steering.steering_wheel_lock_deg): the closed-loop driver asked for more than the "
+        "car has")
     result = Result(
         time_s=np.arange(n_out) * out_every * h,
         channels=channels,
@@ -307,6 +359,8 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
                 "steering": "path follower" if follow_path else "open loop",
                 "speed": "speed controller" if control_speed else "open loop", **labels},
         parameters={name: params[:, k] for k, name in enumerate(tt.PARAMETER_NAMES)},
+        flags=flags,
+        flag_notes=notes,
     )
     if strict or n == 1:
         result.raise_for_status()

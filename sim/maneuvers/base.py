@@ -119,6 +119,32 @@ class ManeuverResult:
             self.units, self.labels, {k: np.asarray(v)[i:i + 1] for k, v in self.per_run.items()},
             self.run_labels, rows, inputs)
 
+    @property
+    def flagged(self) -> np.ndarray:
+        """(N,) bool: members one of whose runs left a model's validity (tyre load, slip or
+        slip angle outside the ``.tir`` file's ranges; see :attr:`sim.Result.flags`). Their
+        metrics were computed from extrapolated models: read them with care."""
+        n = self.batch_size
+        out = np.zeros(n, dtype=bool)
+        for key, res in self.results.items():
+            hit = res.flagged
+            for i in range(n):
+                out[i] |= bool(hit[self.rows_of(key, i)].any())
+        return out
+
+    def flag_report(self) -> list[str]:
+        """What was flagged, one line per (member, run set, row, flag); empty if nothing."""
+        lines = []
+        for key, res in self.results.items():
+            if not res.flagged.any():
+                continue
+            for i in range(self.batch_size):
+                for row in self.rows_of(key, i):
+                    for line in res.flag_report(int(row)):
+                        lines.append(f"member {i}, run set {key!r}, row {int(row)}: "
+                                     + line.split(": ", 1)[1])
+        return lines
+
     def rows(self) -> list[dict]:
         """One dict per metric: ``{"metric", "unit", "values"}`` (values: list of N)."""
         return [{"metric": k, "unit": self.units.get(k, ""), "values": np.asarray(v).tolist()}
@@ -136,6 +162,12 @@ class ManeuverResult:
         text = ["  ".join(c.ljust(w) if k < 2 else c.rjust(w)
                           for k, (c, w) in enumerate(zip(r, widths, strict=True)))
                 for r in lines]
+        flags = self.flag_report()
+        if flags:
+            text += ["", "FLAGGED (outside a model's validity; these members' numbers come "
+                     "from an extrapolated model):"] + [f"  {line}" for line in flags[:20]]
+            if len(flags) > 20:
+                text.append(f"  ... and {len(flags) - 20} more")
         return "\n".join(text)
 
     def per_run_table(self, member: int = 0) -> str:
@@ -167,6 +199,8 @@ class ManeuverResult:
             "run_labels": list(self.run_labels),
             "per_run": {k: {"unit": self.units.get(k, ""), "values": _plain(v)}
                         for k, v in self.per_run.items()},
+            "flagged": _plain(self.flagged),
+            "flags": self.flag_report(),
         }
 
     def to_pandas(self):
@@ -218,7 +252,8 @@ def _take(res: Result, rows: np.ndarray) -> Result:
     return Result(res.time_s, {k: v[rows] for k, v in res.channels.items()}, res.units,
                   res.status[rows], res.end_time_s[rows],
                   {k: v[rows] for k, v in res.end_state.items()}, res.labels,
-                  {k: v[rows] for k, v in res.parameters.items()})
+                  {k: v[rows] for k, v in res.parameters.items()},
+                  {k: v[rows] for k, v in res.flags.items()}, res.flag_notes)
 
 
 # ---------------------------------------------------------------------------- input checks

@@ -81,7 +81,7 @@ from sim.mass import mass_properties
 from sim.result import Result
 from sim.simulate import Numerics, simulate
 from sim.spec.params import get_param
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import GRAVITY_MPS2
 
 _SOURCE = "<argument>"
@@ -337,6 +337,7 @@ def double_lane_change(vehicle: Vehicle, *, standard: str = "iso3888_2",
     :class:`ConeLayout`, ``labels["body_m"]``: its body rectangle (front and rear of the centre
     of mass, half width) [m].
     """
+    vehicle = require_vehicle(vehicle)
     controller = check_controller(controller)
     driver = driver or LANE_CHANGE_DRIVER
     numerics = numerics or Numerics(time_step_s=0.002, output_interval_s=0.002)
@@ -465,7 +466,9 @@ def _stack(parts):
                   np.concatenate([p.end_time_s for p in parts]),
                   {k: np.concatenate([p.end_state[k] for p in parts]) for k in first.end_state},
                   first.labels,
-                  {k: np.concatenate([p.parameters[k] for p in parts]) for k in first.parameters})
+                  {k: np.concatenate([p.parameters[k] for p in parts]) for k in first.parameters},
+                  {k: np.concatenate([pad(p.flags[k]) > 0 for p in parts]) for k in first.flags},
+                  first.flag_notes)
 
 
 __all__ = ["DRIVING_LINE_MARGIN_M", "LANE_CHANGE_DRIVER", "ConeLayout", "LEAD_IN_M",

@@ -26,7 +26,7 @@ from sim.errors import SpecError
 from sim.maneuvers.base import ManeuverResult, check_controller, check_speed_kmh, run_set
 from sim.params import linear_single_track
 from sim.simulate import Numerics
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import GRAVITY_MPS2, kmh_to_mps, rad_to_deg
 
 __all__ = ["SINE_WITH_DWELL_UNITS", "find_sis_angle_deg", "sine_with_dwell"]
@@ -90,6 +90,7 @@ def find_sis_angle_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
     left and ``2 i + 1`` right of member i). Raises
     :class:`SpecError` when a run does not reach 0.375 g before it ends (too little grip).
     """
+    vehicle = require_vehicle(vehicle)
     speed = check_speed_kmh(speed_kmh)
     n = vehicle.batch_size
     lin = linear_single_track(vehicle, load_case)
@@ -154,6 +155,7 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
     where a member has fewer runs (``valid`` False there). Run sets: ``"sis"`` (only when A was
     found) and ``"swd"``.
     """
+    vehicle = require_vehicle(vehicle)
     speed = check_speed_kmh(speed_kmh)
     controller = check_controller(controller)
     n = vehicle.batch_size

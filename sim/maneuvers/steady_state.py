@@ -37,7 +37,7 @@ from sim.driver.closed_loop import Driver, Path
 from sim.errors import SpecError
 from sim.maneuvers.base import ManeuverResult, check_controller, check_direction, repeat_members
 from sim.simulate import Numerics, simulate
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import GRAVITY_MPS2, deg_to_rad, rad_to_deg
 
 _SOURCE = "<argument>"
@@ -81,6 +81,36 @@ def _positive(value, name: str, high: float) -> float:
     return float(value)
 
 
+#: Smallest circle of :func:`constant_radius` [m]; ISO 4138 itself asks for 30 m or more
+#: (REFERENCES.md 2.1 [K]), smaller circles leave the path follower's and the tyres' range.
+MIN_RADIUS_M = 10.0
+#: Highest test speed :func:`sim.simulate` accepts [km/h].
+MAX_SPEED_KMH = 400.0
+
+
+def _check_radius(vehicle: Vehicle, radius: float, top_ay: float) -> None:
+    """The circle must be drivable: at least :data:`MIN_RADIUS_M` and twice the turning
+    radius at the steering lock (rear axle, kinematic), and its fastest test point
+    sqrt(max_ay_mps2 R) within the simulator's speeds."""
+    lock_rad = deg_to_rad(np.asarray(vehicle.steering.steering_wheel_lock_deg, dtype=float)
+                          / np.asarray(vehicle.steering.ratio, dtype=float))
+    turning = float(np.max(np.asarray(vehicle.geometry.wheelbase_m) / np.tan(lock_rad)))
+    smallest = max(MIN_RADIUS_M, 2.0 * turning)
+    if radius < smallest:
+        raise SpecError(_SOURCE, "radius_m", radius,
+                        f"a circle of at least {smallest:.3g} m: ISO 4138 circles are 30 m or "
+                        f"more, and {vehicle.name or 'this car'} turns no tighter than "
+                        f"{turning:.3g} m at its steering lock")
+    fastest = math.sqrt(top_ay * radius) * 3.6
+    if fastest > MAX_SPEED_KMH:
+        most = (MAX_SPEED_KMH / 3.6) ** 2 / top_ay
+        raise SpecError(_SOURCE, "radius_m", radius,
+                        f"at most {most:.4g} m with max_ay_mps2 = {top_ay:g}: the fastest test "
+                        f"point sqrt(a_y R) would be {fastest:.4g} km/h, above the "
+                        f"{MAX_SPEED_KMH:g} km/h the simulator accepts (lower max_ay_mps2 or "
+                        "the radius)")
+
+
 def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left",
                     controller: str = "passive", max_ay_mps2: float = 13.0,
                     ay_step_mps2: float = 0.25, settle_s: float = 8.0, average_s: float = 2.0,
@@ -101,11 +131,13 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
     steering-wheel and road-wheel angle, sideslip, speed, steady flag) with ``run_labels`` the
     nominal a_y of each point; run set ``"points"`` (rows ``result_rows["points"]``).
     """
+    vehicle = require_vehicle(vehicle)
     sign = check_direction(direction)
     controller = check_controller(controller)
     radius = _positive(radius_m, "radius_m", 10_000.0)
     top = _positive(max_ay_mps2, "max_ay_mps2", 30.0)
     step = _positive(ay_step_mps2, "ay_step_mps2", top)
+    _check_radius(vehicle, radius, top)
     settle = _positive(settle_s, "settle_s", 600.0)
     max_offset = max(0.75, 0.025 * radius) if max_offset_m is None \
         else _positive(max_offset_m, "max_offset_m", radius)
@@ -189,6 +221,7 @@ def constant_speed(vehicle: Vehicle, *, speed_kmh: float = 100.0, direction="lef
     (:func:`sim.metrics.iso4138_constant_speed`). The run ends early (and the points with it)
     when the car spins out. Metrics as :func:`constant_radius`; the maximum lateral
     acceleration is the largest reached on the ramp (quasi-steady)."""
+    vehicle = require_vehicle(vehicle)
     sign = check_direction(direction)
     controller = check_controller(controller)
     speed = _positive(speed_kmh, "speed_kmh", 400.0)

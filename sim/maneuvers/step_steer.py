@@ -25,7 +25,7 @@ from sim.maneuvers.base import (
 )
 from sim.params import linear_single_track
 from sim.simulate import Numerics
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import kmh_to_mps, rad_to_deg
 
 __all__ = ["STEP_STEER_UNITS", "find_step_steer_amplitude_deg", "step_steer"]
@@ -53,6 +53,7 @@ STEP_STEER_UNITS = {
     "steady_state_relative_spread": "-",
     "run_ok": "-",
     "spun_out": "-",
+    "target_reached": "-",
 }
 
 
@@ -93,6 +94,7 @@ def find_step_steer_amplitude_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
     last run's :class:`sim.Result`. A member that spins out keeps its last finite amplitude
     and has NaN a_y (its ``result.status`` says why).
     """
+    vehicle = require_vehicle(vehicle)
     sign = check_direction(direction)
     speed = check_speed_kmh(speed_kmh)
     target = _check_positive(target_ay_mps2, "target_ay_mps2", 30.0)
@@ -104,7 +106,9 @@ def find_step_steer_amplitude_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
     k = understeer_gradient_rad_per_mps2(lin)
     ratio = np.broadcast_to(np.asarray(vehicle.steering.ratio, dtype=float), k.shape)
     amp = rad_to_deg(ratio * (lin.wheelbase_m + k * u * u) * target / (u * u))
-    amp = np.clip(amp, 1.0, 360.0)
+    lock = np.broadcast_to(np.asarray(vehicle.steering.steering_wheel_lock_deg, dtype=float),
+                           k.shape)
+    amp = np.clip(amp, 1.0, np.minimum(360.0, lock))
     force = resistance_force_n(vehicle, u, load_case)
     n = amp.size
     done = np.zeros(n, dtype=bool)
@@ -127,12 +131,14 @@ def find_step_steer_amplitude_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
         done |= ~np.isfinite(ay_now) | (np.abs(ay_now / target - 1.0) <= tol)
         if done.all():
             break
-        slope = np.where(prev_amp > 0.0, (ay_now - prev_ay) / np.where(
-            prev_amp > 0.0, amp - prev_amp, 1.0), ay_now / amp)
+        moved = (prev_amp > 0.0) & (amp != prev_amp)
+        slope = np.where(moved, (ay_now - prev_ay) / np.where(moved, amp - prev_amp, 1.0),
+                         ay_now / amp)
         slope = np.where(slope > 0.0, slope, ay_now / amp)  # past the limit: back to the origin
         new = np.clip(amp + (target - ay_now) / slope, 0.25 * amp, 4.0 * amp)
         prev_amp, prev_ay = amp, ay_now
-        amp = np.where(done, amp, np.minimum(new, 720.0))
+        done |= (amp >= lock) & (new >= lock)  # at the lock and asking for more: unreachable
+        amp = np.where(done, amp, np.minimum(new, lock))  # never beyond the steering lock
     return sign * amp, sign * ay, iterations, res
 
 
@@ -168,11 +174,16 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
     ``direction`` "left" (+1) or "right" (-1); amplitudes, steady values, yaw rate and sideslip
     are signed (ISO 8855, left positive); times, gains and overshoots are the same for both.
     A member that spins out or stops has NaN metrics and ``run_ok`` False (``spun_out`` True
-    when that was the reason): flagged, never raised.
+    when that was the reason): flagged, never raised. A member whose target a_y was **not
+    reached** (the search ended, at the steering lock or after ``max_iterations`` runs, more
+    than ``tolerance`` from it) has ``target_reached`` False and NaN metrics, amplitude
+    included: the amplitude the search stopped at is not an answer (it is in the run set and
+    in ``labels["amplitude_tried_deg"]``).
 
     Returns a :class:`ManeuverResult` named ``"iso7401_step_steer"`` with the run set
     ``"run"`` and the metrics of :data:`STEP_STEER_UNITS`.
     """
+    vehicle = require_vehicle(vehicle)
     sign = check_direction(direction)
     speed = check_speed_kmh(speed_kmh)
     controller = check_controller(controller)
@@ -184,12 +195,14 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
     n = vehicle.batch_size
     found = None
     if steering_wheel_amplitude_deg is None:
-        amp, _, iterations, last = find_step_steer_amplitude_deg(
+        amp, ay_found, iterations, last = find_step_steer_amplitude_deg(
             vehicle, speed_kmh=speed, target_ay_mps2=target_ay_mps2, direction=sign,
             rate_deg_per_s=rate, duration_s=duration, steady_window_s=window,
             tolerance=tolerance, **common)
         found = "found (module off)"
         res = last if controller == "passive" else None
+        with np.errstate(invalid="ignore"):
+            reached = np.abs(sign * ay_found / float(target_ay_mps2) - 1.0) <= tolerance
     else:
         try:
             given = np.abs(np.asarray(steering_wheel_amplitude_deg, dtype=float))
@@ -204,6 +217,7 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
         iterations = np.zeros(n, dtype=np.int64)
         found = "given"
         res = None
+        reached = np.ones(n, dtype=bool)  # no target to reach
     profile = iso7401_step_steer(amp, rate, STEER_START_S, duration_s=duration)
     if res is None:
         force = resistance_force_n(vehicle, kmh_to_mps(speed), load_case)
@@ -215,8 +229,9 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
     ok = res.ok & (res.status == "ok")
     values["run_ok"] = ok
     values["spun_out"] = res.status == "spun out"
-    values["steering_wheel_amplitude_deg"] = amp
-    rows = np.flatnonzero(ok)
+    values["target_reached"] = reached
+    values["steering_wheel_amplitude_deg"] = np.where(reached, amp, np.nan)
+    rows = np.flatnonzero(ok & reached)
     if rows.size:
         t = res.time_s
         swa = profile.sample(t)[rows]
@@ -246,7 +261,8 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
     labels = {"vehicle": vehicle.name, "controller": controller, "speed_kmh": speed,
               "target_ay_mps2": float(target_ay_mps2), "direction": "left" if sign > 0
               else "right", "rate_deg_per_s": rate, "amplitude": found,
-              "amplitude_iterations": iterations.tolist(), "load_case": load_case,
+              "amplitude_iterations": iterations.tolist(), "amplitude_tried_deg": amp.tolist(),
+              "load_case": load_case,
               "tyre_model": tyre_model, "definition": "ISO 7401:2011 step input [K]"}
     return ManeuverResult("iso7401_step_steer", {"run": res}, values, dict(STEP_STEER_UNITS),
                           labels, inputs={"run": profile})

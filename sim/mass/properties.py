@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import GRAVITY_MPS2, WHEEL_NAMES
 
 
@@ -195,6 +195,7 @@ def mass_properties(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE) -> Mas
     ``load_case`` names one of ``vehicle.load_case_names`` (``"curb"``: nothing aboard;
     default ``"driver"``). See :class:`MassProperties` for axes, units and signs.
     """
+    vehicle = require_vehicle(vehicle)
     items = vehicle.mass_items(load_case)
     n = vehicle.batch_size
     m = _stack([it.mass_kg for it in items], n)

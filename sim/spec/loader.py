@@ -66,14 +66,44 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+#: Largest vehicle or ``.tir`` file read [bytes]; real ones are a few tens of kB.
+MAX_FILE_BYTES = 2_000_000
+
+
+def read_text_file(path: Path, what: str, shown: str | None = None) -> str:
+    """The text of ``path`` (UTF-8, a leading byte-order mark dropped). Every problem is a
+    :class:`SpecError` naming the file: missing, a directory, unreadable, larger than
+    :data:`MAX_FILE_BYTES`, not UTF-8 text."""
+    shown = shown or _display(path)
+    if path.is_dir():
+        raise SpecError(shown, "<file>", str(path), f"is a directory, not a {what}")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SpecError(shown, "<file>", f"{size} bytes",
+                            f"too large for a {what} (at most {MAX_FILE_BYTES} bytes)")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise SpecError(_display(path), "<file>", str(path), "file not found") from None
+        raise SpecError(shown, "<file>", str(path), "file not found") from None
+    except OSError as exc:
+        raise SpecError(shown, "<file>", str(path),
+                        f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(shown, "<file>", f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                        f"a {what} must be UTF-8 text (is it a binary file?)") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    text_value = read_text_file(path, "vehicle file (TOML)")
+    try:
+        return tomllib.loads(text_value)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(_display(path), "<toml>", str(exc), "valid TOML") from None
+    except RecursionError:
+        raise SpecError(_display(path), "<toml>", "nested too deeply",
+                        "a vehicle file (tables nest a few levels deep)") from None
 
 
 def _merge(base: dict, top: Mapping, origin: Origin, file: Path, overrides: list[str],
@@ -115,10 +145,9 @@ def _resolve_layers(path: Path, chain: tuple[Path, ...], texts: dict[Path, dict]
         raise SpecError(_display(path), "extends", ext, "a file path or a list of file paths")
     layers: list[Path] = []
     for rel in ext:
-        base = (path.parent / rel)
-        if not base.is_file():
-            raise SpecError(_display(path), "extends", rel,
-                            f"no such file (paths are relative to {_display(path.parent)})")
+        base = _extends_target(path, rel)
+        if base.resolve() not in chain and base.resolve() != path.resolve():
+            _check_vehicle_layer(base, path, rel, texts)
         for layer in _resolve_layers(base, (*chain, path.resolve()), texts):
             if layer not in layers:
                 layers.append(layer)
@@ -126,10 +155,58 @@ def _resolve_layers(path: Path, chain: tuple[Path, ...], texts: dict[Path, dict]
     return layers
 
 
+def _parts() -> list[str]:
+    return sorted(p.stem for p in (_builtin_dir() / "parts").glob("*.toml"))
+
+
+def _extends_target(path: Path, rel: str) -> Path:
+    """The file an ``extends`` entry of ``path`` names: a built-in variant or part by name
+    (no ``/`` and no ``.``), or a path relative to ``path``'s folder (or absolute)."""
+    if "/" not in rel and "\\" not in rel and "." not in rel:
+        for folder in (_builtin_dir(), _builtin_dir() / "parts"):
+            if (folder / f"{rel}.toml").is_file():
+                return folder / f"{rel}.toml"
+        raise SpecError(_display(path), "extends", rel,
+                        "no built-in variant or part of that name; variants: "
+                        + ", ".join(list_vehicles()) + "; parts: " + ", ".join(_parts())
+                        + " (or a path ending in .toml)")
+    base = path.parent / rel
+    if not base.is_file():
+        raise SpecError(_display(path), "extends", rel,
+                        ("is a directory, not a vehicle file" if base.is_dir() else
+                         "no such file") + f" (paths are relative to {_display(path.parent)})")
+    if base.suffix != ".toml":
+        raise SpecError(_display(path), "extends", rel, "a vehicle file ending in .toml")
+    return base
+
+
+def _check_vehicle_layer(base: Path, path: Path, rel: str, texts: dict[Path, dict]) -> None:
+    """``base`` must read as a vehicle file (TOML whose top-level keys are vehicle sections);
+    otherwise the error names it by path only and never quotes its content."""
+    try:
+        data = texts.setdefault(base, _read_toml(base))
+    except SpecError as exc:
+        raise SpecError(_display(path), "extends", rel,
+                        f"{_display(base)} is not a readable vehicle file ({exc.allowed})") \
+            from None
+    known = {f.metadata.get("file_key") or f.name for f in dataclasses.fields(Vehicle)
+             if f.metadata.get("kind")} | {"extends"}
+    if not set(data) <= known:
+        raise SpecError(_display(path), "extends", rel,
+                        f"{_display(base)} is not a vehicle file (its top-level keys are not "
+                        "vehicle sections)")
+
+
 def _path_for(name_or_path: str | Path) -> Path:
+    if not isinstance(name_or_path, str | Path):
+        raise SpecError("<argument>", "name_or_path", name_or_path,
+                        "a built-in variant name or the path of a .toml file")
     text_value = str(name_or_path)
     if isinstance(name_or_path, Path) or text_value.endswith(".toml") or "/" in text_value:
         path = Path(name_or_path)
+        if path.is_dir():
+            raise SpecError(text_value, "<file>", text_value,
+                            "is a directory, not a vehicle file")
         if not path.is_file():
             raise SpecError(text_value, "<file>", text_value, "file not found")
         return path
@@ -147,6 +224,14 @@ def load_vehicle(name_or_path: str | Path) -> Vehicle:
     is allowed (:class:`~sim.errors.UnknownVehicleError` lists the built-in names).
     """
     path = _path_for(name_or_path)
+    try:
+        return _load(path)
+    except RecursionError:
+        raise SpecError(_display(path), "<file>", "nested too deeply",
+                        "a vehicle file (tables nest a few levels deep)") from None
+
+
+def _load(path: Path) -> Vehicle:
     texts: dict[Path, dict] = {}
     layers = _resolve_layers(path, (), texts)
     merged: dict[str, Any] = {}

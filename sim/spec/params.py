@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import SpecError
+from sim.errors import SpecError, check_index
 from sim.spec.fields import check_quantity, file_key
-from sim.spec.vehicle import Vehicle, check_vehicle, fields_of
+from sim.spec.vehicle import Vehicle, check_vehicle, fields_of, require_vehicle
 
 _SOURCE = "<set_params>"
 
@@ -48,6 +48,7 @@ def _leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 def param_paths(vehicle: Vehicle) -> list[str]:
     """Every dotted path of ``vehicle`` that :func:`set_params` accepts, in file order."""
+    require_vehicle(vehicle)
     return [path for path, _ in _leaves(vehicle)]
 
 
@@ -99,6 +100,9 @@ def _resolve(obj: Any, parts: list[str], path: str):
 
 def get_param(vehicle: Vehicle, path: str):
     """Value of the quantity at dotted ``path`` (float, or a per-member array in a batch)."""
+    require_vehicle(vehicle)
+    if not isinstance(path, str):
+        raise SpecError(_SOURCE, "path", path, "a dotted parameter path (a str)")
     container, _, key = _resolve(vehicle, path.split("."), path)
     if isinstance(container, Mapping):
         if key not in container:
@@ -135,6 +139,7 @@ def set_params(vehicle: Vehicle, values: Mapping[str, Any]) -> Vehicle:
         batch = sim.set_params(coupe, {"packs.front.energy_kwh": e_front,
                                        "packs.rear.energy_kwh": 72.0 - e_front})
     """
+    require_vehicle(vehicle)
     if not isinstance(values, Mapping):
         raise SpecError(_SOURCE, "values", values, "a mapping of dotted paths to values")
     new = vehicle
@@ -158,9 +163,8 @@ def set_params(vehicle: Vehicle, values: Mapping[str, Any]) -> Vehicle:
 
 def member(vehicle: Vehicle, index: int) -> Vehicle:
     """Batch member ``index`` of ``vehicle`` as a single (unbatched) vehicle."""
-    n = vehicle.batch_size
-    if not -n <= index < n:
-        raise SpecError(_SOURCE, "index", index, f"a member index in [0, {n})")
+    n = require_vehicle(vehicle).batch_size
+    index = check_index(index, n, source=_SOURCE)
     arrays = {p: float(v[index]) for p, v in _leaves(vehicle) if isinstance(v, np.ndarray)}
     new = vehicle
     for path, v in arrays.items():

@@ -86,6 +86,11 @@ class Steering:
     ackermann_fraction: float = quantity(
         "0: both front wheels steer alike (parallel); 1: full Ackermann geometry", "-",
         ge=0.0, le=1.0, default=0.0)
+    steering_wheel_lock_deg: float = quantity(
+        "steering lock: the largest steering-wheel angle either side of straight ahead "
+        "(absent: 720, two turns each way). Open-loop steering beyond it is an error; a "
+        "closed-loop driver that asks for more is flagged in the result", "deg",
+        gt=30.0, le=1080.0, default=720.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,6 +277,19 @@ class Vehicle:
         return sum(item.mass_kg for item in self.mass_items(load_case))
 
 
+def require_vehicle(value, name: str = "vehicle") -> Vehicle:
+    """``value`` if it is a :class:`Vehicle`; a SpecError naming the argument otherwise (a
+    variant name given where a vehicle is expected gets a hint to load it)."""
+    if isinstance(value, Vehicle):
+        return value
+    hint = ""
+    if isinstance(value, str):
+        hint = f"; load it first: sim.load_vehicle({value[:60]!r})"
+    shown = value if isinstance(value, str | int | float | type(None)) \
+        else f"a {type(value).__name__}"
+    raise SpecError("<argument>", name, shown, "a sim.Vehicle" + hint)
+
+
 def placed_items(vehicle: Vehicle):
     """Yield ``(dotted_path, Placed)`` for every positioned item of ``vehicle``."""
     for kind in ("components", "packs", "seats", "boots"):
@@ -325,6 +343,12 @@ def check_vehicle(vehicle: Vehicle, source) -> None:
     check_dynamics(vehicle, source)
     check_battery(vehicle, source)
     check_combustion(vehicle, source)
+    curb = np.asarray(vehicle.total_mass_kg(CURB))
+    if np.any(~(curb > 0.0)):
+        i = int(np.flatnonzero(~(curb > 0.0))[0]) if curb.ndim else 0
+        raise SpecError(source_of(source, "components"), "components", float(curb.flat[i]),
+                        "the curb mass (components + packs + unsprung masses) must be "
+                        "> 0 kg: a car needs mass")
     for case_name, case in vehicle.load_cases.items():
         base = f"load_cases.{case_name}"
         if case_name == CURB:

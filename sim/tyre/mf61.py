@@ -692,6 +692,10 @@ def _common_inputs(p, fz_n, gamma_rad, pressure_pa, mu_road):
     else:
         pressure = _checked("pressure_pa", pressure_pa, 0.0, math.inf, True,
                             "Pa (absolute inflation pressure, like NOMPRES; not bar)")
+        if np.any(pressure < 1000.0):
+            raise SpecError(_ARG, "pressure_pa", float(np.min(pressure)),
+                            "an inflation pressure in Pa (>= 1000; a value this small looks "
+                            "like bar: 2.5 bar = 250000 Pa)")
     mu = _checked("mu_road", mu_road, 0.0, math.inf, False, "(road friction factor)")
     return p, fz, gamma, pressure, mu
 
@@ -796,6 +800,90 @@ def peak_friction(p, fz_n, *, gamma_rad=0.0, pressure_pa=None, mu_road=1.0):
     return mux, muy
 
 
+#: Plausible inflation pressures of a car tyre [Pa] (absolute or gauge, as files differ):
+#: 0.5 to 10 bar. A value below it is usually bar or psi written where Pa belongs.
+PLAUSIBLE_PRESSURE_PA = (5.0e4, 1.0e6)
+
+
+def _check_pressure(tir: TirFile, key: str) -> None:
+    value = tir["OPERATING_CONDITIONS"].get(key)
+    if value is None or isinstance(value, str):
+        return
+    value = float(value)
+    field = f"OPERATING_CONDITIONS.{key}"
+    low, high = PLAUSIBLE_PRESSURE_PA
+    if not low <= value <= high:
+        hint = ""
+        if 0.5 <= value <= 10.0:
+            hint = f"; {value:g} looks like bar: {value:g} bar = {value * 1e5:.0f} Pa"
+        elif 7.0 <= value <= 150.0:
+            hint = f"; {value:g} looks like psi: {value:g} psi = {value * 6894.757:.0f} Pa"
+        raise SpecError(tir.source, field, value,
+                        f"an inflation pressure in Pa, {low:.0f}..{high:.0f}{hint}")
+    pres = tir.sections.get("INFLATION_PRESSURE_RANGE", {})
+    pmin, pmax = pres.get("PRESMIN"), pres.get("PRESMAX")
+    if isinstance(pmin, int | float) and isinstance(pmax, int | float) \
+            and not float(pmin) <= value <= float(pmax):
+        raise SpecError(tir.source, field, value,
+                        f"within the file's own INFLATION_PRESSURE_RANGE PRESMIN..PRESMAX = "
+                        f"{float(pmin):g}..{float(pmax):g} Pa (the range the model was fitted "
+                        "over)")
+
+
+def check_tyre_physics(tir: TirFile, p: np.ndarray) -> None:
+    """Load-time sanity of an MF 6.1 file whose coefficients are well formed: raise
+    :class:`SpecError` naming the file and the key when they make no physical sense.
+
+    * NOMPRES and INFLPRES are plausible pressures in Pa (0.5..10 bar, a bar or psi value is
+      named as such) and lie within PRESMIN..PRESMAX;
+    * the shape factors PCX1, PCY1 are > 0 and the friction coefficients give a finite,
+      non-zero peak (PDX1, PDY1);
+    * at FNOMIN: slip stiffness Kxk > 0 (PKX1) and cornering stiffness Kya < 0 (PKY1, ISO-W);
+    * at 0.5 FNOMIN, FNOMIN and FZMAX (when given): Fx > 0 for kappa > 0 and Fy < 0 for
+      alpha > 0 (ISO-W; slips 0.02, 0.1, 0.3) on the file's own road.
+    """
+    for key in ("NOMPRES", "INFLPRES"):
+        _check_pressure(tir, key)
+    for section, key, rule in (("LONGITUDINAL_COEFFICIENTS", "PCX1", "> 0 (shape factor Cx)"),
+                               ("LATERAL_COEFFICIENTS", "PCY1", "> 0 (shape factor Cy)")):
+        value = tir.number(section, key)
+        if not value > 0.0:
+            raise SpecError(tir.source, f"{section}.{key}", value,
+                            f"{rule}: with it <= 0 the force curve has the wrong shape or sign")
+    fnomin = float(p[IX_FNOMIN])
+    kxk, kya, mux, muy = _characteristics(p, fnomin, 0.0, None, 1.0)
+    for section, key, value, ok, rule in (
+            ("LONGITUDINAL_COEFFICIENTS", "PDX1", mux, math.isfinite(mux) and mux != 0.0,
+             "a finite, non-zero peak friction mux at FNOMIN"),
+            ("LATERAL_COEFFICIENTS", "PDY1", muy, math.isfinite(muy) and muy != 0.0,
+             "a finite, non-zero peak friction muy at FNOMIN"),
+            ("LONGITUDINAL_COEFFICIENTS", "PKX1", kxk, kxk > 0.0,
+             "a positive slip stiffness Kxk at FNOMIN"),
+            ("LATERAL_COEFFICIENTS", "PKY1", kya, kya < 0.0,
+             "a negative cornering stiffness Kya at FNOMIN (ISO-W: alpha > 0 gives Fy < 0)")):
+        if not ok:
+            raise SpecError(tir.source, f"{section}.{key}", tir.number(section, key),
+                            f"the coefficients must give {rule}; they give {value:.6g}")
+    fzmax = tir.sections.get("VERTICAL_FORCE_RANGE", {}).get("FZMAX")
+    loads = [0.5 * fnomin, fnomin]
+    if isinstance(fzmax, int | float) and float(fzmax) > 0.0:
+        loads.append(float(fzmax))
+    slips = np.array([0.02, 0.1, 0.3])
+    for fz in loads:
+        fx, _ = evaluate(p, slips, 0.0, fz_n=fz)
+        _, fy = evaluate(p, 0.0, slips, fz_n=fz)
+        for name, force, bad, want in (("Fx", fx, ~(fx > 0.0), "Fx > 0 for kappa > 0"),
+                                       ("Fy", fy, ~(fy < 0.0), "Fy < 0 for alpha > 0")):
+            if np.any(bad):
+                i = int(np.flatnonzero(bad)[0])
+                section = "LONGITUDINAL_COEFFICIENTS" if name == "Fx" \
+                    else "LATERAL_COEFFICIENTS"
+                raise SpecError(tir.source, section, f"{name} = {force[i]:.6g} N at slip "
+                                f"{slips[i]:g}, Fz = {fz:g} N",
+                                f"coefficients giving {want} (ISO-W) at every load up to "
+                                "FZMAX: this file's curve has the wrong sign there")
+
+
 @dataclass(frozen=True, eq=False)
 class MF61Tyre:
     """An MF 6.1 tyre: the parsed ``.tir`` file and its packed parameter vector.
@@ -818,8 +906,11 @@ class MF61Tyre:
 
     @classmethod
     def from_parsed(cls, tir: TirFile) -> MF61Tyre:
-        """Build from an already parsed :class:`TirFile`."""
-        return cls(tir=tir, parameters=mf61_parameter_vector(tir))
+        """Build from an already parsed :class:`TirFile`; the file's physics is checked
+        first (:func:`check_tyre_physics`)."""
+        parameters = mf61_parameter_vector(tir)
+        check_tyre_physics(tir, parameters)
+        return cls(tir=tir, parameters=parameters)
 
     @property
     def source(self) -> str:

@@ -303,8 +303,10 @@ def parse_tir(text: str, source: str = "<string>") -> TirFile:
 
 def read_tir(path: str | Path) -> TirFile:
     """Read and validate a ``.tir`` file (see :func:`parse_tir`); errors name ``path``."""
+    from sim.spec.loader import read_text_file  # local: the loader sits above the tyres
+
     path = Path(path)
-    return parse_tir(path.read_text(encoding="utf-8", errors="strict"), source=str(path))
+    return parse_tir(read_text_file(path, ".tir tyre file", str(path)), source=str(path))
 
 
 def format_tir(tir: TirFile) -> str:

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import sim
@@ -120,3 +121,98 @@ def test_run_bad_input_exits_2_with_the_field(capsys):
     assert "--radius" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["run", "moose", "coupe"])
+
+
+# ------------------------------------------------------------------ issue 9: bad input
+BAD_COMMANDS = [
+    (["mass", "coupe", "--items", "0"], "not a positive whole number"),
+    (["mass", "coupe", "--items", "-3"], "not a positive whole number"),
+    (["mass", "coupe", "--items", "x"], "not a whole number"),
+    (["mass", "no_such_car"], "unknown variant"),
+    (["mass", "coupe", "--load", "bus"], "unknown load case"),
+    (["mass", "/"], "is a directory"),
+    (["mass", "missing.toml"], "file not found"),
+    (["split", "coupe", "--front-fraction", "nan"], "not a finite number"),
+    (["split", "coupe", "--front-fraction", "7"], "front"),
+    (["split", "coupe", "--min-yaw-inertia", "--total-energy-kwh", "-5"], "total_energy_kwh"),
+    (["run", "step_steer", "coupe", "--radius", "30"], "--radius applies to constant_radius"),
+    (["run", "constant_radius", "coupe", "--radius", "1"], "radius_m = 1.0"),
+    (["run", "constant_radius", "coupe", "--radius", "10000"], "radius_m = 10000.0"),
+    (["run", "constant_radius", "coupe", "--radius", "inf"], "not a finite number"),
+    (["run", "nonsense", "coupe"], "invalid choice"),
+    (["run", "step_steer", "coupe", "--plot", "/no/such/folder/x.png"], "does not exist"),
+    (["run", "step_steer", "coupe", "--plot", "figure.xyz"], "unsupported figure format"),
+    (["run", "step_steer", "coupe", "--plot", "figure"], "unsupported figure format"),
+    (["run", "step_steer", "coupe", "--plot", "."], "unsupported figure format"),
+    (["demo", "--out", "pyproject.toml"], "is a file, not a folder"),
+    (["nonsense"], "invalid choice"),
+    ([], "required"),
+]
+
+
+@pytest.mark.parametrize("argv, words", BAD_COMMANDS)
+def test_bad_arguments_exit_2_with_a_message_and_no_traceback(argv, words, capsys,
+                                                               monkeypatch):
+    monkeypatch.chdir(ROOT)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    captured = capsys.readouterr()
+    assert code == 2
+    assert words in captured.err
+    assert "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01\xff binary", b"a = " + b"[" * 3000,
+                                     b"extends = \"/etc/hostname\"\n", b"[info]\ntitle = 3\n"])
+def test_bad_vehicle_files_exit_2_without_a_traceback(content, tmp_path, capsys):
+    path = tmp_path / "car.toml"
+    path.write_bytes(content)
+    assert main(["mass", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and "Traceback" not in captured.err
+    assert len(captured.err) < 1000
+
+
+def test_a_computed_result_is_printed_when_the_figure_cannot_be_written(
+        capsys, monkeypatch, tmp_path):
+    import sim.__main__ as cli
+    from sim.maneuvers.base import ManeuverResult
+
+    fake = ManeuverResult("iso7401_step_steer", {}, {"yaw_rate_response_time_s": np.array(
+        [0.123456])}, {"yaw_rate_response_time_s": "s"}, {"vehicle": "coupe"})
+
+    class Unwritable:
+        def savefig(self, *args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "_run_maneuver", lambda *args: fake)
+    monkeypatch.setattr(cli, "_maneuver_figure", lambda *args: Unwritable())
+    code = main(["run", "step_steer", "coupe", "--plot", str(tmp_path / "f.png")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "0.1235" in captured.out and "yaw_rate_response_time_s" in captured.out
+    assert "the figure could not be written" in captured.err
+    assert "No space left on device" in captured.err and "Traceback" not in captured.err
+
+
+def test_json_writes_null_for_nan_and_parses_strictly(capsys, monkeypatch):
+    import sim.__main__ as cli
+    from sim.maneuvers.base import ManeuverResult
+
+    fake = ManeuverResult("m", {}, {"a": np.array([np.nan]), "b": np.array([np.inf]),
+                                    "c": np.array([1.5])}, {"a": "-", "b": "-", "c": "-"})
+    monkeypatch.setattr(cli, "_run_maneuver", lambda *args: fake)
+    assert main(["run", "step_steer", "coupe", "--json"]) == 0
+    text = capsys.readouterr().out
+
+    def reject(token):
+        raise AssertionError(f"non-standard JSON token {token}")
+
+    data = json.loads(text, parse_constant=reject)
+    metrics = data["adm off"]["metrics"]
+    assert metrics["a"]["values"] == [None] and metrics["b"]["values"] == [None]
+    assert metrics["c"]["values"] == [1.5]
+    assert cli.dumps_json({"x": np.float64("nan"), "y": [np.array([1.0, np.nan])]}) == \
+        '{\n  "x": null,\n  "y": [\n    [\n      1.0,\n      null\n    ]\n  ]\n}'

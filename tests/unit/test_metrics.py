@@ -72,7 +72,8 @@ def test_first_order_response_time_is_tau_ln10_and_has_no_peak():
 def test_second_order_overshoot_and_peak_time(zeta, omega_n):
     t = np.arange(0.0, 12.0, DT)  # long enough for the oscillation to die out (< 1e-8)
     y = second_order(2.0, zeta, omega_n, t)
-    m = mt.iso7401_step_steer(t, steer_ramp(0.1, t), y, sideslip_rad=np.full(t.size, -0.02))
+    m = mt.iso7401_step_steer(t, steer_ramp(0.1, t), y,
+                              sideslip_rad=np.where(t > T0, -0.02, 0.0))
     wd = omega_n * math.sqrt(1.0 - zeta**2)
     assert m.has_peak[0]
     np.testing.assert_allclose(m.overshoot, math.exp(-math.pi * zeta / math.sqrt(1 - zeta**2)),
@@ -82,7 +83,7 @@ def test_second_order_overshoot_and_peak_time(zeta, omega_n):
     np.testing.assert_allclose(m.steady_state_value, 2.0, rtol=1e-8)
     np.testing.assert_allclose(m.peak_value, m.steady_state_value * (1.0 + m.overshoot),
                                rtol=1e-12)
-    # TB factor = T_P x |beta_ss| in deg s
+    # TB factor = T_P x |beta_ss - beta_0| in deg s (beta_0 = 0 here)
     np.testing.assert_allclose(m.sideslip_steady_state_rad, -0.02, rtol=1e-12)
     np.testing.assert_allclose(m.tb_factor_deg_s, m.peak_response_time_s * 0.02 / DEG,
                                rtol=1e-12)
@@ -90,7 +91,7 @@ def test_second_order_overshoot_and_peak_time(zeta, omega_n):
 
 def test_tb_factor_is_inf_without_a_peak_and_absent_without_sideslip():
     m = mt.iso7401_step_steer(T, steer_ramp(0.05), first_order(0.3, 0.1),
-                              sideslip_rad=np.full(T.size, 0.01))
+                              sideslip_rad=np.where(T > T0, 0.01, 0.0))
     assert m.tb_factor_deg_s[0] == np.inf
     m = mt.iso7401_step_steer(T, steer_ramp(0.05), first_order(0.3, 0.1))
     assert m.tb_factor_deg_s is None and m.sideslip_steady_state_rad is None
@@ -713,3 +714,47 @@ def test_straight_line_bad_input():
         mt.time_to_speed_s(t, hole)
     with pytest.raises(SpecError, match=r"acceleration_threshold_mps2 = 0.0"):
         mt.top_speed(t, v, acceleration_threshold_mps2=0.0)
+
+
+# ------------------------------------------- issue 9: ISO 7401 levels relative to the change
+def test_step_from_a_steady_curve_measures_levels_from_the_values_before_the_step():
+    # steady curve at 0.02 rad steer / 0.1 rad/s, then a step of +0.05 rad to 0.07 rad; the
+    # response changes by 0.3 rad/s as a first-order lag: T_R = tau ln 10 from t0, the gain
+    # is the change over the change, no overshoot
+    tau, r0, dr, d0, dd = 0.15, 0.1, 0.3, 0.02, 0.05
+    m = mt.iso7401_step_steer(T, d0 + steer_ramp(dd), r0 + first_order(dr, tau),
+                              sideslip_rad=np.where(T > T0, -0.03, -0.01))
+    np.testing.assert_allclose(m.time_origin_s, T0, rtol=1e-12)
+    np.testing.assert_allclose(m.response_time_s, tau * math.log(10.0), rtol=1e-5)
+    np.testing.assert_allclose(m.steady_state_value, r0 + dr, rtol=1e-12)
+    np.testing.assert_allclose(m.steady_state_gain_per_rad, dr / dd, rtol=1e-9)
+    np.testing.assert_allclose(m.initial_value, r0, rtol=1e-12)
+    np.testing.assert_allclose(m.initial_steering_wheel_angle_rad, d0, rtol=1e-12)
+    assert not m.has_peak[0] and m.overshoot[0] == 0.0
+    # the old definition (levels from zero) would have put 90 % of 0.4 at 0.36 rad/s
+    wrong = T[np.argmax(r0 + first_order(dr, tau) >= 0.36)] - T0
+    assert abs(wrong - m.response_time_s[0]) > 0.03
+
+
+def test_overshoot_from_a_steady_curve_is_relative_to_the_change():
+    t = np.arange(0.0, 12.0, DT)
+    zeta, omega_n = 0.5, 8.0
+    y = 1.0 + second_order(2.0, zeta, omega_n, t)  # from 1 to 3
+    m = mt.iso7401_step_steer(t, 0.05 + steer_ramp(0.1, t), y)
+    np.testing.assert_allclose(m.overshoot, math.exp(-math.pi * zeta / math.sqrt(1 - zeta**2)),
+                               atol=1e-4)
+    np.testing.assert_allclose(m.peak_value, 1.0 + 2.0 * (1.0 + m.overshoot), rtol=1e-9)
+
+
+def test_response_time_is_searched_from_the_time_origin_never_negative():
+    # a response that crosses 90 % before the step (a spike at 0.3 s) and again after it
+    tau = 0.1
+    y = first_order(0.2, tau) + np.where(np.abs(T - 0.3) < 0.005, 0.5, 0.0)
+    m = mt.iso7401_step_steer(T, steer_ramp(0.05), y)
+    assert m.response_time_s[0] >= 0.0
+    np.testing.assert_allclose(m.response_time_s, tau * math.log(10.0), rtol=1e-4)
+
+
+def test_no_change_of_steering_is_an_error():
+    with pytest.raises(SpecError, match="must differ from its value before the step"):
+        mt.iso7401_step_steer(T, np.full(T.size, 0.05), first_order(0.2, 0.1))
