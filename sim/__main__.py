@@ -9,6 +9,10 @@ Commands::
     sim schema                                     reference of the vehicle-file schema
     sim run MANEUVER VEHICLE [--adm on|off|both] [--plot FILE] [--json]
                                                    one standard maneuver (see `sim run -h`)
+    sim range VEHICLE [--cycle CYCLE] [--load CASE] [--json]
+                                                   drive-cycle energy by component, range
+    sim charge VEHICLE [--bus 800|400] [--from SOC] [--to SOC] [--cables POLICY] [--json]
+                                                   DC fast charge; the 800 V / 400 V table
     sim demo [--out DIR]                           mass study and the headline comparison
 
 This is the only module of ``sim`` that prints. Bad input prints the error's message (file,
@@ -391,6 +395,102 @@ def _cmd_run(args) -> str:
     return text
 
 
+ENERGY_COLUMNS = (
+    ("variant", "variant", ""), ("powertrain", "powertrain", ""), ("mass_kg", "mass kg", ".0f"),
+    ("consumption_battery_kwh_per_100km", "kWh/100km battery", ".1f"),
+    ("consumption_plug_kwh_per_100km", "kWh/100km plug", ".1f"),
+    ("range_km", "range km", ".0f"), ("regenerated_pct", "regen %", ".0f"),
+    ("fuel_l_per_100km", "l/100km", ".2f"), ("co2_g_per_km", "g CO2/km", ".0f"),
+)
+
+
+def _dash_nan(row: dict) -> dict:
+    return {k: ("-" if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in row.items()}
+
+
+def _cmd_range(args) -> str:
+    from sim.energy import drive_cycle
+    from sim.energy.summary import energy_row
+
+    v = load_vehicle(args.vehicle)
+    row = energy_row(v, args.cycle, load_case=args.load)
+    run = drive_cycle(v, args.cycle, load_case=args.load, record=False)
+    terms = {k: float(x[0]) for k, x in run.energy_table_kwh().items()}
+    if args.json:
+        return dumps_json({"vehicle": v.name, "cycle": args.cycle, "load_case": args.load,
+                           "summary": row, "cycle_energy_kwh": terms,
+                           "distance_km": float(run.distance_km[0]),
+                           "balance_error": float(run.balance_error()[0])})
+    lines = [f"{v.info.title} ({v.name}) over {run.cycle.name}, load case '{args.load}' "
+             "(every number invented; longitudinal model)", "",
+             format_table([_dash_nan(row)], ENERGY_COLUMNS), "",
+             f"energy by component over one cycle ({run.distance_km[0]:.3f} km), kWh and "
+             "Wh/km (supplies = sinks; balance error "
+             f"{run.balance_error()[0]:.1e}):"]
+    width = max(len(k) for k in terms)
+    for k, kwh in terms.items():
+        if k in ("fuel_kg_kwh",) or kwh == 0.0:
+            continue
+        lines.append(f"  {k.ljust(width)}  {kwh:9.4f}  {kwh * 1000 / run.distance_km[0]:8.2f}")
+    if row["powertrain"] == "electric":
+        lines += ["", "range: consecutive cycles from 98 % SOC until the speed leaves the "
+                  "GTR 15 band; at the plug: recharged through the on-board charger"]
+    return "\n".join(lines)
+
+
+CHARGE_COLUMNS = (
+    ("bus_voltage_v", "bus V", ".0f"), ("cells_in_series", "cells in series", ".0f"),
+    ("cable_mm2", "cable mm2", ".0f"), ("mass_kg", "mass kg", ".1f"),
+    ("consumption_wh_per_km", "Wh/km", ".1f"), ("battery_wh_per_km", "battery", ".2f"),
+    ("inverter_wh_per_km", "inverter", ".2f"), ("machine_wh_per_km", "machines", ".2f"),
+    ("cable_wh_per_km", "cables", ".3f"), ("gear_wh_per_km", "gears", ".2f"),
+    ("peak_wheel_power_kw", "peak wheel kW", ".0f"), ("peak_charge_kw", "peak charge kW", ".0f"),
+    ("charge_10_80_min", "10-80 % min", ".1f"),
+)
+
+
+def _cmd_charge(args) -> str:
+    from sim.energy.bus_voltage import compare_bus_voltages, for_bus_voltage, nominal_bus_voltage_v
+    from sim.powertrain.charging import Charger, charge
+
+    v = load_vehicle(args.vehicle)
+    nominal = nominal_bus_voltage_v(v)
+    car = v if args.bus is None or args.bus == nominal else for_bus_voltage(
+        v, args.bus, cables=args.cables)
+    charger = Charger()
+    result = charge(car, args.soc_from, args.soc_to, charger=charger)
+    curve = []
+    for soc in np.arange(args.soc_from, args.soc_to + 1e-9, 0.05):
+        k = min(int(np.searchsorted(result.soc, soc)), result.soc.size - 1)
+        curve.append({"soc_pct": 100 * soc, "time_min": result.time_s[k] / 60,
+                      "power_kw": result.terminal_power_w[k] / 1e3,
+                      "bus_voltage_v": result.bus_voltage_v[k],
+                      "limit": result.limit_names[int(result.limit[k])]})
+    others = [x for x in (800.0, 400.0) if x != float(args.bus or nominal)]
+    rows = compare_bus_voltages(v, (float(args.bus or nominal), *others), cables=args.cables)
+    if args.json:
+        return dumps_json({"vehicle": v.name, "bus_voltage_v": float(args.bus or nominal),
+                           "charger": vars(charger) if hasattr(charger, "__dict__") else {},
+                           "duration_min": result.duration_s / 60, "reached": result.reached,
+                           "charger_energy_kwh": result.charger_energy_kwh,
+                           "battery_loss_kwh": result.battery_loss_kwh,
+                           "curve": curve, "bus_voltage_comparison": rows})
+    lines = [f"{v.info.title} ({v.name}) at {args.bus or nominal:g} V: DC charge "
+             f"{100 * args.soc_from:.0f} -> {100 * args.soc_to:.0f} % in "
+             f"{result.duration_s / 60:.1f} min on a {charger.max_power_w / 1e3:.0f} kW, "
+             f"{charger.max_current_a:.0f} A, {charger.max_voltage_v:.0f} V charger "
+             f"({result.charger_energy_kwh:.1f} kWh from the grid, "
+             f"{result.battery_loss_kwh:.2f} kWh lost in the cells)", "",
+             format_table(curve, (("soc_pct", "SOC %", ".0f"), ("time_min", "min", ".1f"),
+                                  ("power_kw", "kW", ".0f"), ("bus_voltage_v", "bus V", ".0f"),
+                                  ("limit", "binding limit", ""))), "",
+             f"800 V against 400 V (same cells, rewound machines, the voltage class's "
+             f"inverters, cables: {args.cables}; WLTC losses in Wh/km):",
+             format_table(rows, CHARGE_COLUMNS)]
+    return "\n".join(lines)
+
+
 def headline_table(rows) -> str:
     """The headline rows (:func:`sim.maneuvers.headline.headline`) as a text table."""
     from sim.maneuvers.headline import HEADLINE_COLUMNS
@@ -455,6 +555,29 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--plot", default=None, help="write the maneuver's figure to this file")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=_cmd_run)
+
+    sp = sub.add_parser("range", help="drive-cycle energy by component, consumption, range")
+    sp.add_argument("vehicle", help="built-in variant name or path of a .toml file")
+    sp.add_argument("--cycle", default="wltc_class3b",
+                    help="wltc_class3b (default), udds, hwfet, us06 or a CSV of time_s and "
+                         "speed_kmh")
+    add_load(sp)
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=_cmd_range)
+
+    sp = sub.add_parser("charge", help="DC fast charge and the 800 V / 400 V comparison")
+    sp.add_argument("vehicle", help="built-in electric variant name or path of a .toml file")
+    sp.add_argument("--bus", type=_finite_float, default=None,
+                    help="bus voltage to build the car for (800 or 400; default its own)")
+    sp.add_argument("--from", dest="soc_from", type=_finite_float, default=0.1,
+                    help="initial state of charge (default 0.1)")
+    sp.add_argument("--to", dest="soc_to", type=_finite_float, default=0.8,
+                    help="final state of charge (default 0.8)")
+    sp.add_argument("--cables", choices=("equal_cross_section", "equal_loss"),
+                    default="equal_cross_section",
+                    help="400 V cables: same copper (4x the loss) or 4x the copper (same loss)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=_cmd_charge)
 
     sp = sub.add_parser("demo", help="mass study and the headline comparison, with figures")
     sp.add_argument("--out", default="sim_demo", help="folder for the figures")

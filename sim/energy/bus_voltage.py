@@ -36,7 +36,7 @@ from sim.powertrain.battery import rewire_cells
 from sim.powertrain.cable import copper_mass_kg
 from sim.powertrain.charging import Charger, charge
 from sim.spec.electric_drive import CABLE_POLICIES, drivetrain_for_bus_voltage
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import J_PER_KWH
 
 #: The component whose mass is the HV cabling (its copper changes with the cable policy).
@@ -57,7 +57,8 @@ def for_bus_voltage(vehicle: Vehicle, bus_voltage_v: float, *,
                     cables: str = "equal_cross_section") -> Vehicle:
     """``vehicle`` (one electric car) built for ``bus_voltage_v`` [V] (see the module
     docstring). The cells in series scale with the voltage and must stay a whole number."""
-    if not isinstance(vehicle, Vehicle) or vehicle.batch_size != 1:
+    require_vehicle(vehicle)
+    if vehicle.batch_size != 1:
         raise SpecError("<argument>", "vehicle", type(vehicle).__name__,
                         "one Vehicle (not a batch: use sim.member)")
     if cables not in CABLE_POLICIES:

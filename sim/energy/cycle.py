@@ -32,7 +32,7 @@ from sim.powertrain.engine import (
     IX_FUEL_DENSITY_KG_PER_L,
 )
 from sim.powertrain.gearbox import GEARBOX_PARAMETER_COUNT, SHIFT_TIMER_CAP_S
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import J_PER_KWH
 
 #: Default integration step [s] of the longitudinal model (see :func:`drive_cycle`).
@@ -204,9 +204,7 @@ def drive_cycle(vehicle: Vehicle, cycle="wltc_class3b", *, load_case: str = DEFA
     model needs (a ``[drivetrain]``; a ``[battery]`` for an electric car; a ``[combustion]``
     section for a combustion one).
     """
-    if not isinstance(vehicle, Vehicle):
-        raise SpecError("<argument>", "vehicle", type(vehicle).__name__,
-                        "a Vehicle (sim.load_vehicle('coupe'), not its name)")
+    require_vehicle(vehicle)
     cyc = _cycle(cycle)
     trace, dt = _uniform_trace(cyc)
     h = _positive("step_s", step_s, "s", high=dt * (1.0 + 1e-9))

@@ -27,7 +27,7 @@ from sim.powertrain.battery import battery_parameters
 from sim.powertrain.charging import Charger, charge
 from sim.spec.energy import Energy
 from sim.spec.params import member
-from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
+from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import J_PER_KWH
 
 #: Top of the usable SOC window [-] a range run starts from and recharges to (a battery
@@ -68,9 +68,7 @@ def driving_range(vehicle: Vehicle, cycle="wltc_class3b", *,
     ``max_cycles``: how many cycles at most (a run still going then reports NaN range and
     status ``"ok"``). ``step_s``: the longitudinal model's step (its default when None).
     """
-    if not isinstance(vehicle, Vehicle):
-        raise SpecError("<argument>", "vehicle", type(vehicle).__name__,
-                        "a Vehicle (sim.load_vehicle('coupe'), not its name)")
+    require_vehicle(vehicle)
     if vehicle.battery is None:
         raise SpecError(vehicle.name or "<vehicle>", "battery", None,
                         "an electric car with a [battery] section (a combustion car has no "
