@@ -277,6 +277,7 @@ def longitudinal_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
     energy = vehicle.energy if vehicle.energy is not None else Energy()
     put("aux_power_w", np.asarray(energy.auxiliary_power_kw) * 1000.0)
     put("regenerative_braking", 1.0 if energy.regenerative_braking == "on" else 0.0)
+    put("max_regenerative_deceleration_mps2", energy.max_regenerative_deceleration_mps2)
     check_filled(out, lo.LONGITUDINAL_PARAMETER_NAMES, "longitudinal parameter table")
     return out
 

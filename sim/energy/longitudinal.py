@@ -16,10 +16,12 @@ Model (one member):
   step). Drive demand is split front/rear by ``front_torque_share`` and equally between the
   wheels of an axle, as the two-track model's passive drivetrain does; each machine within its
   envelope (:mod:`sim.powertrain.envelope`), the electric machines together within the
-  battery's available discharge power (all scaled by one factor, the split kept). Brake
-  demand is split front/rear by the brake balance; on each axle the electric machines
-  regenerate first (within their envelopes and, together, the battery's available charge
-  power) and the friction brakes take the rest (series regenerative braking).
+  battery's available discharge power (all scaled by one factor, the split kept). Braking,
+  the electric machines regenerate first (series regenerative braking), up to
+  ``[energy] max_regenerative_deceleration_mps2``: the demand is split by the brake balance
+  among the axles that have machines (all of it to the driven axle of a car driven on one),
+  each machine within its envelope and, together, the battery's available charge power, and
+  only where regenerating returns energy; the friction brakes take the rest.
 * **Powertrain**: electric drive units (machine, inverter, reduction gear; losses from
   :mod:`sim.powertrain.electric_machine`, :mod:`sim.powertrain.inverter`,
   :mod:`sim.powertrain.gear`), the HV cables, the auxiliaries, and the battery
@@ -108,6 +110,7 @@ LONGITUDINAL_PARAMETER_NAMES = (
     "mass_kg", "wheel_radius_m", "spin_inertia_kgm2", "rolling_resistance_coefficient",
     "road_load_b_n_per_mps", "drag_area_m2", "air_density_kgpm3", "road_grade_rad",
     "aux_power_w", "front_torque_share", "brake_front_share", "regenerative_braking",
+    "max_regenerative_deceleration_mps2",
     *(f"machine{k}_{field}" for k in range(N_MACHINES) for field in MACHINE_FIELDS),
 )
 N_LONGITUDINAL_PARAMETERS = len(LONGITUDINAL_PARAMETER_NAMES)
@@ -118,7 +121,7 @@ def _p(name: str) -> int:
 
 
 (L_MASS, L_RADIUS, L_SPIN, L_FRR, L_B, L_CDA, L_RHO, L_GRADE, L_AUX, L_FRONT_SHARE,
- L_BRAKE_SHARE, L_REGEN) = (_p(n) for n in LONGITUDINAL_PARAMETER_NAMES[:12])
+ L_BRAKE_SHARE, L_REGEN, L_REGEN_DECEL) = (_p(n) for n in LONGITUDINAL_PARAMETER_NAMES[:13])
 L_MACHINE0 = _p("machine0_drives")
 _MS = MACHINE_STRIDE
 _M_DRIVES, _M_KIND, _M_TORQUE, _M_POWER, _M_SPEED, _M_GEAR, _M_TOP = (
@@ -232,11 +235,23 @@ def _slot(lp, k, field):
 
 @_kernel
 def _slot_share(lp, k, braking):
-    """Share [-] of the axle's drive (or brake) force demand machine slot ``k`` is asked
-    for: the axle's share (front torque share driving, brake balance braking) over the wheels
-    of that axle the slot drives (1 or 2 of 2)."""
+    """Share [-] of the drive (or brake) force demand machine slot ``k`` is asked for: its
+    axle's share over the wheels of that axle the slot drives (1 or 2 of 2). Driving: the
+    front torque share. Braking (regeneration first): the brake balance among the axles that
+    have electric machines (a car driven on one axle offers that axle the whole demand, as
+    regenerative braking does; the friction brakes take what it cannot)."""
     wheels, axle = slot_wheels(lp[L_MACHINE0 + k * _MS + _M_DRIVES])
-    front = lp[L_BRAKE_SHARE] if braking else lp[L_FRONT_SHARE]
+    front = lp[L_FRONT_SHARE]
+    if braking:
+        has_front, has_rear = False, False
+        for j in range(N_MACHINES):
+            code = lp[L_MACHINE0 + j * _MS + _M_DRIVES]
+            electric = code != DRIVES_NONE and lp[L_MACHINE0 + j * _MS + _M_KIND] \
+                != KIND_COMBUSTION
+            j_axle = slot_wheels(code)[1]
+            has_front = has_front or (electric and j_axle == 0)
+            has_rear = has_rear or (electric and j_axle == 1)
+        front = lp[L_BRAKE_SHARE] if (has_front and has_rear) else (1.0 if has_front else 0.0)
     return (front if axle == 0 else 1.0 - front) * 0.5 * wheels
 
 
@@ -411,7 +426,7 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
                         and lp[L_MACHINE0 + k * _MS + _M_KIND] != KIND_COMBUSTION)
             share = _slot_share(lp, k, braking)
             limit = _slot_wheel_limit_nm(lp, k, omega_t) if electric else 0.0
-            want = share * demand * radius
+            want = share * max(demand, -lp[L_MASS] * lp[L_REGEN_DECEL]) * radius
             wheel_torque[k] = max(min(want, limit), -limit) if electric else 0.0
             if braking and lp[L_REGEN] < 0.5:
                 wheel_torque[k] = 0.0

@@ -21,6 +21,10 @@ class Energy:
     regenerative_braking: str = text(
         "electric machines brake first (series regenerative braking), friction brakes take "
         "the rest; off: friction brakes only", choices=("on", "off"), default="on")
+    max_regenerative_deceleration_mps2: float = quantity(
+        "largest deceleration the machines provide by regeneration (the rest by the friction "
+        "brakes); invented default: about 0.3 g, so that a car driven on one axle does not "
+        "brake that axle alone harder", "m/s²", ge=0.0, le=15.0, default=3.0)
     onboard_charger_efficiency: float = quantity(
         "AC on-board charger efficiency (grid to battery terminals): turns energy at the "
         "battery into energy at the plug, as WLTP consumption figures are", "-", gt=0.3,
