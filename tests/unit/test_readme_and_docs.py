@@ -51,3 +51,14 @@ def test_schema_reference_is_current():
 def test_builtin_files_say_they_are_invented(name):
     text = (ROOT / "sim" / "vehicles" / f"{name}.toml").read_text()
     assert "INVENTED" in text.split("\n\n")[0]
+
+
+def test_readme_energy_table_is_current():
+    """The variants' energy table in the README is what `python -m sim demo` prints now."""
+    import sim
+    from sim.__main__ import ENERGY_COLUMNS, _dash_nan
+    from sim.energy.summary import energy_row
+
+    rows = [_dash_nan(energy_row(sim.load_vehicle(name))) for name in sim.list_vehicles()]
+    table = format_table(rows, ENERGY_COLUMNS)
+    assert table in README, "README's energy table is stale: paste the demo's energy table"
