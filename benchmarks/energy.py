@@ -1,0 +1,164 @@
+"""Energy-layer throughput against FASTSim 3.1 (NREL), measured in the same run.
+
+    python benchmarks/energy.py [--repeats 5] [--splits 1000] [--peer-runs 20]
+
+Rows (every time a wall-clock median of ``--repeats`` calls after one untimed call, so
+compilation and cache loading are not timed; compared **per simulated second**, since the two
+tools drive different cycles: sim the WLTC class 3b, 1800 s; FASTSim its own UDDS, 1369 s):
+
+* **(a) one cycle**: ``sim.energy.drive_cycle(coupe, "wltc_class3b")`` (the longitudinal model,
+  histories recorded, default 0.5 s step) against one ``fastsim.SimDrive(model3, udds).run()``
+  with its per-step history (``tests/parity/fastsim_peer.median_udds_wall_time_s``; FASTSim
+  without history also shown). Target: sim faster per simulated second.
+* **(b) 1 000 pack splits**: ``sim.split_packs(coupe, shares)`` (front share 0..1 of the
+  coupe's 72 kWh) over the WLTC as ONE batch without histories, against ``--peer-runs`` FASTSim
+  UDDS runs one after another (without history: its fastest), **scaled** to 1 000 runs (FASTSim
+  runs are independent and sequential, so the scaling is linear; said in the output).
+  Target: >= 100x per simulated second.
+* **(c) the two-track model over the WLTC**: printed as not available until ``sim.simulate``
+  takes a drive cycle.
+
+FASTSim is a ``dev`` extra (``pip install fastsim==3.1.0``); without it the peer columns are
+skipped. The machine and its load change the figures: compare ratios, not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sim  # noqa: E402
+from sim.cycles import load_cycle  # noqa: E402
+from sim.energy import drive_cycle  # noqa: E402
+
+
+def median_time(call, repeats: int) -> float:
+    """Median wall time [s] of ``repeats`` calls after one untimed call."""
+    call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def fastsim_peer():
+    """The FASTSim helper module, or None without the dev extra."""
+    try:
+        import fastsim  # noqa: F401
+    except ImportError:
+        return None
+    from tests.parity import fastsim_peer as peer
+
+    return peer
+
+
+def fastsim_sequential_s(peer, runs: int) -> float:
+    """Wall time [s] of ``runs`` FASTSim UDDS runs one after another (no history), after one
+    untimed run."""
+    import fastsim
+
+    vehicle, cycle = peer._vehicle_and_cycle()
+    vehicle = vehicle.copy()
+    vehicle.set_save_interval(None)
+    fastsim.SimDrive(vehicle, cycle).run()
+    start = time.perf_counter()
+    for _ in range(runs):
+        fastsim.SimDrive(vehicle, cycle).run()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per figure")
+    parser.add_argument("--splits", type=int, default=1000, help="pack splits in the batch")
+    parser.add_argument("--peer-runs", type=int, default=20,
+                        help="FASTSim runs timed one after another (scaled to --splits)")
+    args = parser.parse_args()
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    import numba
+
+    print(f"energy benchmark: {cpu_model()}, {os.cpu_count()} cores, numba threads "
+          f"{numba.get_num_threads()}, medians of {args.repeats} (a shared, loaded machine "
+          "changes the absolute figures: compare the ratios)")
+    peer = fastsim_peer()
+    wltc = load_cycle("wltc_class3b")  # loaded once, as the peer loads its cycle once
+    wltc_s = float(wltc.duration_s)
+    udds_s = float(load_cycle("udds").duration_s)
+    coupe = sim.load_vehicle("coupe")
+
+    # (a) one cycle
+    one = median_time(lambda: drive_cycle(coupe, wltc), args.repeats)
+    one_bare = median_time(lambda: drive_cycle(coupe, wltc, record=False), args.repeats)
+    by_name = median_time(lambda: drive_cycle(coupe, "wltc_class3b"), args.repeats)
+    print(f"(a) one WLTC ({wltc_s:.0f} s), sim longitudinal model: {one * 1e3:7.2f} ms "
+          f"recorded, {one_bare * 1e3:7.2f} ms energies only = "
+          f"{one / wltc_s * 1e6:6.2f} / {one_bare / wltc_s * 1e6:6.2f} us per simulated s "
+          f"(cycle given by name, parsed again each call: {by_name * 1e3:.2f} ms)")
+    if peer is not None:
+        fs = peer.median_udds_wall_time_s(args.repeats)
+        fs_bare = peer.median_udds_wall_time_s(args.repeats, record_history=False)
+        print(f"    one UDDS ({udds_s:.0f} s), FASTSim 3.1: {fs * 1e3:7.2f} ms with history, "
+              f"{fs_bare * 1e3:7.2f} ms without = {fs / udds_s * 1e6:6.2f} / "
+              f"{fs_bare / udds_s * 1e6:6.2f} us per simulated s")
+        print(f"    per simulated second, sim is {(fs / udds_s) / (one / wltc_s):5.2f}x "
+              f"FASTSim's speed (both recording; without: "
+              f"{(fs_bare / udds_s) / (one_bare / wltc_s):5.2f}x); target > 1x")
+    else:
+        print("    FASTSim not installed (pip install fastsim==3.1.0): no peer figure")
+
+    # (b) pack splits as one batch
+    shares = np.linspace(0.0, 1.0, args.splits)
+    batch = sim.split_packs(coupe, shares).vehicle
+    many = median_time(lambda: drive_cycle(batch, wltc, record=False),
+                       max(1, min(args.repeats, 3)))
+    sim_rate = args.splits * wltc_s / many
+    print(f"(b) {args.splits} pack splits of the coupe over the WLTC as one batch: "
+          f"{many:7.3f} s = {sim_rate:,.0f} simulated s per wall s")
+    if peer is not None:
+        seq = fastsim_sequential_s(peer, args.peer_runs)
+        scaled = seq * args.splits / args.peer_runs
+        fs_rate = args.peer_runs * udds_s / seq
+        print(f"    FASTSim 3.1, {args.peer_runs} UDDS runs one after another (no history): "
+              f"{seq:6.3f} s, scaled x{args.splits / args.peer_runs:g} to {args.splits} runs: "
+              f"{scaled:6.1f} s = {fs_rate:,.0f} simulated s per wall s")
+        print(f"    per simulated second, the batch is {sim_rate / fs_rate:6.1f}x FASTSim run "
+              "one after another; target >= 100x")
+
+    # (c) the two-track model over a cycle
+    if "cycle" in inspect.signature(sim.simulate).parameters:
+        two = median_time(lambda: sim.simulate(coupe, cycle=wltc),
+                          max(1, min(args.repeats, 3)))
+        print(f"(c) two-track model over the WLTC: {two:7.2f} s = "
+              f"{two / wltc_s * 1e3:6.2f} ms per simulated s ({two / one:,.0f}x the "
+              "longitudinal model)")
+    else:
+        print("(c) two-track model over the WLTC: not available yet (sim.simulate takes no "
+              "drive cycle)")
+
+
+if __name__ == "__main__":
+    main()
