@@ -7,13 +7,21 @@ Each integrator step of a lane (a batch member, see "Lanes" in :mod:`sim.chassis
 1. **Driver** (:func:`_driver_lanes`): the steering-wheel angle and the longitudinal force
    demand, from input tables (open loop) or from the path follower and the speed controller;
    held through the step when closed loop (a driver acting at the step rate).
-2. **Controller** (:func:`_wheel_torques`): per-wheel drive and brake torques from the demand,
-   held through the step; it reads the sensors (``Lanes.sens``) recorded after the previous
-   step's first evaluation (one step old: a sensor delay of ``h``).
-3. The derivative at the step's start, which also gives the recorded signals and the sensors.
-4. Each lane's substep count from :func:`sim.chassis.two_track.stiffest_rate`, lanes sorted by
-   it, RK4 substeps (the open-loop steering interpolated at every stage).
-5. Failure checks: a lane that went non-finite, spun out or stopped is recorded and leaves.
+2. **Battery limits** (:func:`sim.chassis.powertrain.powertrain_limits`): the available
+   discharge and charge power at the battery's state at the step's start.
+3. **Controller** (:func:`_wheel_torques`): per-wheel drive and brake torques from the demand,
+   held through the step, within the machines' envelopes and the battery's available power
+   on the electrical side (:func:`sim.chassis.powertrain.saturate_to_battery`); it reads the
+   sensors (``Lanes.sens``) recorded after the previous step's first evaluation (one step
+   old: a sensor delay of ``h``).
+4. The derivative at the step's start, which also gives the recorded signals and the sensors.
+5. Each lane's substep count from :func:`sim.chassis.two_track.stiffest_rate`, lanes sorted by
+   it, RK4 substeps (the open-loop steering interpolated at every stage). The powertrain and
+   energy states (:data:`sim.chassis.powertrain.ENERGY_STATE_NAMES`: the battery's SOC and RC
+   voltages, every energy term) are integrated by the same stages: each stage evaluates the
+   chassis (:func:`sim.chassis.two_track.rhs`), then the powertrain at that stage's wheel
+   speeds (:func:`sim.chassis.powertrain.powertrain_rhs`).
+6. Failure checks: a lane that went non-finite, spun out or stopped is recorded and leaves.
 
 Numerics: classical RK4 with a fixed step ``h``, each lane subdividing it so that
 ``h lambda <= 2.7`` (inside RK4's real stability limit 2.785) for its own fastest mode; a lane's
@@ -29,6 +37,14 @@ import numba
 import numpy as np
 
 from sim.adm.kernel import adm_wheel_torques
+from sim.chassis.powertrain import (
+    N_ENERGY_STATES,
+    N_PT,
+    PT_FIRST_RECORDED,
+    powertrain_limits,
+    powertrain_rhs,
+    saturate_to_battery,
+)
 from sim.chassis.two_track import (
     A_AX,
     A_AY,
@@ -40,8 +56,11 @@ from sim.chassis.two_track import (
     LANES,
     N_AUX,
     N_PARAMETERS,
+    N_POWER,
     N_SENSORS,
     N_STATES,
+    P_BRAKE_MAX_F,
+    P_BRAKE_MAX_R,
     S_VX,
     S_VY,
     SN_AX,
@@ -87,12 +106,14 @@ _MAX_SUBSTEPS = 10_000
 Inputs = namedtuple("Inputs", ["t0_s", "dt_s", "steer", "force", "speed", "drive", "brake",
                                "path"])
 
-#: Where a batch's results go: ``out`` (S + N_AUX + DS [+ CS], N, T_out): states, derived
-#: signals, driver states, and the controller's states when it has any; channel-major (a channel's
-#: (N, T_out) block is contiguous), every element written (the samples of a member, NaN
-#: after it ended, so it need not be initialised); ``status`` (N,), ``end_time`` (N,) [s],
-#: ``end_state`` (N, S).
-Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state"])
+#: Where a batch's results go: ``out`` (S + N_AUX + DS + PC [+ CS], N, T_out): states, derived
+#: signals, driver states, the powertrain's channels
+#: (:data:`sim.chassis.powertrain.CHANNEL_NAMES`) and the controller's states when it has any;
+#: channel-major (a channel's (N, T_out) block is contiguous), every element written (the
+#: samples of a member, NaN after it ended, so it need not be initialised); ``status`` (N,),
+#: ``end_time`` (N,) [s], ``end_state`` (N, S), ``end_energy`` (N, E) the powertrain and
+#: energy states at the end (:data:`sim.chassis.powertrain.ENERGY_STATE_NAMES`).
+Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state", "end_energy"])
 
 #: Numerical settings of a run: RK4 step ``h`` [s], ``n_steps`` steps, a sample recorded
 #: every ``out_every`` steps, slip-denominator floor ``v_low`` [m/s]; a member stops below
@@ -103,9 +124,11 @@ Stepping = namedtuple("Stepping", ["h", "n_steps", "out_every", "v_low", "v_stop
 #: A chunk's integrator workspace: lane tables of the four RK4 stage derivatives ``k``, the
 #: stage state ``stage`` and the step's start ``last_x`` (N_STATES rows each), the stiffness
 #: bound ``bound`` (3 rows), each lane's substep size ``h_sub`` [s] (1 row); per lane its
-#: substep count ``substeps`` and whether it ``ended`` in the last step.
+#: substep count ``substeps`` and whether it ``ended`` in the last step; the same for the
+#: powertrain and energy states (``ke``, ``stage_e``, ``last_xe``, N_ENERGY_STATES rows) and
+#: the battery kernels' scratch ``bx``, ``bdx``.
 Workspace = namedtuple("Workspace", ["k", "stage", "last_x", "bound", "h_sub", "substeps",
-                                     "ended"])
+                                     "ended", "ke", "stage_e", "last_xe", "bx", "bdx"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,6 +169,25 @@ def _stage(x, k, fraction, h_sub, n, out):
         for lane in range(n):
             at = i * LANES + lane
             out[at] = x[at] + fraction * h_sub[lane] * k[at]
+
+
+@_lanes
+def _stage_rows(x, k, fraction, h_sub, n, rows, out):
+    """:func:`_stage` for a lane table of ``rows`` rows."""
+    for i in range(rows):
+        for lane in range(n):
+            at = i * LANES + lane
+            out[at] = x[at] + fraction * h_sub[lane] * k[at]
+
+
+@_lanes
+def _rk4_update_rows(x, k1, k2, k3, k4, h_sub, j, substeps, n, rows):
+    """:func:`_rk4_update` for a lane table of ``rows`` rows."""
+    for i in range(rows):
+        for lane in range(n):
+            at = i * LANES + lane
+            step = h_sub[lane] / 6.0 * (k1[at] + 2.0 * k2[at] + 2.0 * k3[at] + k4[at])
+            x[at] = x[at] + step if j < substeps[lane] else x[at]
 
 
 @_lanes
@@ -224,31 +266,47 @@ def _sense(ln, n):
 
 
 @_scalar
-def _rk4_substep(j, t, tyre_params, ln, n, members, inputs, v_low, x, ws):
+def _evaluate(ln, n, tyre_params, v_low, x, xe, k, ke, ws):
+    """The derivatives ``k`` of the chassis states ``x`` and ``ke`` of the powertrain and
+    energy states ``xe`` (the powertrain at the same wheel speeds)."""
+    rhs(ln, n, tyre_params, v_low, x, k)
+    powertrain_rhs(ln, n, x, xe, ke, ws.bx, ws.bdx)
+
+
+@_scalar
+def _rk4_substep(j, t, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
     """Substep ``j`` of lanes ``0..n-1`` (lane l: from ``t + j h_l`` to ``t + (j + 1) h_l``),
     wheel torques held; lanes with ``ws.substeps[lane] <= j`` keep their state. For ``j =
-    0``, ``ws.k[0]`` already holds the derivative at the step's start."""
+    0``, ``ws.k[0]`` and ``ws.ke[0]`` already hold the derivatives at the step's start."""
     k1, k2, k3, k4 = ws.k
-    stage, h_sub, substeps = ws.stage, ws.h_sub, ws.substeps
+    e1, e2, e3, e4 = ws.ke
+    stage, stage_e, h_sub, substeps = ws.stage, ws.stage_e, ws.h_sub, ws.substeps
     if j > 0:
         _steer_lanes(inputs, ln, members, n, t, j, 0.0, h_sub)
-        rhs(ln, n, tyre_params, v_low, x, k1)
+        _evaluate(ln, n, tyre_params, v_low, x, xe, k1, e1, ws)
     _stage(x, k1, 0.5, h_sub, n, stage)
+    _stage_rows(xe, e1, 0.5, h_sub, n, N_ENERGY_STATES, stage_e)
     _steer_lanes(inputs, ln, members, n, t, j, 0.5, h_sub)
-    rhs(ln, n, tyre_params, v_low, stage, k2)
+    _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k2, e2, ws)
     _stage(x, k2, 0.5, h_sub, n, stage)
-    rhs(ln, n, tyre_params, v_low, stage, k3)
+    _stage_rows(xe, e2, 0.5, h_sub, n, N_ENERGY_STATES, stage_e)
+    _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k3, e3, ws)
     _stage(x, k3, 1.0, h_sub, n, stage)
+    _stage_rows(xe, e3, 1.0, h_sub, n, N_ENERGY_STATES, stage_e)
     _steer_lanes(inputs, ln, members, n, t, j, 1.0, h_sub)
-    rhs(ln, n, tyre_params, v_low, stage, k4)
+    _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k4, e4, ws)
     _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n)
+    _rk4_update_rows(xe, e1, e2, e3, e4, h_sub, j, substeps, n, N_ENERGY_STATES)
 
 
 @_scalar
 def _wheel_torques(controller, inputs, members, n, t, x, ln):
     """The controller hook: wheel torques ``ln.drive``, ``ln.brake`` [N·m per wheel, brake >=
     0] of lanes ``0..n-1`` at time ``t`` [s] from the driver's force demand (``ln.ds``) or,
-    ``CONTROLLER_DIRECT``, the per-wheel torque tables of members ``members[lane]``."""
+    ``CONTROLLER_DIRECT``, the per-wheel torque tables of members ``members[lane]``. The
+    passive drivetrain's torques are then saturated to the battery's available power
+    (:func:`sim.chassis.powertrain.saturate_to_battery`; the dynamic module does so inside
+    its own saturation); direct torques are applied as given."""
     t0, dt = inputs.t0_s, inputs.dt_s
     for lane in range(n):
         m = members[lane]
@@ -262,17 +320,33 @@ def _wheel_torques(controller, inputs, members, n, t, x, ln):
         else:
             passive_drivetrain(ln.p, lane, x, ln.ds[DS_FORCE * LANES + lane], ln.drive,
                                ln.brake)
+            drive = (ln.drive[lane], ln.drive[LANES + lane], ln.drive[2 * LANES + lane],
+                     ln.drive[3 * LANES + lane])
+            brake = (ln.brake[lane], ln.brake[LANES + lane], ln.brake[2 * LANES + lane],
+                     ln.brake[3 * LANES + lane])
+            drive, brake = saturate_to_battery(ln, lane, x, drive, brake,
+                                               ln.p[P_BRAKE_MAX_F * LANES + lane],
+                                               ln.p[P_BRAKE_MAX_R * LANES + lane])
+            for w in range(4):
+                ln.drive[w * LANES + lane] = drive[w]
+                ln.brake[w * LANES + lane] = brake[w]
 
 
 # --------------------------------------------------------------------------------------------
 # A chunk of members through time, and the batch.
 
 
+_N_BATTERY_CHANNELS = 4  # the battery's states, recorded first among the powertrain's channels
+
+
 @_scalar
-def _record(out, row, members, n, x, ln):
-    """Copy states, derived signals, driver states and (when ``out`` has rows for them) the
-    controller's states of lanes ``0..n-1`` into output sample ``row``."""
-    first_cs = N_STATES + N_AUX + N_DRIVER_STATES
+def _record(out, row, members, n, x, xe, ln):
+    """Copy states, derived signals, driver states, the powertrain's channels and (when
+    ``out`` has rows for them) the controller's states of lanes ``0..n-1`` into output
+    sample ``row``."""
+    first_pt = N_STATES + N_AUX + N_DRIVER_STATES
+    n_pt_rows = N_PT - PT_FIRST_RECORDED
+    first_cs = first_pt + _N_BATTERY_CHANNELS + n_pt_rows
     n_cs = out.shape[0] - first_cs
     for lane in range(n):
         m = members[lane]
@@ -282,13 +356,18 @@ def _record(out, row, members, n, x, ln):
             out[N_STATES + i, m, row] = ln.aux[i * LANES + lane]
         for i in range(N_DRIVER_STATES):
             out[N_STATES + N_AUX + i, m, row] = ln.ds[i * LANES + lane]
+        for i in range(_N_BATTERY_CHANNELS):
+            out[first_pt + i, m, row] = xe[i * LANES + lane]
+        for i in range(n_pt_rows):
+            out[first_pt + _N_BATTERY_CHANNELS + i, m, row] = \
+                ln.pt[(PT_FIRST_RECORDED + i) * LANES + lane]
         for i in range(n_cs):
             out[first_cs + i, m, row] = ln.cs[i * LANES + lane]
 
 
 @_scalar
-def _ended(x, last_x, members, n, t_end, unrecorded, v_low, v_stop, max_sideslip, outputs,
-           ended):
+def _ended(x, last_x, xe, last_xe, members, n, t_end, unrecorded, v_low, v_stop,
+           max_sideslip, outputs, ended):
     """After a step ending at ``t_end`` [s]: mark in ``ended`` the lanes that went non-finite,
     spun out (sideslip beyond ``max_sideslip`` [rad]) or stopped (forward speed below
     ``v_stop`` [m/s] and falling: a car speeding up from rest runs on), record their
@@ -300,6 +379,9 @@ def _ended(x, last_x, members, n, t_end, unrecorded, v_low, v_stop, max_sideslip
         finite = True
         for i in range(N_STATES):
             if not math.isfinite(x[i * LANES + lane]):
+                finite = False
+        for i in range(N_ENERGY_STATES):
+            if not math.isfinite(xe[i * LANES + lane]):
                 finite = False
         vx, vy = x[S_VX * LANES + lane], x[S_VY * LANES + lane]
         if not finite:
@@ -318,8 +400,11 @@ def _ended(x, last_x, members, n, t_end, unrecorded, v_low, v_stop, max_sideslip
         outputs.status[m] = code
         outputs.end_time[m] = t_end
         state = last_x if code == STATUS_NONFINITE else x
+        energy = last_xe if code == STATUS_NONFINITE else xe
         for i in range(N_STATES):
             outputs.end_state[m, i] = state[i * LANES + lane]
+        for i in range(N_ENERGY_STATES):
+            outputs.end_energy[m, i] = energy[i * LANES + lane]
         for i in range(outputs.out.shape[0]):
             for row in range(unrecorded, outputs.out.shape[2]):
                 outputs.out[i, m, row] = math.nan
@@ -335,10 +420,11 @@ def _swap_columns(table, rows, a, b):
 
 
 @_scalar
-def _swap_lanes(a, b, ln, x, ws, members):
+def _swap_lanes(a, b, ln, x, xe, ws, members):
     """Exchange lanes ``a`` and ``b`` of a chunk: everything a lane carries from the step's
     start to its end (parameters, wheel torques, controller and driver parameters and states,
-    sensors, state, first stage derivative, start state, substeps, member)."""
+    sensors, powertrain table, states, first stage derivatives, start states, substeps,
+    member)."""
     _swap_columns(ln.p, N_PARAMETERS, a, b)
     _swap_columns(ln.drive, 4, a, b)
     _swap_columns(ln.brake, 4, a, b)
@@ -351,19 +437,23 @@ def _swap_lanes(a, b, ln, x, ws, members):
     _swap_columns(ws.k[0], N_STATES, a, b)
     _swap_columns(ws.last_x, N_STATES, a, b)
     _swap_columns(ws.h_sub, 1, a, b)
+    _swap_columns(ln.pt, N_PT, a, b)
+    _swap_columns(xe, N_ENERGY_STATES, a, b)
+    _swap_columns(ws.ke[0], N_ENERGY_STATES, a, b)
+    _swap_columns(ws.last_xe, N_ENERGY_STATES, a, b)
     ws.substeps[a], ws.substeps[b] = ws.substeps[b], ws.substeps[a]
     members[a], members[b] = members[b], members[a]
 
 
 @_scalar
-def _sort_by_substeps(n, ln, x, ws, members):
+def _sort_by_substeps(n, ln, x, xe, ws, members):
     """Order lanes ``0..n-1`` by decreasing substep count (stable insertion sort: the order
     changes little from step to step), so that substep ``j`` concerns a prefix of lanes."""
     substeps = ws.substeps
     for i in range(1, n):
         j = i
         while j > 0 and substeps[j - 1] < substeps[j]:
-            _swap_lanes(j - 1, j, ln, x, ws, members)
+            _swap_lanes(j - 1, j, ln, x, xe, ws, members)
             j -= 1
 
 
@@ -378,41 +468,45 @@ def _pass_width(substeps, n, j):
 
 
 @_scalar
-def _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping, outputs):
+def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepping,
+               outputs):
     """The time loop of a chunk whose lanes ``0..n-1`` hold members ``members[lane]``, with
-    parameters and initial states in ``ln.p`` and ``x`` (see :func:`_run_chunk`)."""
+    parameters and initial states in ``ln.p``, ``x`` and ``xe`` (see :func:`_run_chunk`)."""
     h, v_low = stepping.h, stepping.v_low
     # sensors for the controller's first step: the initial state with zero torques
     _driver_lanes(inputs, ln, members, n, 0.0, x, 0.0)
     _steer_lanes(inputs, ln, members, n, 0.0, 0, 0.0, ws.h_sub)
-    rhs(ln, n, tyre_params, v_low, x, ws.k[0])
+    _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
     _sense(ln, n)
     t = 0.0
     for step in range(stepping.n_steps + 1):
         t = step * h
         _driver_lanes(inputs, ln, members, n, t, x, h)
+        powertrain_limits(ln, n, xe, ws.bx)
         _wheel_torques(controller, inputs, members, n, t, x, ln)
         # the first stage's derivative at (t, x) also gives the recorded signals and sensors
         _steer_lanes(inputs, ln, members, n, t, 0, 0.0, ws.h_sub)
-        rhs(ln, n, tyre_params, v_low, x, ws.k[0])
+        _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
         _sense(ln, n)
         if step % stepping.out_every == 0:
-            _record(outputs.out, step // stepping.out_every, members, n, x, ln)
+            _record(outputs.out, step // stepping.out_every, members, n, x, xe, ln)
         if step == stepping.n_steps:
             break
         _copy(x, N_STATES, n, ws.last_x)
+        _copy(xe, N_ENERGY_STATES, n, ws.last_xe)
         stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
         most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
-        _sort_by_substeps(n, ln, x, ws, members)
+        _sort_by_substeps(n, ln, x, xe, ws, members)
         for j in range(most):
             _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
-                         inputs, v_low, x, ws)
-        if _ended(x, ws.last_x, members, n, t + h, step // stepping.out_every + 1, v_low,
-                  stepping.v_stop, stepping.max_sideslip, outputs, ws.ended) > 0:
+                         inputs, v_low, x, xe, ws)
+        if _ended(x, ws.last_x, xe, ws.last_xe, members, n, t + h,
+                  step // stepping.out_every + 1, v_low, stepping.v_stop,
+                  stepping.max_sideslip, outputs, ws.ended) > 0:
             for lane in range(n - 1, -1, -1):  # the ended lanes leave: swapped behind the others
                 if ws.ended[lane]:
                     n -= 1
-                    _swap_lanes(lane, n, ln, x, ws, members)
+                    _swap_lanes(lane, n, ln, x, xe, ws, members)
             if n == 0:
                 return
     for lane in range(n):
@@ -421,6 +515,8 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping,
         outputs.end_time[m] = t
         for i in range(N_STATES):
             outputs.end_state[m, i] = x[i * LANES + lane]
+        for i in range(N_ENERGY_STATES):
+            outputs.end_energy[m, i] = xe[i * LANES + lane]
 
 
 @_scalar
@@ -431,8 +527,8 @@ def _fill(table, rows, member, lane):
 
 
 @numba.njit(cache=True)
-def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0, chunk,
-               inputs, stepping, outputs):
+def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0, bp,
+               dup, xe0, pt0, chunk, inputs, stepping, outputs):
     """Integrate the members ``chunk`` (at most :data:`LANES`), as set by ``stepping``.
 
     Each member runs in a lane; the lanes ``0..n-1`` are the running ones, lane l carries
@@ -450,12 +546,16 @@ def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, d
     ln = Lanes(lane_table(N_PARAMETERS), lane_table(4), lane_table(4), lane_table(1),
                lane_table(N_AUX), lane_table(8), lane_table(3), lane_table(cparams.shape[1]),
                lane_table(cstate0.shape[1]), lane_table(N_SENSORS),
-               lane_table(N_DRIVER_PARAMETERS), lane_table(N_DRIVER_STATES))
+               lane_table(N_DRIVER_PARAMETERS), lane_table(N_DRIVER_STATES),
+               lane_table(N_POWER), lane_table(N_PT), bp, dup, members)
     x = lane_table(N_STATES)
+    xe = lane_table(N_ENERGY_STATES)
     for lane in range(n):
         m = members[lane]
         _fill(ln.p, params, m, lane)
         _fill(x, x0, m, lane)
+        _fill(xe, xe0, m, lane)
+        _fill(ln.pt, pt0, m, lane)
         _fill(ln.cp, cparams, m, lane)
         _fill(ln.cs, cstate0, m, lane)
         _fill(ln.dp, dparams, m, lane)
@@ -463,8 +563,12 @@ def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, d
     ws = Workspace((lane_table(N_STATES), lane_table(N_STATES), lane_table(N_STATES),
                     lane_table(N_STATES)), lane_table(N_STATES), lane_table(N_STATES),
                    lane_table(3), lane_table(1), np.zeros(LANES, dtype=np.int64),
-                   np.zeros(LANES, dtype=np.bool_))
-    _run_lanes(controller, tyre_params, n, members, ln, x, ws, inputs, stepping, outputs)
+                   np.zeros(LANES, dtype=np.bool_),
+                   (lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES),
+                    lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES)),
+                   lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES),
+                   np.zeros(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES))
+    _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepping, outputs)
 
 
 def chunk_lanes(members: int, threads: int | None = None) -> int:
@@ -476,9 +580,10 @@ def chunk_lanes(members: int, threads: int | None = None) -> int:
 
 @numba.njit(parallel=True, cache=True)
 def integrate_batch(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
-                    order, lanes, threads, t0_in, dt_in, steer_table, force_table, speed_table,
-                    drive_table, brake_table, path, h, n_steps, out_every, v_low, v_stop,
-                    max_sideslip, out, status, end_time, end_state):
+                    bp, dup, xe0, pt0, order, lanes, threads, t0_in, dt_in, steer_table,
+                    force_table, speed_table, drive_table, brake_table, path, h, n_steps,
+                    out_every, v_low, v_stop, max_sideslip, out, status, end_time, end_state,
+                    end_energy):
     """Integrate every batch member. The members ``order[c L : (c + 1) L]`` (``L = lanes``,
     at most :data:`LANES`) form chunk c and run as the lanes of one computation (see "Lanes"
     in the module docstring); ``threads`` threads share the chunks. A member's results depend
@@ -490,9 +595,12 @@ def integrate_batch(controller, params, tyre_params, x0, cparams, cstate0, dpara
     batch**; ``x0`` (N, S) initial states; ``cparams`` (N, CP), ``cstate0`` (N, CS) the
     controller's parameters and initial states (CP, CS >= 1; the controller's states are
     recorded when ``out`` has rows for them); ``dparams`` (N, DP), ``dstate0`` (N, DS) the
-    driver's (:mod:`sim.driver.closed_loop`); ``order`` (N,) a permutation of the members; the
-    driver's input tables as in :class:`Inputs`; numerical settings as in :class:`Stepping`;
-    outputs as in :class:`Outputs` (every element of ``out`` is written).
+    driver's (:mod:`sim.driver.closed_loop`); ``bp`` (N, B), ``dup`` (N, 4, D), ``xe0`` (N, E),
+    ``pt0`` (N, N_PT) the powertrain's battery and drive-unit parameters, initial powertrain
+    and energy states and initial powertrain lane table
+    (:func:`sim.chassis.powertrain.powertrain_tables`); ``order`` (N,) a permutation of the
+    members; the driver's input tables as in :class:`Inputs`; numerical settings as in
+    :class:`Stepping`; outputs as in :class:`Outputs` (every element of ``out`` is written).
     """
     n_members = params.shape[0]
     lanes = min(max(lanes, 1), LANES)
@@ -507,11 +615,11 @@ def integrate_batch(controller, params, tyre_params, x0, cparams, cstate0, dpara
             if c >= n_chunks:
                 continue
             _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
-                       order[c * lanes:min((c + 1) * lanes, n_members)],
+                       bp, dup, xe0, pt0, order[c * lanes:min((c + 1) * lanes, n_members)],
                        Inputs(t0_in, dt_in, steer_table, force_table, speed_table, drive_table,
                               brake_table, path),
                        Stepping(h, n_steps, out_every, v_low, v_stop, max_sideslip),
-                       Outputs(out, status, end_time, end_state))
+                       Outputs(out, status, end_time, end_state, end_energy))
 
 
 def chunk_order(speed_mps: np.ndarray) -> np.ndarray:

@@ -192,6 +192,8 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
         limit_kw = getattr(d, f"battery_{name}_power_limit_kw")
         put(f"battery_{name}_power_limit_w",
             np.inf if limit_kw is None else col(limit_kw) * 1000.0)
+    energy = vehicle.energy if vehicle.energy is not None else Energy()
+    put("aux_power_w", np.asarray(energy.auxiliary_power_kw, dtype=float) * 1000.0)
     put("road_friction", _per_member_values("road_friction", road_friction, n, 0.05, 2.0, "-"))
     put("road_grade_rad", _per_member_values("road_grade_rad", road_grade_rad, n, -0.5, 0.5, "rad"))
 
@@ -275,7 +277,7 @@ def longitudinal_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
     put("brake_front_share", col("brake_front_share"))
     put("spin_inertia_kgm2", sum(col(f"spin_inertia_{w}_kgm2") for w in ("fl", "fr", "rl", "rr")))
     energy = vehicle.energy if vehicle.energy is not None else Energy()
-    put("aux_power_w", np.asarray(energy.auxiliary_power_kw) * 1000.0)
+    put("aux_power_w", col("aux_power_w"))
     put("regenerative_braking", 1.0 if energy.regenerative_braking == "on" else 0.0)
     put("max_regenerative_deceleration_mps2", energy.max_regenerative_deceleration_mps2)
     check_filled(out, lo.LONGITUDINAL_PARAMETER_NAMES, "longitudinal parameter table")

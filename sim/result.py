@@ -60,6 +60,15 @@ class Result:
         and :meth:`flag_report`.
     flag_notes : mapping of flag name -> str
         What each flag means (range, keys, file).
+    energy_j : mapping of str -> (N,) array
+        Energy by component over each member's run [J] (from its start to its end), exact to
+        the integration (:data:`sim.chassis.powertrain.ENERGY_NAMES`, plus ``kinetic_j``, the
+        change of kinetic energy): supply terms :attr:`ENERGY_SUPPLY`, sinks
+        :attr:`ENERGY_SINKS`, and beside them ``battery_terminal_j`` (net energy drawn at the
+        battery terminals), ``regenerated_j`` (energy fed back to them), ``distance_m`` and
+        ``battery_infeasible_s`` (time the battery could not deliver the power asked: 0
+        unless torques were imposed with ``controller="direct"``). Empty for results that
+        do not integrate energy.
     """
 
     time_s: np.ndarray
@@ -72,6 +81,28 @@ class Result:
     parameters: Mapping[str, np.ndarray] = field(default_factory=dict)
     flags: Mapping[str, np.ndarray] = field(default_factory=dict)
     flag_notes: Mapping[str, str] = field(default_factory=dict)
+    energy_j: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    #: The energy balance: supply = sum of sinks.
+    ENERGY_SUPPLY = ("battery_chemical_j", "wheel_drive_external_j")
+    ENERGY_SINKS = ("battery_heat_j", "battery_rc_stored_j", "aux_j", "cable_j", "inverter_j",
+                    "drive_unit_lumped_j", "machine_copper_j", "machine_iron_j",
+                    "machine_friction_j", "gear_j", "friction_brake_j", "tyre_slip_j",
+                    "aero_j", "rolling_j", "road_linear_j", "potential_j", "kinetic_j")
+
+    def energy_balance_error_j(self) -> np.ndarray:
+        """(N,) supply minus the sum of sinks [J] of :attr:`energy_j` (0 to the integration's
+        accuracy; nothing is lumped into a residual)."""
+        supply = sum(self.energy_j[k] for k in self.ENERGY_SUPPLY)
+        return supply - sum(self.energy_j[k] for k in self.ENERGY_SINKS)
+
+    def energy_balance_relative(self) -> np.ndarray:
+        """(N,) :meth:`energy_balance_error_j` over the energy turned over (half the sum of
+        the magnitudes of every term of the balance: the supply in a drive, the kinetic
+        energy lost in a stop)."""
+        turnover = 0.5 * sum(np.abs(self.energy_j[k])
+                             for k in self.ENERGY_SUPPLY + self.ENERGY_SINKS)
+        return self.energy_balance_error_j() / np.maximum(turnover, 1e-300)
 
     def __getitem__(self, name: str) -> np.ndarray:
         """The (N, T) history of channel ``name``; :class:`sim.errors.UnknownNameError` (a
@@ -150,6 +181,7 @@ class Result:
                       {k: v[sl] for k, v in self.end_state.items()}, self.labels,
                       {k: v[sl] for k, v in self.parameters.items()},
                       {k: v[sl] for k, v in self.flags.items()}, self.flag_notes)
+                      {k: v[sl] for k, v in self.energy_j.items()})
 
     def to_pandas(self, member: int | None = None):
         """A pandas DataFrame (needs pandas): one row per (member, time) with a column per

@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from sim import adm, integrator
+from sim.chassis import powertrain as pw
 from sim.chassis import two_track as tt
 from sim.driver import closed_loop as cl
 from sim.errors import SpecError
@@ -154,7 +155,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
              drive_torque_nm=None, brake_torque_nm=None,
              controller: str = "passive", load_case: str = DEFAULT_LOAD_CASE,
              road_friction=1.0, road_grade_rad=0.0, tyre_model: str = "mf61",
-             linear_tyre_stiffness=None, numerics: Numerics | None = None,
+             linear_tyre_stiffness=None, soc=0.9, numerics: Numerics | None = None,
              strict: bool = False) -> Result:
     """Simulate the two-track model for every member of ``vehicle`` (a batch of N), or for N
     runs of one vehicle when per-run inputs (speeds, profiles, road) have N entries.
@@ -195,6 +196,10 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     tyre_model, linear_tyre_stiffness
         ``"mf61"`` (the vehicle's Magic Formula tyres) or ``"linear"`` (see
         :func:`sim.params.two_track_parameters`).
+    soc : float or (N,)
+        Initial state of charge [-] of every pack (rested), for a vehicle with a
+        ``[battery]``: its states are integrated with the chassis and the controllers
+        saturate to its available power (:mod:`sim.chassis.powertrain`).
     numerics : :class:`Numerics`
     strict : bool
         Raise :class:`~sim.result.SimulationDiverged` on the first member that spins out or
@@ -208,7 +213,10 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         (:data:`sim.chassis.two_track.AUX_NAMES`), the driver's ``steering_wheel_angle_rad``,
         ``force_demand_n`` and states ``driver_<name>``
         (:data:`sim.driver.closed_loop.DRIVER_STATE_NAMES`) every
-        ``numerics.output_interval_s``.
+        ``numerics.output_interval_s``; with a battery in the loop its channels
+        (:data:`sim.chassis.powertrain.CHANNEL_NAMES`: each pack's SOC and cell RC voltage,
+        the available discharge and charge power, bus voltage, battery terminal power and
+        each machine slot's DC power); ``Result.energy_j``: energy by component.
     """
     vehicle = require_vehicle(vehicle)
     if numerics is not None and not isinstance(numerics, Numerics):
@@ -302,6 +310,14 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         raise SpecError("<argument>", "controller", controller,
                         "'direct' when per-wheel drive/brake torques are given")
 
+    try:
+        soc_n = np.broadcast_to(np.asarray(soc, dtype=float), (n,))
+    except (TypeError, ValueError):
+        soc_n = None
+    if soc_n is None or not np.all((soc_n >= 0.0) & (soc_n <= 1.0)):
+        raise SpecError("<argument>", "soc", soc, f"a number or {n} numbers in [0, 1]")
+    bp, dup, xe0, pt0, in_loop = pw.powertrain_tables(vehicle, params, soc_n)
+
     v0 = kmh_to_mps(speed)
     radius = params[:, tt.PARAMETER_NAMES.index("wheel_radius_m")]
     x0 = np.zeros((n, tt.N_STATES))
@@ -316,25 +332,34 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         cstate0 = adm.adm_initial_state(cparams, params, x0)
         recorded = RECORDED + tuple(f"adm_{name}" for name in adm.ADM_STATE_NAMES)
         recorded_units, labels = adm.ADM_STATE_UNITS, adm.adm_labels(vehicle)
+    recorded = recorded[:len(RECORDED)] + pw.CHANNEL_NAMES + recorded[len(RECORDED):]
     n_out = n_steps // out_every + 1
     out = np.empty((len(recorded), n, n_out))  # channel-major, all written
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
+    end_energy = np.zeros((n, pw.N_ENERGY_STATES))
     # members of similar speed share chunks; neither this nor the chunk size changes results
     lanes = numerics.chunk_lanes or integrator.chunk_lanes(n)
     integrator.integrate_batch(
         CONTROLLERS[controller], params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
-        integrator.chunk_order(v0), lanes, numba.get_num_threads(), 0.0, dt_in, steer, force,
-        target, drive, brake, points, h, n_steps, out_every, numerics.low_speed_mps,
-        numerics.stop_speed_mps, deg_to_rad(numerics.max_sideslip_deg), out, status, end_time,
-        end_state)
+        bp, dup, xe0, pt0, integrator.chunk_order(v0), lanes, numba.get_num_threads(), 0.0,
+        dt_in, steer, force, target, drive, brake, points, h, n_steps, out_every,
+        numerics.low_speed_mps, numerics.stop_speed_mps, deg_to_rad(numerics.max_sideslip_deg),
+        out, status, end_time, end_state, end_energy)
 
     names = recorded
     front_tyre, rear_tyre = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
     units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS
-                     + recorded_units, strict=True))
+                     + pw.CHANNEL_UNITS + recorded_units, strict=True))
     channels = dict(zip(names, out, strict=True))  # contiguous (N, T_out) blocks of out
+    if not in_loop:  # no battery: its channels say nothing
+        for name in pw.CHANNEL_NAMES:
+            del channels[name], units[name]
+    energy_j = {name: end_energy[:, pw.ENERGY_STATE_NAMES.index(name)].copy()
+                for name in pw.ENERGY_NAMES}
+    energy_j["kinetic_j"] = pw.kinetic_energy_j(params, end_state) \
+        - pw.kinetic_energy_j(params, x0)
     # angles the kernel keeps as velocity ratios (no atan in the time loop)
     channels["sideslip_rad"] = np.arctan2(channels["vy_mps"], np.abs(channels["vx_mps"]))
     units["sideslip_rad"] = "rad"
@@ -361,6 +386,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         parameters={name: params[:, k] for k, name in enumerate(tt.PARAMETER_NAMES)},
         flags=flags,
         flag_notes=notes,
+        energy_j=energy_j,
     )
     if strict or n == 1:
         result.raise_for_status()

@@ -9,6 +9,7 @@ import numpy as np
 import sim
 from sim.adm import adm_initial_state, adm_parameters
 from sim.adm import kernel as k
+from sim.chassis import powertrain as pw
 from sim.chassis import two_track as tt
 from sim.params import two_track_parameters
 
@@ -31,7 +32,8 @@ def lane_rows(flat: np.ndarray, rows: int, lane: int = 0) -> np.ndarray:
 
 def make_lanes(vehicle, *, speed_mps=20.0, members=1, road_friction=1.0):
     """Lanes and state ``x`` for ``members`` lanes of ``vehicle`` driving straight at
-    ``speed_mps`` with free-rolling wheels, sensors at the static loads."""
+    ``speed_mps`` with free-rolling wheels, sensors at the static loads; a battery (when the
+    vehicle has one) at 90 % SOC, its available powers held in ``ln.pt``."""
     params, _, _ = two_track_parameters(vehicle, members=members, road_friction=road_friction)
     cp = adm_parameters(vehicle, members=members)
     x0 = np.zeros((members, tt.N_STATES))
@@ -41,9 +43,11 @@ def make_lanes(vehicle, *, speed_mps=20.0, members=1, road_friction=1.0):
     cs = adm_initial_state(cp, params, x0)
     sens = np.zeros((members, N_SENSORS))
     sens[:, 2:6] = params[:, tt.P_FZ0:tt.P_FZ0 + 4]
+    bp, dup, _, pt0, _ = pw.powertrain_tables(vehicle, params)
     ln = Lanes(table(params), tt.lane_table(4), tt.lane_table(4), tt.lane_table(1),
                tt.lane_table(tt.N_AUX), tt.lane_table(8), tt.lane_table(3), table(cp),
-               table(cs), table(sens), tt.lane_table(1), tt.lane_table(1))
+               table(cs), table(sens), tt.lane_table(1), tt.lane_table(1),
+               tt.lane_table(tt.N_POWER), table(pt0), bp, dup, np.arange(tt.LANES) % members)
     return ln, table(x0)
 
 

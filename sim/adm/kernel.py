@@ -125,8 +125,10 @@ by its machine first (within the machine envelope; an axle machine equally on bo
 and the friction brake makes up the rest; the battery charge limit moves regeneration to the
 friction brakes. The front/rear split of braking follows the estimated loads through the
 allocation (the ideal, load-proportional distribution), not the fixed balance that the
-passive car's brakes use. Battery power is machine mechanical power (efficiencies come with
-the powertrain issue).
+passive car's brakes use. The battery's limits apply to its terminal power: the drive units'
+DC power with every loss (machine, inverter, gear, cable) and the auxiliaries, within the
+available charge and discharge power at the battery's present state
+(:mod:`sim.chassis.powertrain`).
 """
 
 from __future__ import annotations
@@ -135,11 +137,17 @@ import math
 
 import numba
 
+from sim.chassis.powertrain import (
+    PT_DISCHARGE_W,
+    PT_IN_LOOP,
+    saturate_to_battery,
+    terminal_power_w,
+)
 from sim.chassis.two_track import (
     LANES,
     P_A,
+    P_AUX_W,
     P_B,
-    P_BATTERY_CHARGE_W,
     P_BATTERY_DISCHARGE_W,
     P_BRAKE_MAX_F,
     P_BRAKE_MAX_R,
@@ -201,7 +209,8 @@ ESTIMATOR_IDEAL, ESTIMATOR_MEASURED = 0.0, 1.0
 #: actuator and grip limits: the left/right vectoring moment), ``applied`` (the moment of the
 #: applied, lagged wheel forces about the centre line, including the small moment of equal
 #: forces on steered front wheels). ``force_*`` [N]: the driver's demand, the commanded and
-#: the applied body-x force of the wheel torques. ``battery_power_w``: net machine power.
+#: the applied body-x force of the wheel torques. ``battery_power_w``: the battery terminal
+#: power of the applied torques (:func:`battery_power_w`).
 #: Everything a sample computes (targets, moments, ``*_command_*`` torques, estimates) is
 #: written when it is computed, from the measurement ``sensor_delay_s`` before the instant at
 #: which the commands become active; ``*_active_*``: the commands the actuators follow now;
@@ -521,13 +530,16 @@ def _set4(table, row, lane, values):
 
 
 @_scalar
-def _saturate(p, lane, cp, x, drive, brake):
+def _saturate(ln, lane, x, drive, brake):
     """Wheel torques ``(drive, brake)`` (4-tuples [N·m]) made admissible at the current wheel
     speeds: each machine's torque (summed over its wheels) within its envelope, symmetric for
     regeneration (0 for a combustion engine or with regeneration off); no drive torque on a
-    wheel without machine; friction brakes within ``[0, max]``; the battery's net power
-    ``sum T_k omega_k`` within ``[-charge limit, discharge limit]`` (motoring torques scaled
-    down; regeneration scaled down and moved to the friction brakes)."""
+    wheel without machine; friction brakes within ``[0, max]``; the battery terminal power
+    (drive units' DC power with every loss, and the auxiliaries) within the battery's
+    available charge and discharge power at its present state
+    (:func:`sim.chassis.powertrain.saturate_to_battery`: motoring torques scaled down;
+    regeneration scaled down and moved to the friction brakes)."""
+    p, cp = ln.p, ln.cp
     d0, d1, d2, d3 = drive
     for k in range(N_MACHINES):
         first, second = _machine_wheels(p, lane, k)
@@ -553,37 +565,8 @@ def _saturate(p, lane, cp, x, drive, brake):
     b_max_f, b_max_r = p[P_BRAKE_MAX_F * LANES + lane], p[P_BRAKE_MAX_R * LANES + lane]
     b0, b1 = _clip(brake[0], 0.0, b_max_f), _clip(brake[1], 0.0, b_max_f)
     b2, b3 = _clip(brake[2], 0.0, b_max_r), _clip(brake[3], 0.0, b_max_r)
-    # battery: net machine power (mechanical = electrical at this stage)
-    w0, w1 = x[S_OMEGA * LANES + lane], x[(S_OMEGA + 1) * LANES + lane]
-    w2, w3 = x[(S_OMEGA + 2) * LANES + lane], x[(S_OMEGA + 3) * LANES + lane]
-    p0, p1, p2, p3 = d0 * w0, d1 * w1, d2 * w2, d3 * w3
-    motoring = max(p0, 0.0) + max(p1, 0.0) + max(p2, 0.0) + max(p3, 0.0)
-    generating = -(min(p0, 0.0) + min(p1, 0.0) + min(p2, 0.0) + min(p3, 0.0))
-    discharge = p[P_BATTERY_DISCHARGE_W * LANES + lane]
-    charge = p[P_BATTERY_CHARGE_W * LANES + lane]
-    if motoring - generating > discharge and motoring > 0.0:
-        f = max((discharge + generating) / motoring, 0.0)
-        d0 = d0 * f if p0 > 0.0 else d0
-        d1 = d1 * f if p1 > 0.0 else d1
-        d2 = d2 * f if p2 > 0.0 else d2
-        d3 = d3 * f if p3 > 0.0 else d3
-    elif generating - motoring > charge and generating > 0.0:
-        f = max((charge + motoring) / generating, 0.0)
-        d0, b0 = _regeneration_to_friction(d0, b0, p0, f, b_max_f)
-        d1, b1 = _regeneration_to_friction(d1, b1, p1, f, b_max_f)
-        d2, b2 = _regeneration_to_friction(d2, b2, p2, f, b_max_r)
-        d3, b3 = _regeneration_to_friction(d3, b3, p3, f, b_max_r)
-    return (d0, d1, d2, d3), (b0, b1, b2, b3)
-
-
-@_scalar
-def _regeneration_to_friction(drive, brake, power, share, brake_max):
-    """A wheel's ``(drive, brake)`` [N·m] keeping ``share`` of its regenerative torque (the
-    wheel's machine ``power`` < 0: torque against rotation); the friction brake takes over the
-    rest, within ``brake_max``."""
-    if power < 0.0:
-        return drive * share, min(brake + abs(drive) * (1.0 - share), brake_max)
-    return drive, brake
+    return saturate_to_battery(ln, lane, x, (d0, d1, d2, d3), (b0, b1, b2, b3), b_max_f,
+                               b_max_r)
 
 
 @_scalar
@@ -593,8 +576,12 @@ def _pick(values, i):
 
 
 @_scalar
-def battery_power_w(x, lane, drive):
-    """Net machine power [W] of wheel drive torques ``drive`` (> 0 discharging)."""
+def battery_power_w(ln, x, lane, drive):
+    """Battery terminal power [W] (> 0 discharging) of wheel drive torques ``drive`` with a
+    battery in the loop (:func:`sim.chassis.powertrain.terminal_power_w`); without one, the
+    machines' net mechanical power ``sum T omega``."""
+    if ln.pt[PT_IN_LOOP * LANES + lane] > 0.5:
+        return terminal_power_w(ln, lane, x, drive, 1.0, 1.0)
     total = 0.0
     for w in range(4):
         total += drive[w] * x[(S_OMEGA + w) * LANES + lane]
@@ -761,12 +748,13 @@ def _wheel_bounds(p, lane, cp, x, w, braking, grip):
 
 
 @_scalar
-def _commands(p, lane, cp, x, force, extra_brake):
+def _commands(ln, lane, x, force, extra_brake):
     """Wheel forces ``force`` (4-tuple [N]) -> torque commands ``(drive, brake)`` [N·m]:
     positive force by the machine; braking force by regeneration first (an axle machine
     equally on both wheels, within its envelope), friction brakes for the rest; plus the
     friction braking forces ``extra_brake`` (<= 0, :func:`_brake_intervention`); then
     :func:`_saturate` (machine envelopes, battery limits, brake maxima)."""
+    p, cp = ln.p, ln.cp
     radius = p[P_RW * LANES + lane]
     need = (max(-force[0], 0.0) * radius, max(-force[1], 0.0) * radius,
             max(-force[2], 0.0) * radius, max(-force[3], 0.0) * radius)
@@ -797,7 +785,7 @@ def _commands(p, lane, cp, x, force, extra_brake):
              need[1] - regen1 - extra_brake[1] * radius,
              need[2] - regen2 - extra_brake[2] * radius,
              need[3] - regen3 - extra_brake[3] * radius)
-    return _saturate(p, lane, cp, x, drive, brake)
+    return _saturate(ln, lane, x, drive, brake)
 
 
 @_scalar
@@ -869,8 +857,13 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     lo = (units[0][3], units[1][3], units[2][3], units[3][3])
     hi = (units[0][4], units[1][4], units[2][4], units[3][4])
     mz_demand = _clip(demand, -max_mz, max_mz)
-    # the battery's discharge limit bounds the drive force (P = F v); made exact by _saturate
-    fx_demand = min(force_demand_n, p[P_BATTERY_DISCHARGE_W * LANES + lane] / max(v, 1.0))
+    # the battery's discharge limit bounds the drive force (P = F v; the electrical power
+    # available beyond the auxiliaries, or the explicit cap without a battery in the loop);
+    # made exact by _saturate
+    in_loop = ln.pt[PT_IN_LOOP * LANES + lane] > 0.5
+    available = ln.pt[PT_DISCHARGE_W * LANES + lane] - p[P_AUX_W * LANES + lane] if in_loop \
+        else p[P_BATTERY_DISCHARGE_W * LANES + lane]
+    fx_demand = min(force_demand_n, max(available, 0.0) / max(v, 1.0))
     u, fx_got, mz_got = allocate(fx_demand, mz_demand, b_fx, b_mz, weight, lo, hi)
     force = _unit_forces(p, lane, cp, braking, u)
     extra_brake = (0.0, 0.0, 0.0, 0.0)
@@ -894,7 +887,7 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
         integral = integral_old
     if vx < 0.5 * YAW_CONTROL_FADE_MPS:
         integral = 0.0
-    drive, brake = _commands(p, lane, cp, x, force, extra_brake)
+    drive, brake = _commands(ln, lane, x, force, extra_brake)
     radius = p[P_RW * LANES + lane]
     _set4(cs, CS_DRIVE_CMD, lane, drive)
     _set4(cs, CS_BRAKE_CMD, lane, brake)
@@ -1066,7 +1059,7 @@ def adm_wheel_torques(ln, lane, x, t, force_demand_n, steer_sw_rad):
                  brake_act[1] + (brake_lag[1] - brake_act[1]) * keep,
                  brake_act[2] + (brake_lag[2] - brake_act[2]) * keep,
                  brake_act[3] + (brake_lag[3] - brake_act[3]) * keep)
-    drive_lag, brake_lag = _saturate(p, lane, cp, x, drive_lag, brake_lag)
+    drive_lag, brake_lag = _saturate(ln, lane, x, drive_lag, brake_lag)
     _set4(cs, CS_DRIVE_LAG, lane, drive_lag)
     _set4(cs, CS_BRAKE_LAG, lane, brake_lag)
     # 2. the measurement for the next activation, once the sensors describe its instant
@@ -1102,7 +1095,7 @@ def adm_wheel_torques(ln, lane, x, t, force_demand_n, steer_sw_rad):
              _lag_mean(brake_act[1], brake_lag[1], dt, tau),
              _lag_mean(brake_act[2], brake_lag[2], dt, tau),
              _lag_mean(brake_act[3], brake_lag[3], dt, tau))
-    drive, brake = _saturate(p, lane, cp, x, drive, brake)
+    drive, brake = _saturate(ln, lane, x, drive, brake)
     _set4(cs, CS_DRIVE, lane, drive)
     _set4(cs, CS_BRAKE, lane, brake)
     _set4(ln.drive, 0, lane, drive)
@@ -1111,4 +1104,4 @@ def adm_wheel_torques(ln, lane, x, t, force_demand_n, steer_sw_rad):
     fx, mz = _force_and_moment(drive, brake, c, arm, p[P_RW * LANES + lane])
     cs[CS_FX_APPLIED * LANES + lane] = fx
     cs[CS_MZ_APPLIED * LANES + lane] = mz
-    cs[CS_BATTERY_W * LANES + lane] = battery_power_w(x, lane, drive)
+    cs[CS_BATTERY_W * LANES + lane] = battery_power_w(ln, x, lane, drive)

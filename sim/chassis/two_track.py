@@ -85,7 +85,6 @@ from sim.powertrain.layout import (
     DRIVES_FRONT_AXLE,
     DRIVES_NONE,
     DRIVES_REAR_AXLE,
-    KIND_ELECTRIC,
     M_DRIVES,
     M_GEAR,
     M_KIND,
@@ -147,8 +146,10 @@ PARAMETER_NAMES = (
     # passive drivetrain; machine slots (sim.powertrain.layout)
     "front_torque_share",
     *machine_parameter_names(),
-    # battery power limits (inf: unlimited); machine electrical = mechanical power for now
-    "battery_discharge_power_limit_w", "battery_charge_power_limit_w",
+    # explicit battery power caps (inf: none; the closed-form straight line reads them; the
+    # time loop saturates to the battery's available power, which includes them:
+    # sim.chassis.powertrain), auxiliary electrical load [W]
+    "battery_discharge_power_limit_w", "battery_charge_power_limit_w", "aux_power_w",
     # road
     "road_friction", "road_grade_rad",
 )
@@ -197,6 +198,7 @@ P_FRONT_SHARE = _index(PARAMETER_NAMES, "front_torque_share")
 P_MACHINE0 = _index(PARAMETER_NAMES, "machine0_drives")
 P_BATTERY_DISCHARGE_W = _index(PARAMETER_NAMES, "battery_discharge_power_limit_w")
 P_BATTERY_CHARGE_W = _index(PARAMETER_NAMES, "battery_charge_power_limit_w")
+P_AUX_W = _index(PARAMETER_NAMES, "aux_power_w")
 P_MU = _index(PARAMETER_NAMES, "road_friction")
 P_GRADE = _index(PARAMETER_NAMES, "road_grade_rad")
 
@@ -234,6 +236,21 @@ A_AX, A_AY, A_STEER = (index_of(AUX_NAMES, n) for n in ("ax_mps2", "ay_mps2", "s
 A_KAPPA, A_ALPHA, A_FX, A_FY, A_FZ, A_TD, A_TB = (index_of(AUX_NAMES, n) for n in (
     "kappa_fl", "tan_slip_angle_fl", "fx_fl_n", "fy_fl_n", "fz_fl_n", "drive_torque_fl_nm",
     "brake_torque_fl_nm"))
+
+#: Mechanical power flows of one evaluation of :func:`rhs` [W] (lane table ``Lanes.power``),
+#: each >= 0 as a loss except ``grade_w`` (into potential energy, either sign) and
+#: ``tyre_slip_w`` (which the lateral relaxation lets go slightly negative transiently):
+#: tyre slip ``sum F_x (omega R - v_cx) - F_y v_cy`` (wheel power minus the power the contact
+#: patch delivers to the body), friction brakes ``sum T_b s(omega) omega``, rolling resistance
+#: ``sum f_rr F_z R s(omega) omega``, aerodynamic drag ``1/2 rho CdA |v_x| v_x²``, the linear
+#: road-load term ``B v_x²`` and the grade ``m g sin(theta) v_x``. With the drive power
+#: ``sum T omega`` they close the chassis' energy balance with its kinetic energy
+#: (translation, yaw and wheel spin): see :mod:`sim.chassis.powertrain`.
+POWER_NAMES = ("tyre_slip_w", "friction_brake_w", "rolling_w", "aero_w", "road_linear_w",
+               "grade_w")
+N_POWER = len(POWER_NAMES)
+W_SLIP, W_BRAKE, W_ROLL, W_AERO, W_LINEAR, W_GRADE = (index_of(POWER_NAMES, n)
+                                                      for n in POWER_NAMES)
 
 #: ``TYRESIDE`` of a tyre file: a tyre mounted on the other side is evaluated mirrored.
 SIDE_LEFT, SIDE_RIGHT = -1.0, 1.0
@@ -275,9 +292,15 @@ _OMEGA_SMOOTH_RADPS = 0.1   # scale of the smooth sign of omega for brake and ro
 #: Beyond the chassis, carried for the time loop (:mod:`sim.integrator`): ``cp``, ``cs`` the
 #: dynamic module's parameters and states (:mod:`sim.adm`), ``sens`` the sensors
 #: (:data:`SENSOR_NAMES`), ``dp``, ``ds`` the driver's parameters and states
-#: (:mod:`sim.driver.closed_loop`).
+#: (:mod:`sim.driver.closed_loop`); ``power`` (N_POWER rows) the mechanical power flows of
+#: the last evaluation (:data:`POWER_NAMES`); the electric powertrain
+#: (:mod:`sim.chassis.powertrain`): ``pt`` its lane table (``PT_NAMES`` rows), ``bp`` (N, B)
+#: battery and ``dup`` (N, 4, D) drive-unit parameter vectors **of the batch's members**
+#: (too long for lane tables: read as ``bp[member[lane]]``) and ``member`` the member each
+#: lane carries.
 Lanes = namedtuple("Lanes", ["p", "drive", "brake", "steer", "aux", "heading", "sums",
-                             "cp", "cs", "sens", "dp", "ds"])
+                             "cp", "cs", "sens", "dp", "ds", "power", "pt", "bp", "dup",
+                             "member"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -487,7 +510,7 @@ def _wheel_lanes(w, tp, ln, n, v_low, x, dx):
     and wheel spin. Writes the wheel's rows of ``dx`` and ``ln.aux`` and adds its force and
     yaw moment (body axes) to ``ln.sums``. ``tp``: the axle's MF 6.1 parameter tuple.
     Inlined into :func:`rhs`, so that the MF 6.1 code is compiled once for all wheels."""
-    p, aux, heading, sums = ln.p, ln.aux, ln.heading, ln.sums
+    p, aux, heading, sums, power = ln.p, ln.aux, ln.heading, ln.sums, ln.power
     drive, brake = ln.drive, ln.brake
     w = w & 3  # tells LLVM that w >= 0: no negative-index wraparound, row stores vectorise
     axle = w // 2
@@ -518,9 +541,14 @@ def _wheel_lanes(w, tp, ln, n, v_low, x, dx):
         sums[1 * LANES + lane] += fby
         sums[2 * LANES + lane] += x_w * fby - y_w * fbx
         torque, brake_torque = drive[w * LANES + lane], brake[w * LANES + lane]
-        resist = (brake_torque + p[P_FRR * LANES + lane] * fz * radius) * _smooth_sign(omega)
+        sign = _smooth_sign(omega)
+        rolling = p[P_FRR * LANES + lane] * fz * radius * sign
+        resist = brake_torque * sign + rolling
         dx[(S_OMEGA + w) * LANES + lane] = (torque - resist - radius * fx) \
             / p[(P_J + w) * LANES + lane]
+        power[W_SLIP * LANES + lane] += fx * (omega * radius - v_cx) - fy * v_cy
+        power[W_BRAKE * LANES + lane] += brake_torque * sign * omega
+        power[W_ROLL * LANES + lane] += rolling * omega
         aux[(A_KAPPA + w) * LANES + lane] = kappa
         aux[(A_ALPHA + w) * LANES + lane] = tan_alpha
         aux[(A_FX + w) * LANES + lane] = fx
@@ -533,14 +561,19 @@ def _wheel_lanes(w, tp, ln, n, v_low, x, dx):
 def _body_lanes(ln, n, x, dx):
     """Newton-Euler of the body from the tyre force sums in ``ln.sums``, aerodynamic drag and
     grade; ground-frame kinematics; the load-transfer lags."""
-    p, aux, sums = ln.p, ln.aux, ln.sums
+    p, aux, sums, power = ln.p, ln.aux, ln.sums, ln.power
     for lane in range(n):
         vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
         m = p[P_MASS * LANES + lane]
-        drag = (0.5 * p[P_RHO * LANES + lane] * p[P_CDA * LANES + lane] * abs(vx)
-                + p[P_ROAD_B * LANES + lane]) * vx
+        aero = 0.5 * p[P_RHO * LANES + lane] * p[P_CDA * LANES + lane] * abs(vx) * vx
+        linear = p[P_ROAD_B * LANES + lane] * vx
+        drag = aero + linear
         grade = p[P_GRADE * LANES + lane]
-        ax = (sums[0 * LANES + lane] - drag) / m - GRAVITY_MPS2 * fm.sin(grade)
+        uphill = GRAVITY_MPS2 * fm.sin(grade)
+        ax = (sums[0 * LANES + lane] - drag) / m - uphill
+        power[W_AERO * LANES + lane] = aero * vx
+        power[W_LINEAR * LANES + lane] = linear * vx
+        power[W_GRADE * LANES + lane] = m * uphill * vx
         ay = sums[1 * LANES + lane] / m
         dx[S_VX * LANES + lane] = ax + vy * r
         dx[S_VY * LANES + lane] = ay - vx * r
@@ -570,7 +603,8 @@ def rhs(ln, n, tyre_params, v_low, x, dx):
     """Time derivatives ``dx`` of the states ``x`` (lane tables of N_STATES rows) of lanes
     ``0..n-1``, for the steering-wheel angles ``ln.steer`` [rad] and wheel torques
     ``ln.drive``, ``ln.brake`` [N·m]; also fills ``ln.aux`` with the derived signals
-    (:data:`AUX_NAMES`).
+    (:data:`AUX_NAMES`) and ``ln.power`` with the mechanical power flows
+    (:data:`POWER_NAMES`).
 
     ``tyre_params`` (2, PT): the front and rear MF 6.1 parameter vectors, shared by every
     lane (read into tuples before the lane loops: constants of the loop, not memory);
@@ -580,6 +614,7 @@ def rhs(ln, n, tyre_params, v_low, x, dx):
     """
     _chassis_lanes(ln, n, x)
     _clear(ln.sums, 3, n)
+    _clear(ln.power, 3, n)  # the wheels' rows (slip, brake, rolling); the body sets the rest
     for w in range(4):
         tp = _tyre_row(tyre_params, w // 2)
         _wheel_lanes(w, tp, ln, n, v_low, x, dx)
@@ -681,25 +716,20 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
     becomes wheel torques [N·m] of lane ``lane`` in the lane tables ``drive``, ``brake``. Drive:
     split front/rear by ``front_torque_share``, equally between the two wheels of an axle (an
     axle machine acts through an open differential: equal torques), each machine limited by
-    its envelope; then, when the electric machines' summed mechanical power ``sum T_w omega_w``
-    (motoring wheels, at the current wheel speeds) exceeds the battery discharge limit, every
-    electric machine's torque is scaled down by one factor so that it equals the limit (the
-    split is kept; machine electrical power is taken equal to mechanical power, as in the
-    dynamic module, until the powertrain issue adds efficiencies). Brake: friction brakes
-    only, fixed front/rear balance, equal left/right, each wheel limited to its maximum
-    torque."""
+    its envelope. The battery's available power is applied after this, on the electrical side
+    (:func:`sim.chassis.powertrain.saturate_to_battery`: every electric machine's torque
+    scaled down by one factor, the split kept). Brake: friction brakes only, fixed front/rear
+    balance, equal left/right, each wheel limited to its maximum torque."""
     radius = p[P_RW * LANES + lane]
     for w in range(4):
         drive[w * LANES + lane] = 0.0
         brake[w * LANES + lane] = 0.0
     if force_demand_n >= 0.0:
         share_f = p[P_FRONT_SHARE * LANES + lane]
-        electric = 0  # bit w: wheel w driven by an electric machine
         for k in range(N_MACHINES):
             code = machine_parameter(p, lane, k, M_DRIVES)
             if code == DRIVES_NONE:
                 continue
-            is_electric = machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC
             if code == DRIVES_FRONT_AXLE or code == DRIVES_REAR_AXLE:
                 first = 0 if code == DRIVES_FRONT_AXLE else 2
                 share = share_f if code == DRIVES_FRONT_AXLE else 1.0 - share_f
@@ -709,8 +739,6 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
                              machine_wheel_torque_limit(p, lane, k, speed))
                 drive[first * LANES + lane] += 0.5 * torque
                 drive[(first + 1) * LANES + lane] += 0.5 * torque
-                if is_electric:
-                    electric |= (1 << first) | (1 << (first + 1))
             else:
                 w = int(code)
                 share = share_f if w < 2 else 1.0 - share_f
@@ -718,18 +746,6 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
                              machine_wheel_torque_limit(p, lane, k,
                                                          x[(S_OMEGA + w) * LANES + lane]))
                 drive[w * LANES + lane] += torque
-                if is_electric:
-                    electric |= 1 << w
-        motoring = 0.0
-        for w in range(4):
-            if (electric >> w) & 1:
-                motoring += max(drive[w * LANES + lane] * x[(S_OMEGA + w) * LANES + lane], 0.0)
-        limit = p[P_BATTERY_DISCHARGE_W * LANES + lane]
-        if motoring > limit:
-            scale = limit / motoring
-            for w in range(4):
-                if (electric >> w) & 1:
-                    drive[w * LANES + lane] *= scale
     else:
         total = -force_demand_n * radius
         share_f = p[P_BRAKE_SHARE * LANES + lane]
@@ -741,7 +757,8 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
 
 __all__ = [
     "AUX_NAMES", "AUX_UNITS", "CONTROLLER_ADM", "CONTROLLER_DIRECT", "CONTROLLER_PASSIVE",
-    "LANES", "Lanes", "N_AUX", "N_PARAMETERS", "N_SENSORS", "N_STATES", "PARAMETER_NAMES",
+    "LANES", "Lanes", "N_AUX", "N_PARAMETERS", "N_POWER", "N_SENSORS", "N_STATES",
+    "PARAMETER_NAMES", "POWER_NAMES",
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
     "machine_wheel_torque_limit", "passive_drivetrain", "rhs", "stiffest_rate",
 ]

@@ -51,19 +51,12 @@ import numpy as np
 from sim.lanes import index_of
 from sim.powertrain.battery import (
     BATTERY_STATE_COUNT,
-    IX_CELLS_IN_SERIES,
-    IX_PACK0_STRINGS,
-    MAX_PACKS,
     available_charge_power_w,
     available_discharge_power_w,
-    battery_derivatives,
+    battery_rates,
     bus_voltage_v,
-    cell_current_a,
-    cell_rc_resistance_ohm,
-    pack_chemical_power_w,
-    pack_heat_w,
 )
-from sim.powertrain.electric_machine import LP_GEAR_EFFICIENCY, drive_unit_dc_power
+from sim.powertrain.drive_unit import wheel_drive_unit_power
 from sim.powertrain.engine import (
     IX_IDLE_SPEED_RADPS,
     IX_LOWER_HEATING_VALUE_JPKG,
@@ -73,7 +66,6 @@ from sim.powertrain.engine import (
     engine_operating_point,
 )
 from sim.powertrain.envelope import wheel_torque_limit_nm
-from sim.powertrain.gear import gear_input_torque_nm, gear_loss_w
 from sim.powertrain.gearbox import (
     gear_update,
     gearbox_input_speed_radps,
@@ -269,19 +261,16 @@ def _electric_powers(lp, dup, scale, wheel_torque, omega_wheel, bus_voltage_v, s
     speed ``omega_wheel`` [rad/s]: writes each slot's shaft torque into ``shaft[0, k]`` and
     returns the sums over the electric slots ``(dc power at the bus [W], copper, iron,
     friction, inverter, cable, lumped machine + inverter (efficiency maps), gear mesh losses
-    [W])`` (:func:`sim.powertrain.electric_machine.drive_unit_dc_power`,
-    :func:`sim.powertrain.gear.gear_input_torque_nm`)."""
+    [W])`` (:func:`sim.powertrain.drive_unit.wheel_drive_unit_power`)."""
     p_dc, cu, fe, fr, inv, cable, lumped, gear = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     for k in range(N_MACHINES):
         if (lp[L_MACHINE0 + k * _MS + _M_DRIVES] == DRIVES_NONE
                 or lp[L_MACHINE0 + k * _MS + _M_KIND] == KIND_COMBUSTION):
             shaft[0, k] = 0.0
             continue
-        ratio = lp[L_MACHINE0 + k * _MS + _M_GEAR]
-        w_s = omega_wheel * ratio
-        t_s = gear_input_torque_nm(scale * wheel_torque[k], w_s, ratio,
-                                   dup[k, LP_GEAR_EFFICIENCY])
-        dc, c, f, w, v, cb, lu = drive_unit_dc_power(dup[k], t_s, w_s, bus_voltage_v)
+        dc, c, f, w, v, cb, lu, g, t_s = wheel_drive_unit_power(
+            dup[k], lp[L_MACHINE0 + k * _MS + _M_GEAR], scale * wheel_torque[k], omega_wheel,
+            bus_voltage_v)
         shaft[0, k] = t_s
         p_dc += dc
         cu += c
@@ -290,7 +279,7 @@ def _electric_powers(lp, dup, scale, wheel_torque, omega_wheel, bus_voltage_v, s
         inv += v
         cable += cb
         lumped += lu
-        gear += gear_loss_w(t_s, w_s, dup[k, LP_GEAR_EFFICIENCY])
+        gear += g
     return p_dc, cu, fe, fr, inv, cable, lumped, gear
 
 
@@ -332,46 +321,22 @@ def _scale_to_power(lp, dup, wheel_torque, omega_wheel, bus_voltage_v, shaft, li
 
 
 @_kernel
-def _pack_rc_power_w(bp, x, k, bus_voltage):
-    """Power flowing into the RC pairs' capacitors of pack ``k`` [W]:
-    ``Ns Np V_rc (I - V_rc / R1)`` per cell (stored, not lost)."""
-    v_rc = x[2 * k + 1]
-    r1 = cell_rc_resistance_ohm(bp, x[2 * k])
-    through_r1 = v_rc / r1 if r1 > 0.0 else 0.0
-    return bp[IX_CELLS_IN_SERIES] * bp[IX_PACK0_STRINGS + k] * v_rc * (
-        cell_current_a(bp, x, k, bus_voltage) - through_r1)
-
-
-@_kernel
-def _battery_rates(bp, x, power_w, dx):
-    """State derivatives into ``dx`` and ``(bus voltage, feasible, chemical power, heat,
-    power into the RC pairs)`` [V, -, W, W, W] at terminal power ``power_w``."""
-    v, ok = battery_derivatives(bp, x, power_w, dx)
-    chem, heat, rc = 0.0, 0.0, 0.0
-    for k in range(MAX_PACKS):
-        chem += pack_chemical_power_w(bp, x, k, v)
-        heat += pack_heat_w(bp, x, k, v)
-        rc += _pack_rc_power_w(bp, x, k, v)
-    return v, ok, chem, heat, rc
-
-
-@_kernel
 def battery_step(bp, x, power_w, h, k1, k2, k3, k4, stage):
     """Advance the battery state ``x`` (in place) by ``h`` [s] at terminal power ``power_w``
     [W] with classical RK4, integrating the chemical power, the heat and the power into the
     RC pairs with the same stages. Returns ``(chemical [J], heat [J], rc stored [J], feasible,
     bus voltage at the step's start [V])``. Since ``chemical = terminal + heat + rc`` holds at
     every stage, the three integrals satisfy it to rounding."""
-    v0, ok1, c1, q1, r1 = _battery_rates(bp, x, power_w, k1)
+    v0, ok1, c1, q1, r1 = battery_rates(bp, x, power_w, k1)
     for j in range(BATTERY_STATE_COUNT):
         stage[j] = x[j] + 0.5 * h * k1[j]
-    _, ok2, c2, q2, r2 = _battery_rates(bp, stage, power_w, k2)
+    _, ok2, c2, q2, r2 = battery_rates(bp, stage, power_w, k2)
     for j in range(BATTERY_STATE_COUNT):
         stage[j] = x[j] + 0.5 * h * k2[j]
-    _, ok3, c3, q3, r3 = _battery_rates(bp, stage, power_w, k3)
+    _, ok3, c3, q3, r3 = battery_rates(bp, stage, power_w, k3)
     for j in range(BATTERY_STATE_COUNT):
         stage[j] = x[j] + h * k3[j]
-    _, ok4, c4, q4, r4 = _battery_rates(bp, stage, power_w, k4)
+    _, ok4, c4, q4, r4 = battery_rates(bp, stage, power_w, k4)
     for j in range(BATTERY_STATE_COUNT):
         x[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
     w = h / 6.0

@@ -267,6 +267,32 @@ def battery_derivatives(p, x, power_w, dx):
     return v, ok
 
 
+@_kernel
+def pack_rc_power_w(p, x, k, bus_voltage):
+    """Power flowing into the RC pairs' capacitors of pack ``k`` [W] (stored, not lost; either
+    sign): ``Ns Np V_rc (I - V_rc / R1)`` per cell."""
+    v_rc = x[2 * k + 1]
+    r1 = cell_rc_resistance_ohm(p, x[2 * k])
+    through_r1 = v_rc / r1 if r1 > 0.0 else 0.0
+    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * v_rc * (
+        cell_current_a(p, x, k, bus_voltage) - through_r1)
+
+
+@_kernel
+def battery_rates(p, x, power_w, dx):
+    """State derivatives into ``dx`` (as :func:`battery_derivatives`) and ``(bus voltage [V],
+    feasible, chemical power [W], heat [W], power into the RC pairs [W])`` at terminal power
+    ``power_w`` [W] (> 0 drawn). ``chemical = power_w + heat + rc`` at every state (feasible),
+    so energies integrated from the same evaluations balance to rounding."""
+    v, ok = battery_derivatives(p, x, power_w, dx)
+    chem, heat, rc = 0.0, 0.0, 0.0
+    for k in range(MAX_PACKS):
+        chem += pack_chemical_power_w(p, x, k, v)
+        heat += pack_heat_w(p, x, k, v)
+        rc += pack_rc_power_w(p, x, k, v)
+    return v, ok, chem, heat, rc
+
+
 # --- available power ------------------------------------------------------------------------
 
 @_kernel

@@ -1,0 +1,426 @@
+"""The electric powertrain and the energy accounts inside the two-track time loop.
+
+What the integrator (:mod:`sim.integrator`) carries beside the chassis states, per lane:
+
+* **Powertrain and energy states** (lane table ``xe``, rows :data:`ENERGY_STATE_NAMES`): the
+  battery's states (SOC and one cell's RC voltage per pack, :mod:`sim.powertrain.battery`)
+  and the time integral of every power flow of :data:`sim.energy.longitudinal.ENERGY_TERMS`
+  that the two-track model has, plus ``wheel_drive_external_j`` (the work of drive torque on
+  wheels that no electric machine in the loop drives: the combustion axle, or any wheel when
+  the vehicle has no ``[battery]``; a supply term). They are integrated by the **same RK4
+  stages** as the chassis: at every stage the chassis right-hand side
+  (:func:`sim.chassis.two_track.rhs`) gives the mechanical power flows
+  (:data:`sim.chassis.two_track.POWER_NAMES`) and :func:`powertrain_rhs` the electrical ones
+  at that stage's wheel speeds and battery state, so every energy is exact to the
+  integration and the balance closes to the integration's accuracy.
+* **Held per step** (lane table ``Lanes.pt``, rows :data:`PT_NAMES`): the battery's available
+  discharge and charge power at the step's start (:func:`powertrain_limits`;
+  :func:`sim.powertrain.battery.available_discharge_power_w` and ``..._charge_...``, which
+  include the ``battery_*_power_limit_kw`` caps) and the bus voltage the drive units' losses
+  are evaluated at through the step (the battery's voltage at the step's start state and the
+  last evaluated terminal power: the voltage moves by volts within a step, the losses by
+  much less than the integration error). Written by every evaluation: the bus voltage, the
+  battery terminal power and each machine slot's DC power (recorded as channels).
+
+Electrical side of a wheel torque: each electric machine slot's torque at the wheel(s) (an
+axle machine: the sum of its two wheels' torques at their mean speed, as the open
+differential's carrier) goes through its reduction, machine, inverter and cable
+(:func:`sim.powertrain.drive_unit.wheel_drive_unit_power`); the battery terminal power is the
+sum over the slots plus the auxiliary load ``aux_power_w``; the battery is evaluated at that
+power (:func:`sim.powertrain.battery.battery_rates`).
+
+Limits (:func:`saturate_to_battery`, called by the passive drivetrain's hook and the dynamic
+module's saturation): the terminal power at the current wheel speeds stays within
+``[-available charge, available discharge]``: motoring electric torques scaled down by one
+factor, or regenerative torques scaled down by one factor with the friction brakes taking over
+what they drop (within their maxima); the factor by bisection on the terminal power (which is
+monotonic in it), taken on the admissible side. Since the available powers follow from the
+cells' voltage and current limits, a cell's limits hold with them.
+
+Signs: torques and speeds positive forward; powers positive drawn from the battery; energies
+[J] of losses positive.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from sim.chassis.two_track import (
+    LANES,
+    P_AUX_W,
+    P_IZ,
+    P_J,
+    P_MASS,
+    S_OMEGA,
+    S_R,
+    S_VX,
+    S_VY,
+    W_AERO,
+    W_BRAKE,
+    W_GRADE,
+    W_LINEAR,
+    W_ROLL,
+    W_SLIP,
+    machine_parameter,
+)
+from sim.lanes import index_of
+from sim.powertrain.battery import (
+    BATTERY_STATE_COUNT,
+    BATTERY_STATE_NAMES,
+    available_charge_power_w,
+    available_discharge_power_w,
+    battery_rates,
+    bus_voltage_v,
+)
+from sim.powertrain.drive_unit import wheel_drive_unit_power
+from sim.powertrain.layout import (
+    DRIVES_FRONT_AXLE,
+    DRIVES_NONE,
+    DRIVES_REAR_AXLE,
+    KIND_ELECTRIC,
+    M_DRIVES,
+    M_GEAR,
+    M_KIND,
+    N_MACHINES,
+)
+
+_scalar = numba.njit(cache=True, _nrt=False, error_model="numpy")
+
+#: Integrated energy terms [J] (and the distance [m], the time the battery could not deliver
+#: the power asked [s]), rows of ``xe`` after the battery's states. Supply:
+#: ``battery_chemical_j`` and ``wheel_drive_external_j``; the sinks are every other ``*_j``
+#: term except ``battery_terminal_j`` and ``regenerated_j`` (reported beside them), plus the
+#: change of kinetic energy (a state function, from the start and end states:
+#: :func:`kinetic_energy_j`). Names as in :data:`sim.energy.longitudinal.ENERGY_TERMS`.
+ENERGY_NAMES = (
+    "battery_chemical_j", "wheel_drive_external_j",
+    "battery_heat_j", "battery_rc_stored_j", "aux_j", "cable_j", "inverter_j",
+    "drive_unit_lumped_j", "machine_copper_j", "machine_iron_j", "machine_friction_j",
+    "gear_j", "friction_brake_j", "tyre_slip_j", "aero_j", "rolling_j", "road_linear_j",
+    "potential_j",
+    "battery_terminal_j", "regenerated_j", "distance_m", "battery_infeasible_s",
+)
+SUPPLY_NAMES = ENERGY_NAMES[:2]
+#: Sinks integrated as states; ``kinetic_j`` completes them.
+SINK_NAMES = ENERGY_NAMES[2:ENERGY_NAMES.index("battery_terminal_j")]
+ENERGY_STATE_NAMES = (*BATTERY_STATE_NAMES, *ENERGY_NAMES)
+ENERGY_STATE_UNITS = ("-", "V", "-", "V", *("J",) * (len(ENERGY_NAMES) - 2), "m", "s")
+N_ENERGY_STATES = len(ENERGY_STATE_NAMES)
+(E_CHEM, E_EXTERNAL, E_HEAT, E_RC, E_AUX, E_CABLE, E_INV, E_LUMPED, E_CU, E_FE, E_FR, E_GEAR,
+ E_BRAKE, E_SLIP, E_AERO, E_ROLL, E_LINEAR, E_POT, E_TERMINAL, E_REGEN, E_DIST,
+ E_INFEASIBLE) = (index_of(ENERGY_STATE_NAMES, name) for name in ENERGY_NAMES)
+
+#: The powertrain's lane table ``Lanes.pt``: whether the battery is in the loop (1/0), the
+#: bus voltage the drive units' losses use through the step [V], the available discharge
+#: and charge power at the step's start [W] (>= 0), and from the last evaluation the bus
+#: voltage [V], battery terminal power [W] (> 0 drawn) and each slot's DC power [W].
+PT_NAMES = ("battery_in_loop", "loss_bus_voltage_v", "available_discharge_power_w",
+            "available_charge_power_w", "bus_voltage_v", "battery_power_w",
+            *(f"machine{k}_dc_power_w" for k in range(N_MACHINES)))
+N_PT = len(PT_NAMES)
+(PT_IN_LOOP, PT_LOSS_V, PT_DISCHARGE_W, PT_CHARGE_W, PT_BUS_V, PT_POWER_W,
+ PT_DC0) = (index_of(PT_NAMES, n) for n in PT_NAMES[:7])
+#: Recorded channels: the battery's states, then ``PT_NAMES[PT_FIRST_RECORDED:]``.
+PT_FIRST_RECORDED = PT_DISCHARGE_W
+CHANNEL_NAMES = (*BATTERY_STATE_NAMES, *PT_NAMES[PT_FIRST_RECORDED:])
+CHANNEL_UNITS = ("-", "V", "-", "V", "W", "W", "V", "W", *("W",) * N_MACHINES)
+N_CHANNELS = len(CHANNEL_NAMES)
+
+_BISECTIONS = 40  # factor resolution 1e-12: the admissible side within rounding
+
+
+# --------------------------------------------------------------------------------------------
+# Which machine drives which wheel.
+
+
+@_scalar
+def slot_wheels(p, lane, k):
+    """Wheels ``(first, second)`` machine slot ``k`` drives (second -1 for one wheel; both -1
+    for an empty slot)."""
+    code = machine_parameter(p, lane, k, M_DRIVES)
+    if code == DRIVES_NONE:
+        return -1, -1
+    if code == DRIVES_FRONT_AXLE:
+        return 0, 1
+    if code == DRIVES_REAR_AXLE:
+        return 2, 3
+    return int(code), -1
+
+
+@_scalar
+def electric_wheels(ln, lane):
+    """Bit mask of the wheels an electric machine drives through the battery in the loop (0
+    when the battery is not in the loop)."""
+    if ln.pt[PT_IN_LOOP * LANES + lane] < 0.5:
+        return 0
+    mask = 0
+    for k in range(N_MACHINES):
+        if machine_parameter(ln.p, lane, k, M_KIND) != KIND_ELECTRIC:
+            continue
+        first, second = slot_wheels(ln.p, lane, k)
+        mask |= (1 << first) if first >= 0 else 0
+        mask |= (1 << second) if second >= 0 else 0
+    return mask
+
+
+@_scalar
+def _wheel_speed(x, lane, w):
+    return x[(S_OMEGA + w) * LANES + lane]
+
+
+@_scalar
+def _scaled(torque, omega, motoring_scale, generating_scale):
+    """A wheel torque scaled by the factor of its direction of power flow."""
+    return torque * (motoring_scale if torque * omega > 0.0 else generating_scale)
+
+
+@_scalar
+def drive_unit_powers(ln, lane, x, drive, motoring_scale, generating_scale, bus_voltage,
+                      record):
+    """The electric drive units of lane ``lane`` for wheel torques ``drive`` (4-tuple [N·m];
+    a wheel's torque times ``motoring_scale`` where it drives, ``generating_scale`` where it
+    brakes) at the wheel speeds of ``x``, on a bus at ``bus_voltage`` [V]. Returns the sums
+    over the electric slots ``(dc power [W], copper, iron, friction, inverter, cable, lumped,
+    gear [W])`` and the drive power [W] of wheels no electric machine in the loop drives
+    (``sum T omega``, unscaled). With ``record`` each slot's DC power goes to ``ln.pt``."""
+    p = ln.p
+    in_loop = ln.pt[PT_IN_LOOP * LANES + lane] > 0.5
+    dup = ln.dup[ln.member[lane]]
+    dc, cu, fe, fr, inv, cable, lumped, gear = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    electric = 0
+    for k in range(N_MACHINES):
+        first, second = slot_wheels(p, lane, k)
+        slot_dc = 0.0
+        if in_loop and first >= 0 and machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC:
+            w1 = _wheel_speed(x, lane, first)
+            torque = _scaled(drive[first], w1, motoring_scale, generating_scale)
+            omega = w1
+            electric |= 1 << first
+            if second >= 0:
+                w2 = _wheel_speed(x, lane, second)
+                torque += _scaled(drive[second], w2, motoring_scale, generating_scale)
+                omega = 0.5 * (w1 + w2)
+                electric |= 1 << second
+            s_dc, c, f, w, v, cb, lu, g, _ = wheel_drive_unit_power(
+                dup[k], machine_parameter(p, lane, k, M_GEAR), torque, omega, bus_voltage)
+            slot_dc = s_dc
+            dc += s_dc
+            cu += c
+            fe += f
+            fr += w
+            inv += v
+            cable += cb
+            lumped += lu
+            gear += g
+        if record:
+            ln.pt[(PT_DC0 + k) * LANES + lane] = slot_dc
+    external = 0.0
+    for w in range(4):
+        external += 0.0 if (electric >> w) & 1 else drive[w] * _wheel_speed(x, lane, w)
+    return dc, cu, fe, fr, inv, cable, lumped, gear, external
+
+
+@_scalar
+def terminal_power_w(ln, lane, x, drive, motoring_scale, generating_scale):
+    """Battery terminal power [W] (> 0 drawn) of lane ``lane`` for the scaled wheel torques
+    ``drive`` (see :func:`drive_unit_powers`) at the step's loss voltage, auxiliaries
+    included."""
+    return drive_unit_powers(ln, lane, x, drive, motoring_scale, generating_scale,
+                             ln.pt[PT_LOSS_V * LANES + lane], False)[0] \
+        + ln.p[P_AUX_W * LANES + lane]
+
+
+@_scalar
+def _bisect(ln, lane, x, drive, motoring, limit_w):
+    """Largest factor in [0, 1] on the motoring (``motoring``) or generating torques whose
+    terminal power is ``<= limit_w`` (motoring) or ``>= -limit_w`` (generating)."""
+    low, high = 0.0, 1.0
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (low + high)
+        if motoring:
+            ok = terminal_power_w(ln, lane, x, drive, mid, 1.0) <= limit_w
+        else:
+            ok = terminal_power_w(ln, lane, x, drive, 1.0, mid) >= -limit_w
+        low = mid if ok else low
+        high = high if ok else mid
+    return low
+
+
+@_scalar
+def saturate_to_battery(ln, lane, x, drive, brake, brake_max_front, brake_max_rear):
+    """Wheel torques ``(drive, brake)`` (4-tuples [N·m]) of lane ``lane`` whose battery
+    terminal power at the wheel speeds of ``x`` lies within the battery's available power
+    held in ``ln.pt``: motoring torques of the electric machines scaled by one factor when the
+    discharge limit binds; regenerative torques scaled by one factor when the charge limit
+    binds, the friction brake of each wheel taking over what its machine drops (within
+    ``brake_max_front``/``_rear`` [N·m]). Unchanged without a battery in the loop."""
+    if ln.pt[PT_IN_LOOP * LANES + lane] < 0.5:
+        return drive, brake
+    discharge = ln.pt[PT_DISCHARGE_W * LANES + lane]
+    charge = ln.pt[PT_CHARGE_W * LANES + lane]
+    full = terminal_power_w(ln, lane, x, drive, 1.0, 1.0)
+    mask = electric_wheels(ln, lane)
+    d0, d1, d2, d3 = drive
+    b0, b1, b2, b3 = brake
+    if full > discharge:
+        f = _bisect(ln, lane, x, drive, True, discharge)
+        d0 = d0 * f if (mask & 1) and d0 * _wheel_speed(x, lane, 0) > 0.0 else d0
+        d1 = d1 * f if (mask & 2) and d1 * _wheel_speed(x, lane, 1) > 0.0 else d1
+        d2 = d2 * f if (mask & 4) and d2 * _wheel_speed(x, lane, 2) > 0.0 else d2
+        d3 = d3 * f if (mask & 8) and d3 * _wheel_speed(x, lane, 3) > 0.0 else d3
+    elif full < -charge:
+        g = _bisect(ln, lane, x, drive, False, charge)
+        r0 = (mask & 1) and d0 * _wheel_speed(x, lane, 0) < 0.0
+        r1 = (mask & 2) and d1 * _wheel_speed(x, lane, 1) < 0.0
+        r2 = (mask & 4) and d2 * _wheel_speed(x, lane, 2) < 0.0
+        r3 = (mask & 8) and d3 * _wheel_speed(x, lane, 3) < 0.0
+        b0 = min(b0 + abs(d0) * (1.0 - g), brake_max_front) if r0 else b0
+        b1 = min(b1 + abs(d1) * (1.0 - g), brake_max_front) if r1 else b1
+        b2 = min(b2 + abs(d2) * (1.0 - g), brake_max_rear) if r2 else b2
+        b3 = min(b3 + abs(d3) * (1.0 - g), brake_max_rear) if r3 else b3
+        d0 = d0 * g if r0 else d0
+        d1 = d1 * g if r1 else d1
+        d2 = d2 * g if r2 else d2
+        d3 = d3 * g if r3 else d3
+    return (d0, d1, d2, d3), (b0, b1, b2, b3)
+
+
+# --------------------------------------------------------------------------------------------
+# Lane loops of the time loop (scalar code per lane: the battery and machine kernels branch).
+
+
+@_scalar
+def _gather(xe, lane, bx):
+    for j in range(BATTERY_STATE_COUNT):
+        bx[j] = xe[j * LANES + lane]
+
+
+@_scalar
+def powertrain_limits(ln, n, xe, bx):
+    """At a step's start: the available discharge and charge power of each lane's battery at
+    its state ``xe`` and the bus voltage for the drive units' losses through the step (at the
+    last evaluated terminal power) into ``ln.pt``. ``bx``: scratch of BATTERY_STATE_COUNT."""
+    for lane in range(n):
+        if ln.pt[PT_IN_LOOP * LANES + lane] < 0.5:
+            continue
+        bp = ln.bp[ln.member[lane]]
+        _gather(xe, lane, bx)
+        ln.pt[PT_DISCHARGE_W * LANES + lane] = available_discharge_power_w(bp, bx)
+        ln.pt[PT_CHARGE_W * LANES + lane] = available_charge_power_w(bp, bx)
+        v, _ = bus_voltage_v(bp, bx, ln.pt[PT_POWER_W * LANES + lane])
+        ln.pt[PT_LOSS_V * LANES + lane] = v
+
+
+@_scalar
+def powertrain_rhs(ln, n, x, xe, dxe, bx, bdx):
+    """Time derivatives ``dxe`` of the powertrain and energy states ``xe`` (lane tables of
+    N_ENERGY_STATES rows) of lanes ``0..n-1`` at the chassis state ``x``, for the held wheel
+    torques ``ln.drive``, ``ln.brake``; reads the mechanical power flows ``ln.power`` of the
+    chassis' evaluation at the same ``x`` (call :func:`sim.chassis.two_track.rhs` first);
+    writes the bus voltage, terminal power and slot DC powers into ``ln.pt``. ``bx``, ``bdx``:
+    scratch of BATTERY_STATE_COUNT."""
+    p, pt, power = ln.p, ln.pt, ln.power
+    for lane in range(n):
+        at = lane
+        in_loop = pt[PT_IN_LOOP * LANES + lane] > 0.5
+        drive = (ln.drive[lane], ln.drive[LANES + lane], ln.drive[2 * LANES + lane],
+                 ln.drive[3 * LANES + lane])
+        dc, cu, fe, fr, inv, cable, lumped, gear, external = drive_unit_powers(
+            ln, lane, x, drive, 1.0, 1.0, pt[PT_LOSS_V * LANES + lane], True)
+        aux = p[P_AUX_W * LANES + lane] if in_loop else 0.0
+        terminal = dc + aux
+        v, ok, chem, heat, rc = 0.0, True, 0.0, 0.0, 0.0
+        if in_loop:
+            _gather(xe, lane, bx)
+            v, ok, chem, heat, rc = battery_rates(ln.bp[ln.member[lane]], bx, terminal, bdx)
+        for j in range(BATTERY_STATE_COUNT):
+            dxe[j * LANES + at] = bdx[j] if in_loop else 0.0
+        pt[PT_BUS_V * LANES + lane] = v
+        pt[PT_POWER_W * LANES + lane] = terminal if in_loop else 0.0
+        vx, vy = x[S_VX * LANES + lane], x[S_VY * LANES + lane]
+        dxe[E_CHEM * LANES + at] = chem
+        dxe[E_EXTERNAL * LANES + at] = external
+        dxe[E_HEAT * LANES + at] = heat
+        dxe[E_RC * LANES + at] = rc
+        dxe[E_AUX * LANES + at] = aux
+        dxe[E_CABLE * LANES + at] = cable
+        dxe[E_INV * LANES + at] = inv
+        dxe[E_LUMPED * LANES + at] = lumped
+        dxe[E_CU * LANES + at] = cu
+        dxe[E_FE * LANES + at] = fe
+        dxe[E_FR * LANES + at] = fr
+        dxe[E_GEAR * LANES + at] = gear
+        dxe[E_BRAKE * LANES + at] = power[W_BRAKE * LANES + lane]
+        dxe[E_SLIP * LANES + at] = power[W_SLIP * LANES + lane]
+        dxe[E_AERO * LANES + at] = power[W_AERO * LANES + lane]
+        dxe[E_ROLL * LANES + at] = power[W_ROLL * LANES + lane]
+        dxe[E_LINEAR * LANES + at] = power[W_LINEAR * LANES + lane]
+        dxe[E_POT * LANES + at] = power[W_GRADE * LANES + lane]
+        dxe[E_TERMINAL * LANES + at] = terminal if in_loop else 0.0
+        dxe[E_REGEN * LANES + at] = max(-terminal, 0.0) if in_loop else 0.0
+        dxe[E_DIST * LANES + at] = math.sqrt(vx * vx + vy * vy)
+        dxe[E_INFEASIBLE * LANES + at] = 0.0 if ok else 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# Tables of a batch (numpy, at the edge).
+
+
+def kinetic_energy_j(params: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Kinetic energy [J] (N,) of chassis states ``states`` (N, S) with parameters ``params``
+    (N, P): translation ``1/2 m (vx² + vy²)``, yaw ``1/2 Iz r²`` and wheel spin
+    ``sum 1/2 J omega²`` (J with the machines' rotors reflected)."""
+    vx, vy, r = states[:, S_VX], states[:, S_VY], states[:, S_R]
+    omega = states[:, S_OMEGA:S_OMEGA + 4]
+    return (0.5 * params[:, P_MASS] * (vx * vx + vy * vy) + 0.5 * params[:, P_IZ] * r * r
+            + 0.5 * np.sum(params[:, P_J:P_J + 4] * omega * omega, axis=1))
+
+
+def powertrain_tables(vehicle, params: np.ndarray, soc=0.9):
+    """The powertrain's tables for a batch of N with chassis parameters ``params`` (N, P):
+    ``(bp (N, B), dup (N, 4, D), xe0 (N, N_ENERGY_STATES), pt0 (N, N_PT), in_loop)``. With a
+    ``[battery]`` section the battery is in the loop, every pack at ``soc`` [-] (a number or
+    (N,)), rested; without one (a combustion car) it is not (``in_loop`` False): zero tables,
+    every drive torque's work counted as ``wheel_drive_external_j``. ``pt0`` holds the
+    available powers and loss voltage at the initial state (what the integrator recomputes at
+    every step), so the compiled controllers can be called outside the time loop too."""
+    from sim.params import drive_unit_table
+    from sim.powertrain.battery import (
+        BATTERY_PARAMETER_COUNT,
+        available_power_w,
+        battery_operating_point,
+        battery_parameters,
+        battery_state,
+    )
+    from sim.powertrain.electric_machine import DRIVE_UNIT_PARAMETER_COUNT
+
+    n = params.shape[0]
+    in_loop = vehicle.battery is not None and vehicle.drivetrain is not None and any(
+        m.kind == "electric" for m in vehicle.drivetrain.motors.values())
+    bp = np.zeros((n, BATTERY_PARAMETER_COUNT))
+    dup = np.zeros((n, N_MACHINES, DRIVE_UNIT_PARAMETER_COUNT))
+    xe0 = np.zeros((n, N_ENERGY_STATES))
+    pt0 = np.zeros((n, N_PT))
+    if in_loop:
+        bp[:] = battery_parameters(vehicle)
+        dup[:] = drive_unit_table(vehicle)
+        xe0[:, :BATTERY_STATE_COUNT] = battery_state(soc, 0.0, n)
+        aux = params[:, P_AUX_W]
+        pt0[:, PT_IN_LOOP] = 1.0
+        pt0[:, PT_LOSS_V] = battery_operating_point(bp, xe0[:, :BATTERY_STATE_COUNT],
+                                                    aux).bus_voltage_v
+        pt0[:, PT_DISCHARGE_W], pt0[:, PT_CHARGE_W], _ = available_power_w(
+            bp, xe0[:, :BATTERY_STATE_COUNT])
+        pt0[:, PT_BUS_V] = pt0[:, PT_LOSS_V]
+        pt0[:, PT_POWER_W] = aux
+    return bp, dup, xe0, pt0, in_loop
+
+
+__all__ = ["CHANNEL_NAMES", "CHANNEL_UNITS", "ENERGY_NAMES", "ENERGY_STATE_NAMES",
+           "N_CHANNELS", "N_ENERGY_STATES", "N_PT", "PT_NAMES", "SINK_NAMES", "SUPPLY_NAMES",
+           "drive_unit_powers", "electric_wheels", "kinetic_energy_j", "powertrain_limits",
+           "powertrain_rhs", "powertrain_tables", "saturate_to_battery", "slot_wheels",
+           "terminal_power_w"]
