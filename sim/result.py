@@ -180,8 +180,9 @@ class Result:
                       self.status[sl], self.end_time_s[sl],
                       {k: v[sl] for k, v in self.end_state.items()}, self.labels,
                       {k: v[sl] for k, v in self.parameters.items()},
-                      {k: v[sl] for k, v in self.flags.items()}, self.flag_notes)
-                      {k: v[sl] for k, v in self.energy_j.items()})
+                      flags={k: v[sl] for k, v in self.flags.items()},
+                      flag_notes=self.flag_notes,
+                      energy_j={k: v[sl] for k, v in self.energy_j.items()})
 
     def to_pandas(self, member: int | None = None):
         """A pandas DataFrame (needs pandas): one row per (member, time) with a column per
