@@ -292,6 +292,19 @@ def _members(vehicle: Vehicle):
     return [vehicle] if n == 1 else [member(vehicle, i) for i in range(n)]
 
 
+def _is_batched(section) -> bool:
+    """Whether any quantity of a section (and its subsections) varies across the batch."""
+    from sim.spec.params import _leaves  # local: spec.params imports the vehicle module
+
+    return section is not None and any(isinstance(v, np.ndarray) for _, v in _leaves(section))
+
+
+def _first_member(vehicle: Vehicle) -> Vehicle:
+    from sim.spec.params import member
+
+    return member(vehicle, 0)
+
+
 def drive_unit_table(vehicle: Vehicle) -> np.ndarray:
     """Drive-unit loss vectors (N, N_MACHINES, len(DRIVE_UNIT_PARAMETER_NAMES)) of the machine
     slots, in the slots' order (the motors' order in the file, as in
@@ -302,6 +315,10 @@ def drive_unit_table(vehicle: Vehicle) -> np.ndarray:
         drive_unit_parameters_from_spec,
     )
 
+    n = vehicle.batch_size
+    if n > 1 and not _is_batched(vehicle.drivetrain):  # one drivetrain for all: build it once
+        return np.broadcast_to(drive_unit_table(_first_member(vehicle)),
+                               (n, N_MACHINES, DRIVE_UNIT_PARAMETER_COUNT)).copy()
     members = _members(vehicle)
     out = np.zeros((len(members), N_MACHINES, DRIVE_UNIT_PARAMETER_COUNT))
     for i, one in enumerate(members):
@@ -330,6 +347,10 @@ def combustion_tables(vehicle: Vehicle) -> tuple[np.ndarray, np.ndarray]:
         raise SpecError(vehicle.name or "<vehicle>", "combustion", None,
                         "a [combustion] section (engine, fuel map, gearbox) for a combustion "
                         "powertrain's energy use")
-    members = _members(vehicle)
-    return (np.stack([engine_parameter_vector(m.combustion) for m in members]),
-            np.stack([gearbox_parameter_vector(m.combustion) for m in members]))
+    n = vehicle.batch_size
+    members = _members(vehicle) if _is_batched(vehicle.combustion) else \
+        [_first_member(vehicle) if n > 1 else vehicle]
+    ep = np.stack([engine_parameter_vector(m.combustion) for m in members])
+    gp = np.stack([gearbox_parameter_vector(m.combustion) for m in members])
+    return (np.broadcast_to(ep, (n, ep.shape[1])).copy(),
+            np.broadcast_to(gp, (n, gp.shape[1])).copy())

@@ -37,6 +37,7 @@ short excerpt of the offending line.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -246,6 +247,16 @@ class DriveCycle:
 
 
 # ---- loading ---------------------------------------------------------------------------
+@functools.cache
+def _builtin_cycle(name: str) -> DriveCycle:
+    """A built-in cycle, parsed once per process (a DriveCycle is frozen, its arrays
+    read-only, so every caller may share it)."""
+    file_name, source, phases = _BUILTIN[name]
+    data = resources.files("sim.cycles").joinpath("data", file_name).read_bytes()
+    t, v = _parse_csv(data, f"sim/cycles/data/{file_name}")
+    return DriveCycle(name, t, v, f"{source} (sim/cycles/data/{file_name})", phases)
+
+
 def load_cycle(name_or_path: str | os.PathLike) -> DriveCycle:
     """A built-in cycle by name (see :func:`list_cycles`) or a user's CSV file by path.
 
@@ -253,11 +264,7 @@ def load_cycle(name_or_path: str | os.PathLike) -> DriveCycle:
     (see the module docstring for the format).
     """
     if isinstance(name_or_path, str) and name_or_path in _BUILTIN:
-        file_name, source, phases = _BUILTIN[name_or_path]
-        data = resources.files("sim.cycles").joinpath("data", file_name).read_bytes()
-        t, v = _parse_csv(data, f"sim/cycles/data/{file_name}")
-        return DriveCycle(name_or_path, t, v, f"{source} (sim/cycles/data/{file_name})",
-                          phases)
+        return _builtin_cycle(name_or_path)
     path = Path(os.fspath(name_or_path))
     if path.is_dir():
         raise SpecError(str(path), "file", str(path), "is a directory; give a CSV file")

@@ -36,7 +36,7 @@ from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import J_PER_KWH
 
 #: Default integration step [s] of the longitudinal model (see :func:`drive_cycle`).
-DEFAULT_STEP_S = 0.5
+DEFAULT_STEP_S = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,7 +194,7 @@ def drive_cycle(vehicle: Vehicle, cycle="wltc_class3b", *, load_case: str = DEFA
     ``cycle``: a :class:`~sim.cycles.DriveCycle`, a built-in name (``"wltc_class3b"``,
     ``"udds"``, ``"hwfet"``, ``"us06"``) or a CSV path; ``repeat`` drives it that many times
     back to back. ``soc`` [-]: every pack's initial state of charge (rested). ``step_s`` [s]:
-    the model's fixed step (the default halves the cycles' 1 s sampling: consumption then
+    the model's fixed step (the default is the cycles' 1 s sampling: consumption then
     moves by less than 0.5 % when halved again; tested). ``record``: keep the time histories
     (every trace sample), else only energies and end states. ``road_grade_rad`` [rad]: a
     constant grade, positive uphill. ``break_off``: end a member when its speed falls below

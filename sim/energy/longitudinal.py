@@ -21,7 +21,9 @@ Model (one member):
   ``[energy] max_regenerative_deceleration_mps2``: the demand is split by the brake balance
   among the axles that have machines (all of it to the driven axle of a car driven on one),
   each machine within its envelope and, together, the battery's available charge power, and
-  only where regenerating returns energy; the friction brakes take the rest.
+  only where regenerating draws less from the bus than the spinning machine at zero torque
+  (at very low speed the copper loss exceeds what is recovered); the friction brakes take the
+  rest.
 * **Powertrain**: electric drive units (machine, inverter, reduction gear; losses from
   :mod:`sim.powertrain.electric_machine`, :mod:`sim.powertrain.inverter`,
   :mod:`sim.powertrain.gear`), the HV cables, the auxiliaries, and the battery
@@ -167,6 +169,9 @@ N_CHANNELS = len(CHANNEL_NAMES)
 #: Member status codes.
 STATUS_OK, STATUS_BROKE_OFF, STATUS_BATTERY_EMPTY = 0, 1, 2
 STATUS_NAMES = ("ok", "fell out of the speed band", "battery empty")
+
+#: Scratch slot of a member holding the previous step's terminal power [W].
+_SCRATCH_P_PREV = 2 * N_MACHINES + 4 * BATTERY_STATE_COUNT + 20
 
 #: Most iterations of a saturated step's mean speed (see :func:`_electric_step`).
 _MEAN_SPEED_ITERATIONS = 8
@@ -371,7 +376,10 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
     ``energy``; advances the battery state ``bx``."""
     radius = lp[L_RADIUS]
     m_eff = lp[L_MASS] + lp[L_SPIN] / (radius * radius)
-    v_bus = _bus_voltage(bp, bx, lp[L_AUX])
+    # the bus voltage at the previous step's terminal power (held through this step: the
+    # drive units' losses depend on it only weakly)
+    p_prev = scratch[_SCRATCH_P_PREV]
+    v_bus = _bus_voltage(bp, bx, p_prev)
     available_discharge = available_discharge_power_w(bp, bx)
     available_charge = available_charge_power_w(bp, bx)
     # Forces are held through the step and evaluated at its mean speed; a car that follows
@@ -396,14 +404,13 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
             if braking and lp[L_REGEN] < 0.5:
                 wheel_torque[k] = 0.0
         if braking:
-            for k in range(N_MACHINES):  # drop regeneration that would draw from the bus
-                single = scratch[k]
-                for j in range(N_MACHINES):
-                    scratch[N_MACHINES + j] = wheel_torque[j] if j == k else 0.0
-                p_k = _electric_powers(lp, dup, 1.0, scratch[N_MACHINES:], omega_t, v_bus,
-                                       shaft)[0]
-                single = 0.0 if p_k > 0.0 else wheel_torque[k]
-                wheel_torque[k] = single
+            for k in range(N_MACHINES):  # drop regeneration that costs more than it returns
+                if wheel_torque[k] != 0.0:
+                    ratio = lp[L_MACHINE0 + k * _MS + _M_GEAR]
+                    p_k = wheel_drive_unit_power(dup[k], ratio, wheel_torque[k], omega_t,
+                                                 v_bus)[0]
+                    idle = wheel_drive_unit_power(dup[k], ratio, 0.0, omega_t, v_bus)[0]
+                    wheel_torque[k] = 0.0 if p_k > idle else wheel_torque[k]
             limit_w = available_charge + lp[L_AUX]
         else:
             limit_w = available_discharge
@@ -437,12 +444,10 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
             break
     v_mean = 0.5 * (v + v_new)
     omega = v_mean / radius
-    # the bus voltage at this step's power, then the powers at that voltage
-    v_bus = _bus_voltage(bp, bx, _terminal_power(lp, dup, 1.0, wheel_torque, omega, v_bus,
-                                                 shaft))
     p_dc, cu, fe, fr, inv, cable, lumped, gear = _electric_powers(
         lp, dup, 1.0, wheel_torque, omega, v_bus, shaft)
     p_term = p_dc + lp[L_AUX]
+    scratch[_SCRATCH_P_PREV] = p_term
     n = 4 * BATTERY_STATE_COUNT
     chem, heat, rc, ok, _ = battery_step(bp, bx, p_term, h, scratch[n:n + 4],
                                          scratch[n + 4:n + 8], scratch[n + 8:n + 12],
@@ -585,6 +590,7 @@ def _run_member(i, lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, 
     wheel_torque = np.zeros(N_MACHINES)
     shaft = np.zeros((1, N_MACHINES))
     scratch = np.zeros(2 * N_MACHINES + 4 * BATTERY_STATE_COUNT + 24)
+    scratch[_SCRATCH_P_PREV] = lp[L_AUX]
     available = np.zeros(2)
     radius = lp[L_RADIUS]
     v = trace[0]
