@@ -41,6 +41,7 @@ from sim.chassis.powertrain import (
     N_ENERGY_STATES,
     N_PT,
     PT_FIRST_RECORDED,
+    hold_step_power,
     powertrain_limits,
     powertrain_rhs,
     saturate_to_battery,
@@ -488,6 +489,7 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepp
         _steer_lanes(inputs, ln, members, n, t, 0, 0.0, ws.h_sub)
         _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
         _sense(ln, n)
+        hold_step_power(ln, n)
         if step % stepping.out_every == 0:
             _record(outputs.out, step // stepping.out_every, members, n, x, xe, ln)
         if step == stepping.n_steps:

@@ -30,10 +30,10 @@ def lane_rows(flat: np.ndarray, rows: int, lane: int = 0) -> np.ndarray:
     return flat[np.arange(rows) * tt.LANES + lane].copy()
 
 
-def make_lanes(vehicle, *, speed_mps=20.0, members=1, road_friction=1.0):
+def make_lanes(vehicle, *, speed_mps=20.0, members=1, road_friction=1.0, soc=0.9):
     """Lanes and state ``x`` for ``members`` lanes of ``vehicle`` driving straight at
     ``speed_mps`` with free-rolling wheels, sensors at the static loads; a battery (when the
-    vehicle has one) at 90 % SOC, its available powers held in ``ln.pt``."""
+    vehicle has one) at ``soc`` (90 %), its available powers held in ``ln.pt``."""
     params, _, _ = two_track_parameters(vehicle, members=members, road_friction=road_friction)
     cp = adm_parameters(vehicle, members=members)
     x0 = np.zeros((members, tt.N_STATES))
@@ -43,7 +43,7 @@ def make_lanes(vehicle, *, speed_mps=20.0, members=1, road_friction=1.0):
     cs = adm_initial_state(cp, params, x0)
     sens = np.zeros((members, N_SENSORS))
     sens[:, 2:6] = params[:, tt.P_FZ0:tt.P_FZ0 + 4]
-    bp, dup, _, pt0, _ = pw.powertrain_tables(vehicle, params)
+    bp, dup, _, pt0, _ = pw.powertrain_tables(vehicle, params, soc)
     ln = Lanes(table(params), tt.lane_table(4), tt.lane_table(4), tt.lane_table(1),
                tt.lane_table(tt.N_AUX), tt.lane_table(8), tt.lane_table(3), table(cp),
                table(cs), table(sens), tt.lane_table(1), tt.lane_table(1),

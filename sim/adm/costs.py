@@ -17,12 +17,22 @@ the recorded samples, a member's samples after it ended left out):
   ``mean_utilisation_<w>`` is the time mean, ``peak_utilisation_<w>`` the largest sample;
   ``mean_utilisation`` and ``peak_utilisation`` are over all four wheels.
 * **machine energy** at the wheels: the net mechanical power of the machines
-  ``P = sum_w T_w omega_w`` (drive torque, negative when regenerating, times wheel speed; what
-  the battery sees while machine efficiencies are 1), ``machine_energy_drawn_j = int max(P, 0)
+  ``P = sum_w T_w omega_w`` (drive torque, negative when regenerating, times wheel speed: the
+  mechanical side; the electrical side is below), ``machine_energy_drawn_j = int max(P, 0)
   dt``, ``machine_energy_recovered_j = int max(-P, 0) dt`` [J]. One machine regenerating
   while another drives (left/right vectoring) is netted, as in the battery.
 * **friction-brake energy** ``friction_brake_energy_j = int sum_w T_b,w |omega_w| dt`` [J]:
   heat in the brakes (brake torques are magnitudes).
+* **electrical energy** (a vehicle with a battery in the loop; NaN otherwise), from the
+  recorded battery terminal power ``P_t`` (drive units' DC power with every loss, and the
+  auxiliaries; :mod:`sim.chassis.powertrain`): ``battery_energy_drawn_j = int max(P_t, 0)
+  dt``, ``battery_energy_recovered_j = int max(-P_t, 0) dt`` at the battery terminals, and
+  ``drive_unit_loss_j = int (sum_k P_dc,k - sum_w T_w omega_w) dt``: what the machines,
+  inverters, reduction gears and cables lose between the bus and the wheels.
+* **losses by component** over the whole run, exact to the integration (from
+  ``Result.energy_j``; NaN when a time window is given or the result has no energy
+  accounts): :data:`LOSS_TERMS` (battery internal heat, cables, inverters, machines' copper,
+  iron and friction, efficiency-map drive units, gears, friction brakes, tyre slip).
 """
 
 from __future__ import annotations
@@ -42,7 +52,13 @@ COST_UNITS = {
     "mean_utilisation": "-", "peak_utilisation": "-",
     "machine_energy_drawn_j": "J", "machine_energy_recovered_j": "J",
     "friction_brake_energy_j": "J",
+    "battery_energy_drawn_j": "J", "battery_energy_recovered_j": "J", "drive_unit_loss_j": "J",
 }
+#: Losses by component over the whole run (``Result.energy_j`` terms).
+LOSS_TERMS = ("battery_heat_j", "cable_j", "inverter_j", "machine_copper_j", "machine_iron_j",
+              "machine_friction_j", "drive_unit_lumped_j", "gear_j", "friction_brake_j",
+              "tyre_slip_j")
+COST_UNITS.update({term: "J" for term in LOSS_TERMS})
 
 
 def _stack(result, pattern):
@@ -129,6 +145,23 @@ def costs(result, tyre_peak_friction, *, t_from_s: float | None = None,
     out["machine_energy_drawn_j"] = _integral(np.maximum(power, 0.0), t)
     out["machine_energy_recovered_j"] = _integral(np.maximum(-power, 0.0), t)
     out["friction_brake_energy_j"] = _integral(heat, t)
+    channels = result.channels
+    if "battery_power_w" in channels:
+        terminal = np.asarray(channels["battery_power_w"], dtype=float)[:, window]
+        dc = sum(np.asarray(channels[f"machine{k}_dc_power_w"], dtype=float)[:, window]
+                 for k in range(4))
+        out["battery_energy_drawn_j"] = _integral(np.maximum(terminal, 0.0), t)
+        out["battery_energy_recovered_j"] = _integral(np.maximum(-terminal, 0.0), t)
+        out["drive_unit_loss_j"] = _integral(dc - power, t)
+    else:
+        for name in ("battery_energy_drawn_j", "battery_energy_recovered_j",
+                     "drive_unit_loss_j"):
+            out[name] = np.full(n, np.nan)
+    energy = getattr(result, "energy_j", None) or {}
+    whole = t_from_s is None and t_to_s is None
+    for term in LOSS_TERMS:
+        out[term] = np.asarray(energy[term], dtype=float).copy() if whole and term in energy \
+            else np.full(n, np.nan)
     return out
 
 
@@ -139,4 +172,4 @@ def _integral(values, t):
     return np.sum(np.where(np.isfinite(terms), terms, 0.0), axis=1)
 
 
-__all__ = ["COST_UNITS", "costs"]
+__all__ = ["COST_UNITS", "LOSS_TERMS", "costs"]

@@ -114,15 +114,17 @@ N_ENERGY_STATES = len(ENERGY_STATE_NAMES)
  E_INFEASIBLE) = (index_of(ENERGY_STATE_NAMES, name) for name in ENERGY_NAMES)
 
 #: The powertrain's lane table ``Lanes.pt``: whether the battery is in the loop (1/0), the
-#: bus voltage the drive units' losses use through the step [V], the available discharge
-#: and charge power at the step's start [W] (>= 0), and from the last evaluation the bus
-#: voltage [V], battery terminal power [W] (> 0 drawn) and each slot's DC power [W].
-PT_NAMES = ("battery_in_loop", "loss_bus_voltage_v", "available_discharge_power_w",
+#: terminal power [W] at the last step's start (:func:`hold_step_power`), the bus voltage
+#: the drive units' losses use through the step [V], the available discharge and charge
+#: power at the step's start [W] (>= 0), and from the last evaluation the bus voltage [V],
+#: battery terminal power [W] (> 0 drawn) and each slot's DC power [W].
+PT_NAMES = ("battery_in_loop", "step_power_w", "loss_bus_voltage_v",
+            "available_discharge_power_w",
             "available_charge_power_w", "bus_voltage_v", "battery_power_w",
             *(f"machine{k}_dc_power_w" for k in range(N_MACHINES)))
 N_PT = len(PT_NAMES)
-(PT_IN_LOOP, PT_LOSS_V, PT_DISCHARGE_W, PT_CHARGE_W, PT_BUS_V, PT_POWER_W,
- PT_DC0) = (index_of(PT_NAMES, n) for n in PT_NAMES[:7])
+(PT_IN_LOOP, PT_STEP_POWER_W, PT_LOSS_V, PT_DISCHARGE_W, PT_CHARGE_W, PT_BUS_V, PT_POWER_W,
+ PT_DC0) = (index_of(PT_NAMES, n) for n in PT_NAMES[:8])
 #: Recorded channels: the battery's states, then ``PT_NAMES[PT_FIRST_RECORDED:]``.
 PT_FIRST_RECORDED = PT_DISCHARGE_W
 CHANNEL_NAMES = (*BATTERY_STATE_NAMES, *PT_NAMES[PT_FIRST_RECORDED:])
@@ -302,7 +304,8 @@ def _gather(xe, lane, bx):
 def powertrain_limits(ln, n, xe, bx):
     """At a step's start: the available discharge and charge power of each lane's battery at
     its state ``xe`` and the bus voltage for the drive units' losses through the step (at the
-    last evaluated terminal power) into ``ln.pt``. ``bx``: scratch of BATTERY_STATE_COUNT."""
+    terminal power of the last step's start, :func:`hold_step_power`) into ``ln.pt``.
+    ``bx``: scratch of BATTERY_STATE_COUNT."""
     for lane in range(n):
         if ln.pt[PT_IN_LOOP * LANES + lane] < 0.5:
             continue
@@ -310,8 +313,17 @@ def powertrain_limits(ln, n, xe, bx):
         _gather(xe, lane, bx)
         ln.pt[PT_DISCHARGE_W * LANES + lane] = available_discharge_power_w(bp, bx)
         ln.pt[PT_CHARGE_W * LANES + lane] = available_charge_power_w(bp, bx)
-        v, _ = bus_voltage_v(bp, bx, ln.pt[PT_POWER_W * LANES + lane])
+        v, _ = bus_voltage_v(bp, bx, ln.pt[PT_STEP_POWER_W * LANES + lane])
         ln.pt[PT_LOSS_V * LANES + lane] = v
+
+
+@_scalar
+def hold_step_power(ln, n):
+    """After the evaluation at a step's start: keep its terminal power for the next step's
+    loss voltage (the later stage evaluations of a substep pass also run over lanes that do
+    not take that substep, so the last evaluated power is not a lane's own)."""
+    for lane in range(n):
+        ln.pt[PT_STEP_POWER_W * LANES + lane] = ln.pt[PT_POWER_W * LANES + lane]
 
 
 @_scalar
@@ -416,11 +428,13 @@ def powertrain_tables(vehicle, params: np.ndarray, soc=0.9):
             bp, xe0[:, :BATTERY_STATE_COUNT])
         pt0[:, PT_BUS_V] = pt0[:, PT_LOSS_V]
         pt0[:, PT_POWER_W] = aux
+        pt0[:, PT_STEP_POWER_W] = aux
     return bp, dup, xe0, pt0, in_loop
 
 
 __all__ = ["CHANNEL_NAMES", "CHANNEL_UNITS", "ENERGY_NAMES", "ENERGY_STATE_NAMES",
            "N_CHANNELS", "N_ENERGY_STATES", "N_PT", "PT_NAMES", "SINK_NAMES", "SUPPLY_NAMES",
-           "drive_unit_powers", "electric_wheels", "kinetic_energy_j", "powertrain_limits",
+           "drive_unit_powers", "electric_wheels", "hold_step_power", "kinetic_energy_j",
+           "powertrain_limits",
            "powertrain_rhs", "powertrain_tables", "saturate_to_battery", "slot_wheels",
            "terminal_power_w"]

@@ -1,7 +1,7 @@
 """The dynamic module in the closed loop, over long random inputs (hypothesis): no machine
-torque, machine power, battery power, friction-brake or grip limit is ever exceeded, at every
-integrator step; a car without independent wheels never gets a left/right torque difference;
-a symmetric car driven straight gets no yaw moment."""
+torque, machine power, battery terminal power, friction-brake or grip limit is ever exceeded,
+at every integrator step; a car without independent wheels never gets a left/right torque
+difference; a symmetric car driven straight gets no yaw moment."""
 
 from __future__ import annotations
 
@@ -65,9 +65,12 @@ def _check_limits(vehicle, res):
             assert np.all(np.abs(torque) <= limit * (1 + 1e-9) + 1e-9), motor.drives
         for w in set(range(4)) - driven:
             assert np.all(drive[w] == 0.0)
-        power = (drive * omega).sum(axis=0)
-        assert np.all(power <= res.parameters["battery_discharge_power_limit_w"][m] * (1 + 1e-9))
-        assert np.all(-power <= res.parameters["battery_charge_power_limit_w"][m] * (1 + 1e-9))
+        # the battery's terminal power (electrical, every loss) within its available power
+        power = ch["battery_power_w"][m][live]
+        assert np.all(power <= ch["available_discharge_power_w"][m][live] * (1 + 1e-9))
+        assert np.all(-power <= ch["available_charge_power_w"][m][live] * (1 + 1e-9))
+        assert np.all(ch["available_charge_power_w"][m][live]
+                      <= res.parameters["battery_charge_power_limit_w"][m])
         assert np.all(brake >= 0.0)
         assert np.all(brake[:2] <= res.parameters["max_brake_torque_front_nm"][m] * (1 + 1e-12))
         assert np.all(brake[2:] <= res.parameters["max_brake_torque_rear_nm"][m] * (1 + 1e-12))

@@ -101,3 +101,35 @@ def test_costs_of_a_run_with_the_tyre_model_peak():
     # the load-dependent peak differs from the nominal one by the load sensitivity only
     assert by_vehicle["mean_utilisation"][0] == pytest.approx(nominal["mean_utilisation"][0],
                                                               rel=0.1)
+
+
+def test_electrical_costs_of_a_run():
+    # the same drive: at the battery terminals the machines' work plus what the drive units
+    # lose plus the auxiliaries (an identity at every sample, so exact to rounding after the
+    # same trapezoid); the losses by component are the run's energy accounts
+    coupe = sim.load_vehicle("coupe")
+    res = sim.simulate(coupe, speed_kmh=80.0, duration_s=1.0, force_demand_n=2000.0)
+    got = costs(res, coupe)
+    aux_w = res.parameters["aux_power_w"][0]
+    assert aux_w > 0.0
+    assert got["battery_energy_drawn_j"][0] == pytest.approx(
+        got["machine_energy_drawn_j"][0] + got["drive_unit_loss_j"][0] + aux_w * 1.0,
+        rel=1e-9)
+    assert got["battery_energy_recovered_j"][0] == 0.0
+    # drive units at ~45 kW: a few per cent lost between the bus and the wheels
+    assert 0.01 < got["drive_unit_loss_j"][0] / got["machine_energy_drawn_j"][0] < 0.15
+    e = res.energy_j
+    for term in ("battery_heat_j", "inverter_j", "machine_copper_j", "gear_j", "tyre_slip_j"):
+        assert got[term][0] == e[term][0] > 0.0
+    assert got["drive_unit_loss_j"][0] == pytest.approx(
+        sum(e[k][0] for k in ("cable_j", "inverter_j", "machine_copper_j", "machine_iron_j",
+                              "machine_friction_j", "drive_unit_lumped_j", "gear_j")), rel=1e-3)
+    windowed = costs(res, coupe, t_from_s=0.5)
+    assert np.isnan(windowed["battery_heat_j"][0])  # whole-run accounts only
+
+
+def test_electrical_costs_are_nan_without_a_battery():
+    t, ch = _signals()
+    got = costs(_result(t, ch, [1.0, 1.0]), 1.0)
+    for name in ("battery_energy_drawn_j", "drive_unit_loss_j", "battery_heat_j"):
+        assert np.all(np.isnan(got[name]))

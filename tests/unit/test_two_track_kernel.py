@@ -20,6 +20,7 @@ import pytest
 
 import sim
 from sim import integrator
+from sim.chassis import powertrain as pw
 from sim.chassis import two_track as tt
 from sim.driver import closed_loop as cl
 from sim.driver import iso7401_step_steer, sine_with_dwell
@@ -90,19 +91,22 @@ def _kernel(params, tyre_params, x0, steer, force, *, lanes, h=0.005, n_steps=40
     steer_table = np.ascontiguousarray(np.broadcast_to(steer, (n, t_in.size)))
     force_table = np.ascontiguousarray(np.broadcast_to(force, (n, t_in.size)))
     torques = np.zeros((n, 4, t_in.size))
-    rows = tt.N_STATES + tt.N_AUX + len(cl.DRIVER_STATE_NAMES)
+    rows = tt.N_STATES + tt.N_AUX + len(cl.DRIVER_STATE_NAMES) + pw.N_CHANNELS
     out = np.full((rows, n, n_steps // out_every + 1), 1234.5)  # overwritten
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
+    end_energy = np.zeros((n, pw.N_ENERGY_STATES))
+    bp, dup, xe0, pt0, _ = pw.powertrain_tables(COUPE, params)
     dparams = cl.driver_parameters(cl.Driver(), n, follow_path=False, control_speed=False)
     dstate0 = np.zeros((n, len(cl.DRIVER_STATE_NAMES)))
     integrator.integrate_batch(
         tt.CONTROLLER_PASSIVE, params, tyre_params, x0, np.zeros((n, 1)), np.zeros((n, 1)),
-        dparams, dstate0, integrator.chunk_order(x0[:, tt.S_VX]), lanes, 2, 0.0, 0.5 * h,
+        dparams, dstate0, bp, dup, xe0, pt0, integrator.chunk_order(x0[:, tt.S_VX]), lanes, 2,
+        0.0, 0.5 * h,
         steer_table, force_table, np.zeros_like(force_table), torques, torques,
         np.zeros((n, 2, 2)), h, n_steps, out_every, 1.0, 0.5, np.radians(45.0), out, status,
-        end_time, end_state)
+        end_time, end_state, end_energy)
     return out, status, end_time, end_state
 
 
