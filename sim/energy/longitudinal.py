@@ -95,6 +95,10 @@ from sim.powertrain.layout import (
 from sim.powertrain.road_load import road_load_force_n
 from sim.units import GRAVITY_MPS2
 
+# Small formulas are inlined (``_kernel``); the pieces that are called from several places
+# (the drive units' losses, the battery step) and the steps themselves are compiled once as
+# functions of their own (``_step``): inlining them at every call site multiplied the
+# compile time.
 _kernel = numba.njit(cache=True, error_model="numpy", inline="always")
 _step = numba.njit(cache=True, error_model="numpy")
 
@@ -260,7 +264,13 @@ def _slot_wheel_limit_nm(lp, k, omega_wheel):
         _slot(lp, k, _M_SPEED), _slot(lp, k, _M_GEAR), _slot(lp, k, _M_TOP), omega_wheel)
 
 
-@_kernel
+@_step
+def _slot_dc_power(dup_k, ratio, wheel_torque_nm, omega_wheel, bus_voltage_v):
+    """DC power [W] one drive unit draws for a wheel torque (compiled once)."""
+    return wheel_drive_unit_power(dup_k, ratio, wheel_torque_nm, omega_wheel, bus_voltage_v)[0]
+
+
+@_step
 def _electric_powers(lp, dup, scale, wheel_torque, omega_wheel, bus_voltage_v, shaft):
     """The electric drive units for wheel torques ``scale * wheel_torque[k]`` [N·m] at wheel
     speed ``omega_wheel`` [rad/s]: writes each slot's shaft torque into ``shaft[0, k]`` and
@@ -302,7 +312,7 @@ def _bus_voltage(bp, bx, power_w):
     return v
 
 
-@_kernel
+@_step
 def _scale_to_power(lp, dup, wheel_torque, omega_wheel, bus_voltage_v, shaft, limit_w,
                     discharge):
     """Largest factor in [0, 1] on ``wheel_torque`` whose terminal power stays within the
@@ -325,23 +335,29 @@ def _scale_to_power(lp, dup, wheel_torque, omega_wheel, bus_voltage_v, shaft, li
 # Battery over a step: RK4 at the held terminal power, with its energy flows.
 
 
-@_kernel
+@_step
+def _battery_rates(bp, x, power_w, dx):
+    """:func:`sim.powertrain.battery.battery_rates`, compiled once for the four stages."""
+    return battery_rates(bp, x, power_w, dx)
+
+
+@_step
 def battery_step(bp, x, power_w, h, k1, k2, k3, k4, stage):
     """Advance the battery state ``x`` (in place) by ``h`` [s] at terminal power ``power_w``
     [W] with classical RK4, integrating the chemical power, the heat and the power into the
     RC pairs with the same stages. Returns ``(chemical [J], heat [J], rc stored [J], feasible,
     bus voltage at the step's start [V])``. Since ``chemical = terminal + heat + rc`` holds at
     every stage, the three integrals satisfy it to rounding."""
-    v0, ok1, c1, q1, r1 = battery_rates(bp, x, power_w, k1)
+    v0, ok1, c1, q1, r1 = _battery_rates(bp, x, power_w, k1)
     for j in range(BATTERY_STATE_COUNT):
         stage[j] = x[j] + 0.5 * h * k1[j]
-    _, ok2, c2, q2, r2 = battery_rates(bp, stage, power_w, k2)
+    _, ok2, c2, q2, r2 = _battery_rates(bp, stage, power_w, k2)
     for j in range(BATTERY_STATE_COUNT):
         stage[j] = x[j] + 0.5 * h * k2[j]
-    _, ok3, c3, q3, r3 = battery_rates(bp, stage, power_w, k3)
+    _, ok3, c3, q3, r3 = _battery_rates(bp, stage, power_w, k3)
     for j in range(BATTERY_STATE_COUNT):
         stage[j] = x[j] + h * k3[j]
-    _, ok4, c4, q4, r4 = battery_rates(bp, stage, power_w, k4)
+    _, ok4, c4, q4, r4 = _battery_rates(bp, stage, power_w, k4)
     for j in range(BATTERY_STATE_COUNT):
         x[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
     w = h / 6.0
@@ -407,9 +423,8 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
             for k in range(N_MACHINES):  # drop regeneration that costs more than it returns
                 if wheel_torque[k] != 0.0:
                     ratio = lp[L_MACHINE0 + k * _MS + _M_GEAR]
-                    p_k = wheel_drive_unit_power(dup[k], ratio, wheel_torque[k], omega_t,
-                                                 v_bus)[0]
-                    idle = wheel_drive_unit_power(dup[k], ratio, 0.0, omega_t, v_bus)[0]
+                    p_k = _slot_dc_power(dup[k], ratio, wheel_torque[k], omega_t, v_bus)
+                    idle = _slot_dc_power(dup[k], ratio, 0.0, omega_t, v_bus)
                     wheel_torque[k] = 0.0 if p_k > idle else wheel_torque[k]
             limit_w = available_charge + lp[L_AUX]
         else:
