@@ -369,6 +369,32 @@ def battery_step(bp, x, power_w, h, k1, k2, k3, k4, stage):
 # One member through the trace.
 
 
+# Compiled once (not inlined at each call site: see the note on ``_step`` above).
+@_step
+def _axle_torque(ep, gp, gear, timer, omega_wheel, crank_demand_nm):
+    return powertrain_axle_torque(ep, gp, gear, timer, omega_wheel, crank_demand_nm)
+
+
+@_step
+def _gear_step(gp, gear, timer, omega_wheel, pedal, h):
+    return gear_update(gp, gear, timer, omega_wheel, pedal, h)
+
+
+@_step
+def _fuel_flow(ep, engine_speed_radps, torque_nm):
+    return engine_fuel_flow_kgps(ep, engine_speed_radps, torque_nm)
+
+
+@_step
+def _idle_point(ep, engine_speed_radps):
+    return engine_operating_point(ep, engine_speed_radps, 0.0)
+
+
+@_step
+def _available_powers(bp, bx):
+    return available_discharge_power_w(bp, bx), available_charge_power_w(bp, bx)
+
+
 @_kernel
 def _road_forces(lp, v_mean):
     """Road-load forces [N] at the mean speed of a step ``v_mean`` [m/s] >= 0: ``(rolling,
@@ -396,8 +422,7 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
     # drive units' losses depend on it only weakly)
     p_prev = scratch[_SCRATCH_P_PREV]
     v_bus = _bus_voltage(bp, bx, p_prev)
-    available_discharge = available_discharge_power_w(bp, bx)
-    available_charge = available_charge_power_w(bp, bx)
+    available_discharge, available_charge = _available_powers(bp, bx)
     # Forces are held through the step and evaluated at its mean speed; a car that follows
     # the trace has that mean speed at once, a saturated one (envelope, battery) is iterated
     # to it (implicit midpoint; a few iterations converge to 1e-9).
@@ -514,8 +539,8 @@ def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
     omega_t = v_mean_t / radius
     w_aux = max(gearbox_input_speed_radps(gp, gs[0], omega_t), idle)
     crank = gearbox_input_torque_nm(gp, gs[0], demand * radius) + lp[L_AUX] / w_aux
-    gear, timer = gear_update(gp, gs[0], gs[1], omega_t, engine_demand_fraction(ep, w_aux, crank),
-                              h)
+    gear, timer = _gear_step(gp, gs[0], gs[1], omega_t, engine_demand_fraction(ep, w_aux, crank),
+                             h)
     gs[0], gs[1] = gear, timer
     # forces held through the step at its mean speed (iterated when saturated, as electric)
     for _ in range(_MEAN_SPEED_ITERATIONS):
@@ -524,17 +549,17 @@ def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
         demand = m_eff * (v_target - v) / h + resist
         omega_t = v_mean_t / radius
         axle_demand = demand * radius
-        axle, w_e, t_b, fuel, slip = powertrain_axle_torque(
+        axle, w_e, t_b, fuel, slip = _axle_torque(
             ep, gp, gear, timer, omega_t, gearbox_input_torque_nm(gp, gear, axle_demand))
         w_c = max(gearbox_input_speed_radps(gp, gear, omega_t), 0.0)
         slipping = 1.0 if w_e > w_c else 0.0
         coasting = demand < 0.0 and axle < axle_demand  # engine drag beyond the demand
         if coasting:  # clutch open: the engine idles
             w_e, slipping = idle, 0.0
-            t_b, fuel = engine_operating_point(ep, w_e, 0.0)
+            t_b, fuel = _idle_point(ep, w_e)
         t_aux = lp[L_AUX] / w_e  # the auxiliaries' load on the crank
         if fuel > 0.0:  # fuelled: the engine makes the auxiliaries' torque too
-            fuel = engine_fuel_flow_kgps(ep, w_e, t_b + t_aux)
+            fuel = _fuel_flow(ep, w_e, t_b + t_aux)
             t_clutch = t_b
         else:  # fuel cut: the auxiliaries add to the engine's drag
             t_clutch = t_b - t_aux
