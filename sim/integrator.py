@@ -75,6 +75,7 @@ from sim.chassis.two_track import (
     STATUS_STOPPED,
     Lanes,
     lane_table,
+    mechanical_power,
     passive_drivetrain,
     rhs,
     stiffest_rate,
@@ -271,6 +272,7 @@ def _evaluate(ln, n, tyre_params, v_low, x, xe, k, ke, ws):
     """The derivatives ``k`` of the chassis states ``x`` and ``ke`` of the powertrain and
     energy states ``xe`` (the powertrain at the same wheel speeds)."""
     rhs(ln, n, tyre_params, v_low, x, k)
+    mechanical_power(ln, n, x)
     powertrain_rhs(ln, n, x, xe, ke, ws.bx, ws.bdx)
 
 

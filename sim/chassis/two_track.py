@@ -237,7 +237,8 @@ A_KAPPA, A_ALPHA, A_FX, A_FY, A_FZ, A_TD, A_TB = (index_of(AUX_NAMES, n) for n i
     "kappa_fl", "tan_slip_angle_fl", "fx_fl_n", "fy_fl_n", "fz_fl_n", "drive_torque_fl_nm",
     "brake_torque_fl_nm"))
 
-#: Mechanical power flows of one evaluation of :func:`rhs` [W] (lane table ``Lanes.power``),
+#: Mechanical power flows of one evaluation of :func:`rhs` [W] (lane table ``Lanes.power``,
+#: written by :func:`mechanical_power`),
 #: each >= 0 as a loss except ``grade_w`` (into potential energy, either sign) and
 #: ``tyre_slip_w`` (which the lateral relaxation lets go slightly negative transiently):
 #: tyre slip ``sum F_x (omega R - v_cx) - F_y v_cy`` (wheel power minus the power the contact
@@ -510,7 +511,7 @@ def _wheel_lanes(w, tp, ln, n, v_low, x, dx):
     and wheel spin. Writes the wheel's rows of ``dx`` and ``ln.aux`` and adds its force and
     yaw moment (body axes) to ``ln.sums``. ``tp``: the axle's MF 6.1 parameter tuple.
     Inlined into :func:`rhs`, so that the MF 6.1 code is compiled once for all wheels."""
-    p, aux, heading, sums, power = ln.p, ln.aux, ln.heading, ln.sums, ln.power
+    p, aux, heading, sums = ln.p, ln.aux, ln.heading, ln.sums
     drive, brake = ln.drive, ln.brake
     w = w & 3  # tells LLVM that w >= 0: no negative-index wraparound, row stores vectorise
     axle = w // 2
@@ -541,14 +542,9 @@ def _wheel_lanes(w, tp, ln, n, v_low, x, dx):
         sums[1 * LANES + lane] += fby
         sums[2 * LANES + lane] += x_w * fby - y_w * fbx
         torque, brake_torque = drive[w * LANES + lane], brake[w * LANES + lane]
-        sign = _smooth_sign(omega)
-        rolling = p[P_FRR * LANES + lane] * fz * radius * sign
-        resist = brake_torque * sign + rolling
+        resist = (brake_torque + p[P_FRR * LANES + lane] * fz * radius) * _smooth_sign(omega)
         dx[(S_OMEGA + w) * LANES + lane] = (torque - resist - radius * fx) \
             / p[(P_J + w) * LANES + lane]
-        power[W_SLIP * LANES + lane] += fx * (omega * radius - v_cx) - fy * v_cy
-        power[W_BRAKE * LANES + lane] += brake_torque * sign * omega
-        power[W_ROLL * LANES + lane] += rolling * omega
         aux[(A_KAPPA + w) * LANES + lane] = kappa
         aux[(A_ALPHA + w) * LANES + lane] = tan_alpha
         aux[(A_FX + w) * LANES + lane] = fx
@@ -561,19 +557,14 @@ def _wheel_lanes(w, tp, ln, n, v_low, x, dx):
 def _body_lanes(ln, n, x, dx):
     """Newton-Euler of the body from the tyre force sums in ``ln.sums``, aerodynamic drag and
     grade; ground-frame kinematics; the load-transfer lags."""
-    p, aux, sums, power = ln.p, ln.aux, ln.sums, ln.power
+    p, aux, sums = ln.p, ln.aux, ln.sums
     for lane in range(n):
         vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
         m = p[P_MASS * LANES + lane]
-        aero = 0.5 * p[P_RHO * LANES + lane] * p[P_CDA * LANES + lane] * abs(vx) * vx
-        linear = p[P_ROAD_B * LANES + lane] * vx
-        drag = aero + linear
+        drag = (0.5 * p[P_RHO * LANES + lane] * p[P_CDA * LANES + lane] * abs(vx)
+                + p[P_ROAD_B * LANES + lane]) * vx
         grade = p[P_GRADE * LANES + lane]
-        uphill = GRAVITY_MPS2 * fm.sin(grade)
-        ax = (sums[0 * LANES + lane] - drag) / m - uphill
-        power[W_AERO * LANES + lane] = aero * vx
-        power[W_LINEAR * LANES + lane] = linear * vx
-        power[W_GRADE * LANES + lane] = m * uphill * vx
+        ax = (sums[0 * LANES + lane] - drag) / m - GRAVITY_MPS2 * fm.sin(grade)
         ay = sums[1 * LANES + lane] / m
         dx[S_VX * LANES + lane] = ax + vy * r
         dx[S_VY * LANES + lane] = ay - vx * r
@@ -603,8 +594,8 @@ def rhs(ln, n, tyre_params, v_low, x, dx):
     """Time derivatives ``dx`` of the states ``x`` (lane tables of N_STATES rows) of lanes
     ``0..n-1``, for the steering-wheel angles ``ln.steer`` [rad] and wheel torques
     ``ln.drive``, ``ln.brake`` [N·m]; also fills ``ln.aux`` with the derived signals
-    (:data:`AUX_NAMES`) and ``ln.power`` with the mechanical power flows
-    (:data:`POWER_NAMES`).
+    (:data:`AUX_NAMES`). The mechanical power flows of the same evaluation:
+    :func:`mechanical_power`.
 
     ``tyre_params`` (2, PT): the front and rear MF 6.1 parameter vectors, shared by every
     lane (read into tuples before the lane loops: constants of the loop, not memory);
@@ -614,11 +605,46 @@ def rhs(ln, n, tyre_params, v_low, x, dx):
     """
     _chassis_lanes(ln, n, x)
     _clear(ln.sums, 3, n)
-    _clear(ln.power, 3, n)  # the wheels' rows (slip, brake, rolling); the body sets the rest
     for w in range(4):
         tp = _tyre_row(tyre_params, w // 2)
         _wheel_lanes(w, tp, ln, n, v_low, x, dx)
     _body_lanes(ln, n, x, dx)
+
+
+@_lanes
+def mechanical_power(ln, n, x):
+    """The mechanical power flows (:data:`POWER_NAMES`) [W] of lanes ``0..n-1`` at the states
+    ``x`` into ``ln.power``, from the tyre forces, loads and road-wheel angles that
+    :func:`rhs` left in ``ln.aux`` and ``ln.heading`` for the same ``x`` (call it first): the
+    same kinematics and resistances as :func:`_wheel_lanes` and :func:`_body_lanes`. A lane
+    loop of its own, so that the right-hand side's loops keep vectorising (writing these
+    rows from inside them stopped LLVM's vectoriser: measured, 0 packed instructions)."""
+    p, aux, heading, power = ln.p, ln.aux, ln.heading, ln.power
+    for lane in range(n):
+        vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
+        radius = p[P_RW * LANES + lane]
+        slip, brake, rolling = 0.0, 0.0, 0.0
+        for w in range(4):
+            c, s = heading[w * LANES + lane], heading[(4 + w) * LANES + lane]
+            x_w, y_w = _wheel_position(p, lane, w)
+            vwx = vx - r * y_w
+            vwy = vy + r * x_w
+            v_cx = vwx * c + vwy * s
+            v_cy = -vwx * s + vwy * c
+            omega = x[(S_OMEGA + w) * LANES + lane]
+            spin = _smooth_sign(omega) * omega
+            fx, fy = aux[(A_FX + w) * LANES + lane], aux[(A_FY + w) * LANES + lane]
+            slip += fx * (omega * radius - v_cx) - fy * v_cy
+            brake += ln.brake[w * LANES + lane] * spin
+            rolling += p[P_FRR * LANES + lane] * aux[(A_FZ + w) * LANES + lane] * radius * spin
+        m = p[P_MASS * LANES + lane]
+        power[W_SLIP * LANES + lane] = slip
+        power[W_BRAKE * LANES + lane] = brake
+        power[W_ROLL * LANES + lane] = rolling
+        power[W_AERO * LANES + lane] = 0.5 * p[P_RHO * LANES + lane] \
+            * p[P_CDA * LANES + lane] * abs(vx) * vx * vx
+        power[W_LINEAR * LANES + lane] = p[P_ROAD_B * LANES + lane] * vx * vx
+        power[W_GRADE * LANES + lane] = m * GRAVITY_MPS2 * fm.sin(p[P_GRADE * LANES + lane]) * vx
 
 
 #: Safety factor on the slip stiffnesses in :func:`stiffest_rate` (the Magic Formula's slope
@@ -760,5 +786,6 @@ __all__ = [
     "LANES", "Lanes", "N_AUX", "N_PARAMETERS", "N_POWER", "N_SENSORS", "N_STATES",
     "PARAMETER_NAMES", "POWER_NAMES",
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
-    "machine_wheel_torque_limit", "passive_drivetrain", "rhs", "stiffest_rate",
+    "machine_wheel_torque_limit", "mechanical_power", "passive_drivetrain", "rhs",
+    "stiffest_rate",
 ]
