@@ -72,17 +72,18 @@ STRAIGHT_LINE_UNITS = {
 }
 
 
-def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_CASE
-                     ) -> np.ndarray:
+def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_CASE,
+                     soc: float = 0.9) -> np.ndarray:
     """Largest tractive force of the passive drivetrain at ``speed_mps`` [N], wheels rolling
     without slip (wheel speed = v / R), per member and speed: (N,) or (N, S).
 
     Per machine: electric ``i min(T_peak, P_peak / (i omega))``, combustion (ideal stepless
     gearbox between first and top gear) ``min(T_peak i_1, P_peak / omega)``, tapering linearly
     to zero over the last 3 % of the machine's top speed; summed over machines and divided by
-    the wheel radius; the electric machines' part held to the battery discharge limit
-    (``P_limit / v``: their mechanical power, wheels rolling without slip). The same envelope
-    kernel the compiled passive drivetrain applies
+    the wheel radius; the electric machines' part scaled by one factor so that the battery's
+    terminal power (drive units with their losses, auxiliaries) stays within its available
+    discharge power at ``soc`` (the run's initial SOC; wheels rolling without slip). The same
+    envelope kernel and battery saturation the compiled passive drivetrain applies
     (:func:`sim.powertrain.envelope.wheel_torque_limit_nm`).
     """
     params, _, _ = two_track_parameters(vehicle, load_case)
@@ -96,7 +97,7 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
     radius = col("wheel_radius_m")[:, None]
     omega = np.abs(v) / radius
     total = np.zeros((params.shape[0], v.shape[1]))
-    electric = np.zeros_like(total)
+    electric_torque = []  # (slot, wheel torque (N, S)) of the electric machines
     for k in range(N_MACHINES):
         field = {name: col(f"machine{k}_{name}")[:, None] for name in MACHINE_FIELDS}
         present = field["drives"] != DRIVES_NONE
@@ -105,12 +106,56 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
             field["max_speed_radps"], field["gear_ratio"], field["top_gear_ratio"], omega)
         combustion = field["kind"] == KIND_COMBUSTION
         total += np.where(present & combustion, torque, 0.0)
-        electric += np.where(present & ~combustion, torque, 0.0)
-    battery = col("battery_discharge_power_limit_w")[:, None]
-    with np.errstate(divide="ignore"):
-        electric = np.minimum(electric, battery * radius / np.abs(v))
+        if np.any(present & ~combustion):
+            electric_torque.append((k, np.where(present & ~combustion, torque, 0.0)))
+    electric = sum((t for _, t in electric_torque), np.zeros_like(total))
+    if electric_torque and vehicle.battery is not None:
+        electric *= _battery_scale(vehicle, params, electric_torque, omega, soc)
     force = (total + electric) / radius
     return force[:, 0] if scalar else force
+
+
+def _battery_scale(vehicle, params, electric_torque, omega, soc) -> np.ndarray:
+    """One factor (N, S) in [0, 1] on every electric machine's wheel torque so that the
+    battery's terminal power - drive units with their losses at the bus voltage of that power,
+    plus the auxiliaries - stays within its available discharge power at ``soc``: what the
+    passive drivetrain's battery saturation does (:mod:`sim.chassis.powertrain`), solved by
+    bisection."""
+    from sim.params import drive_unit_table
+    from sim.powertrain.battery import (
+        available_power_w,
+        battery_operating_point,
+        battery_parameters,
+        battery_state,
+    )
+    from sim.powertrain.electric_machine import LP_GEAR_EFFICIENCY, drive_unit_losses
+
+    n = params.shape[0]
+    bp = battery_parameters(vehicle)
+    bx = battery_state(soc, 0.0, n)
+    available = available_power_w(bp, bx)[0][:, None]
+    bus_v = battery_operating_point(bp, bx, available[:, 0]).bus_voltage_v[:, None]
+    aux = params[:, tt.PARAMETER_NAMES.index("aux_power_w")][:, None]
+    dup = drive_unit_table(vehicle)
+
+    def terminal_w(scale):
+        power = np.broadcast_to(aux, scale.shape).copy()
+        for k, torque in electric_torque:
+            ratio = params[:, tt.PARAMETER_NAMES.index(f"machine{k}_gear_ratio")][:, None]
+            eta = dup[:, k, LP_GEAR_EFFICIENCY][:, None]
+            shaft = scale * torque / (ratio * eta)
+            for i in range(n):
+                power[i] += drive_unit_losses(dup[i, k], shaft[i], omega[i] * ratio[i],
+                                              bus_v[i]).dc_power_w
+        return power
+
+    low, high = np.zeros_like(omega), np.ones_like(omega)
+    fits = terminal_w(high) <= available
+    for _ in range(40):
+        mid = 0.5 * (low + high)
+        ok = terminal_w(mid) <= available
+        low, high = np.where(ok, mid, low), np.where(ok, high, mid)
+    return np.where(fits, 1.0, low)
 
 
 def top_speed_closed_form_kmh(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
