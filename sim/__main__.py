@@ -282,6 +282,15 @@ def _cmd_demo(args) -> str:
             headline_table(comparison.rows),
             f"({len(comparison.rows)} rows in {seconds:.1f} s; step-steer and sine-with-dwell "
             "amplitudes found with the module off and held for the module-on rows)"]
+    from sim.energy.summary import energy_row
+
+    started = time.perf_counter()
+    energy = [_dash_nan(energy_row(load_vehicle(name))) for name in list_vehicles()]
+    seconds = time.perf_counter() - started
+    out += ["", "Energy over WLTC class 3b (longitudinal model, driver aboard): consumption at "
+            "the battery terminals and at the plug (on-board charger), range by consecutive "
+            "cycles, fuel and CO2 of the combustion variant:",
+            format_table(energy, ENERGY_COLUMNS), f"({len(energy)} variants in {seconds:.1f} s)"]
     try:
         figures = _demo_figures(out_dir, coupe, study, comparison)
     except (OSError, ValueError, RuntimeError) as exc:
