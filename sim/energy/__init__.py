@@ -3,7 +3,8 @@ consumption at the battery and at the plug, fuel and CO2 of the combustion varia
 
 * :func:`drive_cycle` -> :class:`CycleResult`: a batch over a cycle (WLTC 3b, UDDS, HWFET,
   US06 or a CSV), energies by component (:data:`ENERGY_TERMS`), consumption, the speed band.
-* :func:`two_track_cycle`: the same cycle with the two-track model (tyres, wheel spin).
+* :func:`two_track_cycle`: the same cycle with the two-track model (tyres, wheel spin; see its
+  known limits).
 * :func:`driving_range` -> :class:`RangeResult`: consecutive cycles until break-off, range,
   consumption at the battery terminals and at the plug.
 """

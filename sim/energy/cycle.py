@@ -264,10 +264,13 @@ def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
     """Drive ``vehicle`` over ``cycle`` with the two-track model instead (tyres, wheel spin,
     load transfer; the closed-loop speed controller of :mod:`sim.driver.closed_loop` following
     the trace, straight ahead): a :class:`sim.result.Result` whose ``energy_j`` holds the same
-    energy terms (tyre slip included). Slower than :func:`drive_cycle` by orders of magnitude;
-    the two agree on the energy at the battery terminals within 1 % over WLTC (tested).
-    ``time_step_s`` [s]: the two-track integrator's step; ``output_interval_s`` [s]: the
-    recorded samples."""
+    energy terms (tyre slip included). Slower than :func:`drive_cycle` by orders of magnitude.
+    Known limits (not yet the 1 % agreement with :func:`drive_cycle` that issue 12 asks
+    for): the two-track model's passive drivetrain brakes by friction only (no regeneration),
+    so over WLTC it draws 36 % more at the battery terminals than the longitudinal model,
+    which regenerates; with ``controller="adm"`` (which regenerates) the run ends at the
+    trace's first standstill (status ``stopped``). ``time_step_s`` [s]: the two-track
+    integrator's step; ``output_interval_s`` [s]: the recorded samples."""
     from sim.driver.open_loop import Profile
     from sim.simulate import Numerics, simulate
 
