@@ -28,8 +28,9 @@ at a time: air density -0.94 %, g -0.03 %, step +0.006 %.
 Braking: both offer the whole demand to the motor first (sim regenerates first on the axles
 that have machines; the brake balance only splits what the friction brakes take), so a real
 balance of 0.65 changes nothing on UDDS (tested below). FASTSim's battery is a constant
-one-way efficiency (0.98489), sim's invented cells an equivalent circuit: at the cells (chemical energy) FASTSim loses 3.3 % of the terminal energy,
-sim's cells 2.1 % (compared, not matched: FASTSim gives no cell to match).
+one-way efficiency (0.98489), sim's invented cells an equivalent circuit: at the cells
+(chemical energy) FASTSim loses 3.3 % of the terminal energy, sim's cells 2.1 % (compared,
+not matched: FASTSim gives no cell to match).
 """
 
 from __future__ import annotations
