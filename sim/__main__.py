@@ -14,6 +14,8 @@ Commands::
     sim charge VEHICLE [--bus 800|400] [--from SOC] [--to SOC] [--cables POLICY] [--json]
                                                    DC fast charge; the 800 V / 400 V table
     sim demo [--out DIR]                           mass study and the headline comparison
+    sim study STUDY --out DIR [--workers N] [--scheduler ADDRESS] [--no-progress] [--json]
+                                                   a study (TOML file or shipped example)
 
 This is the only module of ``sim`` that prints. Bad input prints the error's message (file,
 field, value, what is allowed) to stderr and exits with status 2, without a traceback.
@@ -500,6 +502,53 @@ def _cmd_charge(args) -> str:
     return "\n".join(lines)
 
 
+def _cmd_study(args) -> str:
+    from pathlib import Path as _Path
+
+    from sim.study import EXAMPLES, load_study, run_study
+
+    path = _Path(args.study)
+    if not path.exists() and (EXAMPLES / f"{args.study}.toml").is_file():
+        path = EXAMPLES / f"{args.study}.toml"  # a shipped example by name
+    study = load_study(path)
+    folder = check_out_dir(args.out)
+    executor, client = args.workers, None
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise SimError("--scheduler needs dask.distributed: pip install 'sim[dask]'"
+                           ) from None
+        try:
+            client = Client(args.scheduler, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise SimError(f"--scheduler {args.scheduler}: cannot connect "
+                           f"({type(exc).__name__}: {exc})") from None
+        executor = client
+    try:
+        frame = run_study(study, out=folder, executor=executor, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        raise SimError(f"interrupted; the finished chunks are in {folder}: run the same "
+                       "command again to resume") from None
+    finally:
+        if client is not None:
+            client.close()
+    failed = frame[frame["status"] != "ok"]
+    if args.json:
+        return frame.reset_index().to_json(orient="records", indent=2)
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", 40, "display.max_columns", 12,
+                           "display.width", 160):
+        table = frame.drop(columns=["error", "chunk"]).to_string(max_rows=40)
+    lines = [f"study {study.name!r}: {len(frame)} points in {frame['chunk'].nunique()} chunks, "
+             f"{len(frame) - len(failed)} ok, {len(failed)} failed; results in {folder} "
+             "(chunks/*.parquet, study.json)", "", table]
+    for point, row in failed.head(10).iterrows():
+        lines.append(f"point {point} failed: {row['error']}")
+    return "\n".join(lines)
+
+
 def headline_table(rows) -> str:
     """The headline rows (:func:`sim.maneuvers.headline.headline`) as a text table."""
     from sim.maneuvers.headline import HEADLINE_COLUMNS
@@ -593,6 +642,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--adm", choices=("off", "both"), default="both",
                     help="module-off rows only, or off and on (default)")
     sp.set_defaults(func=_cmd_demo)
+
+    sp = sub.add_parser("study", help="run a study (sweep, sample, sensitivity), resumable")
+    sp.add_argument("study", help="a study .toml file or the name of a shipped example "
+                                  "(pack_split, friction_bound, understeer_sensitivity)")
+    sp.add_argument("--out", required=True,
+                    help="results folder (finished chunks are kept: run again to resume)")
+    sp.add_argument("--workers", type=_positive_int, default=None,
+                    help="run the chunks in N processes (default: serial)")
+    sp.add_argument("--scheduler", default=None,
+                    help="address of a dask.distributed scheduler, e.g. tcp://host:8786")
+    sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sp.add_argument("--json", action="store_true", help="machine-readable output (records)")
+    sp.set_defaults(func=_cmd_study)
     return p
 
 
