@@ -150,9 +150,20 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{tail}"
 
 
+_PLANS: dict[str, Plan] = {}
+
+
 def _run_chunk_task(definition: dict, chunk_index: int):
-    """What an executor runs (module-level, picklable arguments)."""
-    return run_chunk(Study.from_dict(definition), chunk_index)
+    """What an executor runs (module-level, picklable arguments); a worker plans each study
+    once (the last few are kept by hash)."""
+    study = Study.from_dict(definition)
+    key = study.digest()
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= 4:
+            _PLANS.pop(next(iter(_PLANS)))
+        plan = _PLANS[key] = study.plan()
+    return run_chunk(study, chunk_index, plan)
 
 
 # ------------------------------------------------------------------------ results folder
@@ -260,6 +271,12 @@ def _progress(total: int, enabled: bool, description: str):
 
 # ------------------------------------------------------------------------ the study
 
+def _spawn():
+    import multiprocessing
+
+    return multiprocessing.get_context("spawn")
+
+
 def _as_executor(executor):
     """``None`` (serial), an int (that many processes), a concurrent.futures.Executor or a
     dask.distributed Client -> (executor or None, owned: whether to shut it down)."""
@@ -273,7 +290,15 @@ def _as_executor(executor):
             raise SpecError(_SOURCE, "executor", executor, "a number of processes >= 1")
         if executor == 1:
             return None, False
-        return cf.ProcessPoolExecutor(executor), True
+        return cf.ProcessPoolExecutor(executor, mp_context=_spawn()), True
+    if isinstance(executor, cf.ProcessPoolExecutor):
+        context = getattr(executor, "_mp_context", None)
+        if context is not None and context.get_start_method() == "fork":
+            raise SpecError(_SOURCE, "executor", "ProcessPoolExecutor (start method 'fork')",
+                            "a pool whose workers start fresh: ProcessPoolExecutor(n, "
+                            "mp_context=multiprocessing.get_context('spawn')) (a forked "
+                            "worker aborts once numba's OpenMP threads ran in the parent)")
+        return executor, False
     if isinstance(executor, cf.Executor):
         return executor, False
     if hasattr(executor, "get_executor") and hasattr(executor, "scheduler_info"):
@@ -295,9 +320,10 @@ def run_study(study: Study | str | os.PathLike, *, out=None, executor=None,
         folder holding a different study is refused (:class:`sim.SpecError` naming what
         changed).
     executor : None, int, concurrent.futures.Executor or dask.distributed.Client
-        Serial when None (or 1); an int starts a process pool of that many workers; a
-        Client runs the chunks on its Dask cluster. The chunks are the same whichever runs
-        them, so the table is too, bit for bit.
+        Serial when None (or 1); an int starts a process pool of that many workers (start
+        method "spawn"; a pool of your own must not fork: numba's OpenMP threads make a
+        forked worker abort); a Client runs the chunks on its Dask cluster. The chunks are
+        the same whichever runs them, so the table is too, bit for bit.
     progress : bool
         A tqdm bar (a widget in notebooks, stderr in terminals); False for none.
     retry_failed : bool

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import math
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -275,7 +276,9 @@ def test_killed_worker_process_then_resume_computes_each_point_once(tmp_path):
     study = _study(tmp_path, fixed={"maneuver.log": str(tmp_path / "calls.log"),
                                     "maneuver.exit_at": 28.0, "maneuver.marker": str(marker)})
     out = tmp_path / "res"
-    with cf.ProcessPoolExecutor(1) as pool, pytest.raises(StudyInterrupted, match="run the"):
+    spawn = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(1, mp_context=spawn) as pool, \
+            pytest.raises(StudyInterrupted, match="run the"):
         run_study(study, out=out, executor=pool, progress=False)
     assert not marker.exists()
     assert not [p for p in (out / "chunks").iterdir() if not p.name.endswith(".parquet")]
@@ -299,6 +302,12 @@ def test_executors_give_identical_tables(tmp_path):
             distributed.Client(cluster) as client:
         dask = run_study(study, executor=client, progress=False)
     pd.testing.assert_frame_equal(dask, serial, check_exact=True)
+
+
+def test_a_forking_process_pool_is_refused(tmp_path):
+    with cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool, \
+            pytest.raises(SpecError, match="spawn"):
+        run_study(_study(tmp_path, fixed={}), executor=pool, progress=False)
 
 
 def test_progress_bar_and_compiling_notice(tmp_path, capsys, monkeypatch):

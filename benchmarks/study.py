@@ -1,0 +1,137 @@
+"""Study throughput: points per second of a step-steer study, module on, against the bare
+batch and against CommonRoad's multi-body model run one point after another.
+
+    python benchmarks/study.py [--points 1000] [--repeats 3] [--chunk 250] [--peer-runs 20]
+                               [--skip-peer]
+
+Case: ``--points`` ISO 7401 step steers of the built-in coupe (two-track model, MF 6.1,
+``sim.maneuvers.step_steer``: the module-off amplitude search for 4 m/s² steady, then the run
+with ``controller="adm"``, 4 s each), one per point of a Latin-hypercube sample over the pack
+split (``split.front_energy_share`` 0.2-0.8) and the road friction (0.7-1.0).
+
+Rows (wall-clock medians of ``--repeats`` runs after one warm-up, kernels already cached):
+
+* study, serial -- ``run_study(study, progress=False)`` (chunks of ``--chunk`` points);
+* study, 2 processes -- ``run_study(study, executor=2)`` (a fresh pool each time, included);
+* bare batch, maneuver -- ``step_steer(batch, controller="adm", road_friction=...)`` on the
+  same 1 000-member batch in one call (what the study does without its machinery);
+* bare batch, simulate -- only the final module-on ``simulate`` of that maneuver, one call;
+* CommonRoad MB -- ``benchmarks/peers/commonroad_mb.py``, one 4 s step steer per point, one
+  after another (measured on ``--peer-runs`` runs and scaled).
+
+Targets (issue 10): the study at least 25x faster than the sequential peer, and within a
+factor 1.5 of the bare batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DURATION_S = 4.0
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def median_s(call, repeats: int) -> float:
+    call()  # warm-up (cache loading, first-touch memory)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--chunk", type=int, default=250, help="points per chunk")
+    parser.add_argument("--peer-runs", type=int, default=20)
+    parser.add_argument("--skip-peer", action="store_true")
+    args = parser.parse_args(argv)
+
+    import os
+
+    import numpy as np
+
+    import sim
+    from sim.driver import iso7401_step_steer
+    from sim.maneuvers import resistance_force_n, step_steer
+    from sim.study import Sample, Study, run_study
+
+    study = Study(name="benchmark", variants=("coupe",), maneuvers=("step_steer",),
+                  sample=Sample({"split.front_energy_share": (0.2, 0.8),
+                                 "road.friction": (0.7, 1.0)}, n=args.points,
+                                method="latin_hypercube", seed=1),
+                  fixed={"maneuver.controller": "adm", "maneuver.duration_s": DURATION_S},
+                  chunk_size=args.chunk)
+    plan = study.plan()
+    batch = plan.batch(list(range(len(plan))))
+    friction = np.array([p["road.friction"] for p in plan.points])
+
+    def bare_maneuver():
+        return step_steer(batch, controller="adm", duration_s=DURATION_S,
+                          road_friction=friction)
+
+    found = bare_maneuver()
+    amp = np.asarray(found.labels["amplitude_tried_deg"])
+    profile = iso7401_step_steer(amp, 400.0, 0.5, duration_s=DURATION_S)
+    force = resistance_force_n(batch, 80.0 / 3.6)
+
+    def bare_simulate():
+        return sim.simulate(batch, speed_kmh=80.0, duration_s=DURATION_S,
+                            steering_wheel_angle_rad=profile, force_demand_n=force,
+                            controller="adm", road_friction=friction)
+
+    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); {args.points} step steers "
+          f"(coupe, module on, {DURATION_S:g} s), chunks of {args.chunk}; medians of "
+          f"{args.repeats} runs")
+    rows = {}
+    rows["study, serial"] = median_s(lambda: run_study(study, progress=False), args.repeats)
+    rows["study, 2 processes"] = median_s(
+        lambda: run_study(study, executor=2, progress=False), args.repeats)
+    rows["bare batch: step_steer (one call)"] = median_s(bare_maneuver, args.repeats)
+    rows["bare batch: final simulate only"] = median_s(bare_simulate, args.repeats)
+    if not args.skip_peer:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from peers.commonroad_mb import time_mb_runs
+
+        timing = time_mb_runs(args.peer_runs, repeats=1, duration_s=DURATION_S)
+        rows[f"CommonRoad MB, one after another (from {args.peer_runs})"] = \
+            timing.scaled_s(args.points)
+    bare = rows["bare batch: step_steer (one call)"]
+    peer = next((v for k, v in rows.items() if k.startswith("CommonRoad")), None)
+    width = max(map(len, rows))
+    for name, seconds in rows.items():
+        line = f"  {name.ljust(width)}  {seconds:8.2f} s  {args.points / seconds:9.1f} points/s"
+        if name.startswith("study"):
+            line += f"   {seconds / bare:4.2f}x the bare batch's time"
+            if peer:
+                line += f", {peer / seconds:6.1f}x faster than the peer"
+        print(line)
+    ok = frame_ok = None
+    frame = run_study(study, progress=False)
+    frame_ok = int((frame["status"] == "ok").sum())
+    ok = int(np.sum(frame["run_ok"].astype(bool)))
+    print(f"  ({frame_ok} points ok, {ok} runs without spin-out; "
+          f"{int(np.sum(found.metrics['run_ok']))} in the bare batch)")
+
+
+if __name__ == "__main__":
+    main()
