@@ -257,7 +257,8 @@ def _say_compiling() -> None:
     folder = cache_dir()
     if not folder.exists() or not any(folder.rglob("*.nbi")):
         print(f"sim: first run in this environment: compiling the simulation kernels into "
-              f"{folder} (about 1-3 minutes once; later runs load them in seconds)",
+              f"{folder} (once: 1-3 minutes on an idle machine, longer on a busy one; "
+              "later runs load them in seconds)",
               file=sys.stderr, flush=True)
 
 
