@@ -103,29 +103,31 @@ def main(argv: list[str] | None = None) -> None:
           f"(coupe, module on, {DURATION_S:g} s), chunks of {args.chunk}; medians of "
           f"{args.repeats} runs")
     rows = {}
-    rows["study, serial"] = median_s(lambda: run_study(study, progress=False), args.repeats)
-    rows["study, 2 processes"] = median_s(
-        lambda: run_study(study, executor=2, progress=False), args.repeats)
-    rows["bare batch: step_steer (one call)"] = median_s(bare_maneuver, args.repeats)
-    rows["bare batch: final simulate only"] = median_s(bare_simulate, args.repeats)
+
+    def show(name, seconds):
+        rows[name] = seconds
+        print(f"  {name:44s}  {seconds:8.2f} s  {args.points / seconds:9.1f} points/s",
+              flush=True)
+
+    show("study, serial", median_s(lambda: run_study(study, progress=False), args.repeats))
+    show("study, 2 processes", median_s(
+        lambda: run_study(study, executor=2, progress=False), args.repeats))
+    show("bare batch: step_steer (one call)", median_s(bare_maneuver, args.repeats))
+    show("bare batch: final simulate only", median_s(bare_simulate, args.repeats))
+    peer = None
     if not args.skip_peer:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from peers.commonroad_mb import time_mb_runs
 
         timing = time_mb_runs(args.peer_runs, repeats=1, duration_s=DURATION_S)
-        rows[f"CommonRoad MB, one after another (from {args.peer_runs})"] = \
-            timing.scaled_s(args.points)
+        peer = timing.scaled_s(args.points)
+        show(f"CommonRoad MB, one after another (from {args.peer_runs})", peer)
     bare = rows["bare batch: step_steer (one call)"]
-    peer = next((v for k, v in rows.items() if k.startswith("CommonRoad")), None)
-    width = max(map(len, rows))
-    for name, seconds in rows.items():
-        line = f"  {name.ljust(width)}  {seconds:8.2f} s  {args.points / seconds:9.1f} points/s"
-        if name.startswith("study"):
-            line += f"   {seconds / bare:4.2f}x the bare batch's time"
-            if peer:
-                line += f", {peer / seconds:6.1f}x faster than the peer"
+    for name in ("study, serial", "study, 2 processes"):
+        line = f"  {name}: {rows[name] / bare:4.2f}x the bare batch's time"
+        if peer:
+            line += f", {peer / rows[name]:6.1f}x faster than the peer"
         print(line)
-    ok = frame_ok = None
     frame = run_study(study, progress=False)
     frame_ok = int((frame["status"] == "ok").sum())
     ok = int(np.sum(frame["run_ok"].astype(bool)))
