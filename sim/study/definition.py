@@ -136,6 +136,20 @@ def maneuver_function(name: str) -> Callable:
     return registry[name]
 
 
+def _known_metrics() -> dict[str, frozenset]:
+    """Metric names of the built-in maneuvers that declare them (their ``*_UNITS``)."""
+    from sim.maneuvers.sine_with_dwell import SINE_WITH_DWELL_UNITS
+    from sim.maneuvers.steady_state import STEADY_STATE_UNITS
+    from sim.maneuvers.step_steer import STEP_STEER_UNITS
+    from sim.maneuvers.straight_line import STRAIGHT_LINE_UNITS
+
+    return {"step_steer": frozenset(STEP_STEER_UNITS),
+            "sine_with_dwell": frozenset(SINE_WITH_DWELL_UNITS),
+            "constant_radius": frozenset(STEADY_STATE_UNITS),
+            "constant_speed": frozenset(STEADY_STATE_UNITS),
+            "straight_line": frozenset(STRAIGHT_LINE_UNITS)}
+
+
 def _per_member(name: str, fn: Callable) -> frozenset:
     return frozenset(getattr(fn, "per_member", PER_MEMBER_SETTINGS.get(name, frozenset())))
 
@@ -520,6 +534,14 @@ class Plan:
                 raise SpecError(_SOURCE, axis, kw, "a keyword of " + "; ".join(
                     f"{name}: " + ", ".join(sorted(acc - {"*"}))
                     for name, acc in self.accepts.items()))
+        known = _known_metrics()
+        if study.metrics and all(m in known for m in study.maneuvers):
+            names = set().union(*(known[m] for m in study.maneuvers))
+            for metric in study.metrics:
+                if metric not in names:
+                    raise SpecError(_SOURCE, "metrics", metric, "a metric of "
+                                    + ", ".join(study.maneuvers) + ": "
+                                    + ", ".join(sorted(names)))
         self.vehicles = {}
         for variant in study.variants:
             vehicle = load_vehicle(variant)

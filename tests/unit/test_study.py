@@ -169,6 +169,11 @@ def test_bad_samples_are_refused(sample, field):
         Sample(**sample)
 
 
+def test_an_unknown_metric_of_a_built_in_maneuver_is_refused():
+    with pytest.raises(SpecError, match="yaw_rate_respons_time_s"):
+        Study(maneuvers=("step_steer",), metrics=("yaw_rate_respons_time_s",)).plan()
+
+
 def test_an_axis_given_twice_is_refused(tmp_path):
     with pytest.raises(SpecError, match=r"maneuver\.gain.*each axis once"):
         _study(tmp_path, fixed={"maneuver.gain": 3.0})
