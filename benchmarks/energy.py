@@ -15,8 +15,14 @@ tools drive different cycles: sim the WLTC class 3b, 1800 s; FASTSim its own UDD
   UDDS runs one after another (without history: its fastest), **scaled** to 1 000 runs (FASTSim
   runs are independent and sequential, so the scaling is linear; said in the output).
   Target: >= 100x per simulated second.
-* **(c) the two-track model over the WLTC**: printed as not available until ``sim.simulate``
-  takes a drive cycle.
+* **(c) the two-track model over the WLTC**: ``sim.energy.two_track_cycle(coupe,
+  "wltc_class3b")`` (MF 6.1 tyres, wheel spin, load transfer, the closed-loop speed
+  controller following the trace; RK4 at 5 ms, passive controller), one untimed call then
+  ``--two-track-repeats`` timed ones (default 1: a run takes tens of seconds): its wall time
+  per simulated second against the longitudinal model's, and its battery-terminal kWh/100 km
+  beside the longitudinal model's (the passive two-track drivetrain brakes by friction only,
+  so it draws more: see ``two_track_cycle``'s known limits). ``--two-track-repeats 0`` skips
+  it.
 
 FASTSim is a ``dev`` extra (``pip install fastsim==3.1.0``); without it the peer columns are
 skipped. The machine and its load change the figures: compare ratios, not absolute times.
@@ -25,7 +31,6 @@ skipped. The machine and its load change the figures: compare ratios, not absolu
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import statistics
 import sys
@@ -39,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
 from sim.cycles import load_cycle  # noqa: E402
-from sim.energy import drive_cycle  # noqa: E402
+from sim.energy import drive_cycle, two_track_cycle  # noqa: E402
 
 
 def median_time(call, repeats: int) -> float:
@@ -95,6 +100,8 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=1000, help="pack splits in the batch")
     parser.add_argument("--peer-runs", type=int, default=20,
                         help="FASTSim runs timed one after another (scaled to --splits)")
+    parser.add_argument("--two-track-repeats", type=int, default=1,
+                        help="timed two-track WLTC runs for row (c) (0: skip it)")
     args = parser.parse_args()
     import warnings
 
@@ -148,17 +155,26 @@ def main() -> None:
         print(f"    per simulated second, the batch is {sim_rate / fs_rate:6.1f}x FASTSim run "
               "one after another; target >= 100x")
 
-    # (c) the two-track model over a cycle
-    if "cycle" in inspect.signature(sim.simulate).parameters:
-        two = median_time(lambda: sim.simulate(coupe, cycle=wltc),
-                          max(1, min(args.repeats, 3)))
-        print(f"(c) two-track model over the WLTC: {two:7.2f} s = "
-              f"{two / wltc_s * 1e3:6.2f} ms per simulated s ({two / one:,.0f}x the "
-              "longitudinal model)")
-    else:
-        print("(c) two-track model over the WLTC: not available yet (sim.simulate takes no "
-              "drive cycle)")
+    # (c) the two-track model over the WLTC, beside the longitudinal model
+    if args.two_track_repeats > 0:
+        results = []
 
+        def two_track():
+            results.append(two_track_cycle(coupe, wltc))
+
+        two = median_time(two_track, args.two_track_repeats)
+        run = results[-1]
+        e = run.energy_j
+        two_kwh = float(e["battery_terminal_j"][0] / e["distance_m"][0]) * 1e5 / 3.6e6
+        lon = drive_cycle(coupe, wltc, record=False)
+        lon_kwh = float(lon.terminal_consumption_wh_per_km[0]) / 10.0
+        print(f"(c) two-track model over the WLTC (RK4 5 ms, passive): {two:7.2f} s = "
+              f"{two / wltc_s * 1e3:6.2f} ms per simulated s ({two / one_bare:,.0f}x the "
+              f"longitudinal model's {one_bare / wltc_s * 1e6:.1f} us per simulated s); battery "
+              f"terminals {two_kwh:5.2f} kWh/100 km against the longitudinal model's "
+              f"{lon_kwh:5.2f} (the passive two-track drivetrain brakes by friction only)")
+    else:
+        print("(c) two-track model over the WLTC: skipped (--two-track-repeats 0)")
 
 if __name__ == "__main__":
     main()

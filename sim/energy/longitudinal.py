@@ -53,12 +53,15 @@ import numpy as np
 from sim.lanes import index_of
 from sim.powertrain.battery import (
     BATTERY_STATE_COUNT,
-    available_charge_power_w,
-    available_discharge_power_w,
+    available_powers_w,
     battery_rates,
     bus_voltage_v,
 )
-from sim.powertrain.drive_unit import wheel_drive_unit_power
+from sim.powertrain.drive_unit import (
+    drive_unit_sums,
+    largest_admissible_scale,
+    slot_drive_unit_power,
+)
 from sim.powertrain.engine import (
     IX_IDLE_SPEED_RADPS,
     IX_LOWER_HEATING_VALUE_JPKG,
@@ -264,71 +267,25 @@ def _slot_wheel_limit_nm(lp, k, omega_wheel):
         _slot(lp, k, _M_SPEED), _slot(lp, k, _M_GEAR), _slot(lp, k, _M_TOP), omega_wheel)
 
 
-@_step
-def _slot_dc_power(dup_k, ratio, wheel_torque_nm, omega_wheel, bus_voltage_v):
-    """DC power [W] one drive unit draws for a wheel torque (compiled once)."""
-    return wheel_drive_unit_power(dup_k, ratio, wheel_torque_nm, omega_wheel, bus_voltage_v)[0]
-
-
-@_step
-def _electric_powers(lp, dup, scale, wheel_torque, omega_wheel, bus_voltage_v, shaft):
-    """The electric drive units for wheel torques ``scale * wheel_torque[k]`` [N·m] at wheel
-    speed ``omega_wheel`` [rad/s]: writes each slot's shaft torque into ``shaft[0, k]`` and
-    returns the sums over the electric slots ``(dc power at the bus [W], copper, iron,
-    friction, inverter, cable, lumped machine + inverter (efficiency maps), gear mesh losses
-    [W])`` (:func:`sim.powertrain.drive_unit.wheel_drive_unit_power`)."""
-    p_dc, cu, fe, fr, inv, cable, lumped, gear = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    for k in range(N_MACHINES):
-        if (lp[L_MACHINE0 + k * _MS + _M_DRIVES] == DRIVES_NONE
-                or lp[L_MACHINE0 + k * _MS + _M_KIND] == KIND_COMBUSTION):
-            shaft[0, k] = 0.0
-            continue
-        dc, c, f, w, v, cb, lu, g, t_s = wheel_drive_unit_power(
-            dup[k], lp[L_MACHINE0 + k * _MS + _M_GEAR], scale * wheel_torque[k], omega_wheel,
-            bus_voltage_v)
-        shaft[0, k] = t_s
-        p_dc += dc
-        cu += c
-        fe += f
-        fr += w
-        inv += v
-        cable += cb
-        lumped += lu
-        gear += g
-    return p_dc, cu, fe, fr, inv, cable, lumped, gear
+@_kernel
+def _slot_inputs(lp):
+    """Per machine slot (4-tuples): the reduction (machine / wheel speed) and whether it is
+    an electric drive unit (:func:`sim.powertrain.drive_unit.drive_unit_sums`)."""
+    return ((_slot(lp, 0, _M_GEAR), _slot(lp, 1, _M_GEAR), _slot(lp, 2, _M_GEAR),
+             _slot(lp, 3, _M_GEAR)),
+            (_slot_electric(lp, 0), _slot_electric(lp, 1), _slot_electric(lp, 2),
+             _slot_electric(lp, 3)))
 
 
 @_kernel
-def _terminal_power(lp, dup, scale, wheel_torque, omega_wheel, bus_voltage_v, shaft):
-    """Battery terminal power [W] (> 0 drawn) for the wheel torques ``scale * wheel_torque``:
-    the drive units (cables included) and the auxiliaries."""
-    return _electric_powers(lp, dup, scale, wheel_torque, omega_wheel, bus_voltage_v,
-                            shaft)[0] + lp[L_AUX]
+def _slot_electric(lp, k):
+    return _slot(lp, k, _M_DRIVES) != DRIVES_NONE and _slot(lp, k, _M_KIND) != KIND_COMBUSTION
 
 
 @_kernel
 def _bus_voltage(bp, bx, power_w):
     v, _ = bus_voltage_v(bp, bx, power_w)
     return v
-
-
-@_step
-def _scale_to_power(lp, dup, wheel_torque, omega_wheel, bus_voltage_v, shaft, limit_w,
-                    discharge):
-    """Largest factor in [0, 1] on ``wheel_torque`` whose terminal power stays within the
-    battery's available power: ``<= limit_w`` discharging, ``>= -limit_w`` charging
-    (bisection; the terminal power is monotonic in the factor for one sign of torque)."""
-    full = _terminal_power(lp, dup, 1.0, wheel_torque, omega_wheel, bus_voltage_v, shaft)
-    if (full <= limit_w) if discharge else (full >= -limit_w):
-        return 1.0
-    low, high = 0.0, 1.0
-    for _ in range(30):
-        mid = 0.5 * (low + high)
-        p = _terminal_power(lp, dup, mid, wheel_torque, omega_wheel, bus_voltage_v, shaft)
-        ok = (p <= limit_w) if discharge else (p >= -limit_w)
-        low = mid if ok else low
-        high = high if ok else mid
-    return low
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,7 +349,7 @@ def _idle_point(ep, engine_speed_radps):
 
 @_step
 def _available_powers(bp, bx):
-    return available_discharge_power_w(bp, bx), available_charge_power_w(bp, bx)
+    return available_powers_w(bp, bx)
 
 
 @_kernel
@@ -423,15 +380,22 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
     p_prev = scratch[_SCRATCH_P_PREV]
     v_bus = _bus_voltage(bp, bx, p_prev)
     available_discharge, available_charge = _available_powers(bp, bx)
+    ratio, active = _slot_inputs(lp)
+    no_torque = (0.0, 0.0, 0.0, 0.0)
     # Forces are held through the step and evaluated at its mean speed; a car that follows
     # the trace has that mean speed at once, a saturated one (envelope, battery) is iterated
-    # to it (implicit midpoint; a few iterations converge to 1e-9).
+    # to it (implicit midpoint; a few iterations converge to 1e-9). The drive units are
+    # evaluated once per iteration (at the torques the battery admits, which the search
+    # returns with their sums); the last evaluation serves for the step's energies unless the
+    # iteration did not converge or the car stopped within the step.
     v_mean_t = 0.5 * (v + v_target)
+    fresh = False
     for _ in range(_MEAN_SPEED_ITERATIONS):
         roll, lin, aero, grade = _road_forces(lp, v_mean_t)
         resist = roll + lin + aero + grade
         demand = m_eff * (v_target - v) / h + resist
         omega_t = v_mean_t / radius
+        omegas = (omega_t, omega_t, omega_t, omega_t)
         braking = demand < 0.0
         # wheel torques asked of each machine, within its envelope (regeneration: only where
         # the machine returns energy at that torque and speed; friction brakes take the rest)
@@ -444,22 +408,33 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
             wheel_torque[k] = max(min(want, limit), -limit) if electric else 0.0
             if braking and lp[L_REGEN] < 0.5:
                 wheel_torque[k] = 0.0
-        if braking:
-            for k in range(N_MACHINES):  # drop regeneration that costs more than it returns
-                if wheel_torque[k] != 0.0:
-                    ratio = lp[L_MACHINE0 + k * _MS + _M_GEAR]
-                    p_k = _slot_dc_power(dup[k], ratio, wheel_torque[k], omega_t, v_bus)
-                    idle = _slot_dc_power(dup[k], ratio, 0.0, omega_t, v_bus)
-                    wheel_torque[k] = 0.0 if p_k > idle else wheel_torque[k]
-            limit_w = available_charge + lp[L_AUX]
-        else:
-            limit_w = available_discharge
-        scale = _scale_to_power(lp, dup, wheel_torque, omega_t, v_bus, shaft, limit_w,
-                                not braking)
+        limit_w = available_charge + lp[L_AUX] if braking else available_discharge
+        asked = (wheel_torque[0], wheel_torque[1], wheel_torque[2], wheel_torque[3])
+        scale, sums, slot_dc, slot_shaft = largest_admissible_scale(
+            dup, ratio, no_torque, asked, omegas, active, v_bus, lp[L_AUX], limit_w,
+            not braking)
+        if braking:  # drop regeneration that costs more than it returns (than idling)
+            if scale < 1.0:
+                slot_dc = drive_unit_sums(dup, ratio, asked, omegas, active, v_bus)[1]
+            dropped = False
+            for k in range(N_MACHINES):
+                # a machine at zero torque draws its losses (>= 0): only a slot drawing power
+                # while regenerating can cost more than idling
+                if wheel_torque[k] != 0.0 and slot_dc[k] > 0.0:
+                    idle = slot_drive_unit_power(dup[k], ratio[k], 0.0, omega_t, v_bus,
+                                                 True)[0]
+                    dropped = dropped or slot_dc[k] > idle
+                    wheel_torque[k] = 0.0 if slot_dc[k] > idle else wheel_torque[k]
+            if dropped:
+                scale, sums, slot_dc, slot_shaft = largest_admissible_scale(
+                    dup, ratio, no_torque,
+                    (wheel_torque[0], wheel_torque[1], wheel_torque[2], wheel_torque[3]),
+                    omegas, active, v_bus, lp[L_AUX], limit_w, False)
         tractive = 0.0
         for k in range(N_MACHINES):
             wheel_torque[k] *= scale
             tractive += wheel_torque[k] / radius
+        fresh = True
         brake = max(tractive - demand, 0.0) if braking else 0.0
         v_new = v + (tractive - brake - resist) * h / m_eff
         if v_new < 0.0:  # the car stops within the step: exactly at its end
@@ -471,6 +446,7 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
                 f = wanted / tractive if tractive < 0.0 else 0.0
                 for k in range(N_MACHINES):
                     wheel_torque[k] *= f
+                fresh = False
                 tractive = wanted if tractive < 0.0 else 0.0
                 excess = resist - tractive - (-need)  # road load beyond what stops the car
                 if excess > 0.0:  # rolling resistance stops acting once the car is at rest
@@ -479,13 +455,19 @@ def _electric_step(lp, dup, bp, bx, v, v_target, h, wheel_torque, shaft, scratch
             v_new = max(v + (tractive - brake - resist) * h / m_eff, 0.0)
         v_mean_new = 0.5 * (v + v_new)
         converged = abs(v_mean_new - v_mean_t) <= 1e-9 * (1.0 + v_mean_t)
+        fresh = fresh and converged
         v_mean_t = v_mean_new
         if converged:
             break
     v_mean = 0.5 * (v + v_new)
     omega = v_mean / radius
-    p_dc, cu, fe, fr, inv, cable, lumped, gear = _electric_powers(
-        lp, dup, 1.0, wheel_torque, omega, v_bus, shaft)
+    if not fresh:
+        sums, slot_dc, slot_shaft = drive_unit_sums(
+            dup, ratio, (wheel_torque[0], wheel_torque[1], wheel_torque[2], wheel_torque[3]),
+            (omega, omega, omega, omega), active, v_bus)
+    p_dc, cu, fe, fr, inv, cable, lumped, gear = sums
+    for k in range(N_MACHINES):
+        shaft[0, k] = slot_shaft[k]
     p_term = p_dc + lp[L_AUX]
     scratch[_SCRATCH_P_PREV] = p_term
     n = 4 * BATTERY_STATE_COUNT
