@@ -33,8 +33,9 @@ Limits (:func:`saturate_to_battery`, called by the passive drivetrain's hook and
 module's saturation): the terminal power at the current wheel speeds stays within
 ``[-available charge, available discharge]``: motoring electric torques scaled down by one
 factor, or regenerative torques scaled down by one factor with the friction brakes taking over
-what they drop (within their maxima); the factor by bisection on the terminal power (which is
-monotonic in it), taken on the admissible side. Since the available powers follow from the
+what they drop (within their maxima); the factor by a bracketing search on the terminal power
+(monotonic in it; :func:`sim.powertrain.drive_unit.largest_admissible_scale`), taken on the
+admissible side. Since the available powers follow from the
 cells' voltage and current limits, a cell's limits hold with them.
 
 Signs: torques and speeds positive forward; powers positive drawn from the battery; energies
@@ -75,7 +76,7 @@ from sim.powertrain.battery import (
     battery_rates,
     bus_voltage_v,
 )
-from sim.powertrain.drive_unit import drive_unit_sums, largest_admissible_scale
+from sim.powertrain.drive_unit import NO_TWINS, drive_unit_sums, largest_admissible_scale
 from sim.powertrain.layout import (
     DRIVES_FRONT_AXLE,
     DRIVES_NONE,
@@ -221,7 +222,7 @@ def drive_unit_powers(ln, lane, x, drive, motoring_scale, generating_scale, bus_
     torque, omega, ratio, active = _slot_inputs(ln, lane, x, drive, motoring_scale,
                                                 generating_scale)
     sums, slot_dc, _ = drive_unit_sums(ln.dup[ln.member[lane]], ratio, torque, omega, active,
-                                       bus_voltage)
+                                       NO_TWINS, bus_voltage)
     if record:
         for k in range(N_MACHINES):
             ln.pt[(PT_DC0 + k) * LANES + lane] = slot_dc[k]
@@ -254,7 +255,7 @@ def _bisect(ln, lane, x, drive, motoring, limit_w):
     scaled = _slot_inputs(ln, lane, x, drive, 1.0 if motoring else 0.0,
                           0.0 if motoring else 1.0)[0]
     return largest_admissible_scale(ln.dup[ln.member[lane]], ratio, held, scaled, omega,
-                                    active, ln.pt[PT_LOSS_V * LANES + lane],
+                                    active, NO_TWINS, ln.pt[PT_LOSS_V * LANES + lane],
                                     ln.p[P_AUX_W * LANES + lane], limit_w, motoring)[0]
 
 

@@ -40,6 +40,9 @@ _function = numba.njit(cache=True, error_model="numpy")
 #: The slot sums below are written out for four slots.
 assert N_MACHINES == 4, "drive_unit_sums is written for four machine slots"
 
+#: ``twins`` argument of :func:`drive_unit_sums` for callers that know no two slots alike.
+NO_TWINS = (False, False, False, False)
+
 #: Relative tolerance of :func:`largest_admissible_scale` on the terminal power, as a share
 #: of ``|P(1) - P(0)|`` (the former 40-step bisection resolved the factor to 1e-12).
 SCALE_TOLERANCE = 1e-12
@@ -77,7 +80,15 @@ def slot_drive_unit_power(dup_k, ratio, wheel_torque_nm, omega_wheel_radps, bus_
 
 
 @_kernel
-def drive_unit_sums(dup, ratio, wheel_torque_nm, omega_wheel_radps, active, bus_voltage_v):
+def _same_inputs(ratio, wheel_torque_nm, omega_wheel_radps, active, k):
+    """Slot ``k`` asked the same as slot ``k - 1``."""
+    return (ratio[k] == ratio[k - 1] and wheel_torque_nm[k] == wheel_torque_nm[k - 1]
+            and omega_wheel_radps[k] == omega_wheel_radps[k - 1] and active[k] == active[k - 1])
+
+
+@_kernel
+def drive_unit_sums(dup, ratio, wheel_torque_nm, omega_wheel_radps, active, twins,
+                    bus_voltage_v):
     """Every machine slot's drive unit (:func:`slot_drive_unit_power`) and their sum.
 
     ``dup`` (N_MACHINES, D) the slots' drive-unit vectors
@@ -85,7 +96,10 @@ def drive_unit_sums(dup, ratio, wheel_torque_nm, omega_wheel_radps, active, bus_
     or arrays): ``ratio`` the reduction (machine / wheel speed), ``wheel_torque_nm`` [N·m]
     at the wheel side (summed over the wheels the slot drives; > 0 forward),
     ``omega_wheel_radps`` [rad/s] (an axle's mean), ``active`` (bool); ``bus_voltage_v``
-    [V].
+    [V]. ``twins`` (4-tuple of bool): slot ``k`` has the same drive-unit vector as slot
+    ``k - 1`` (e.g. two like machines on the wheels of one axle); a twin asked the same torque,
+    speed and reduction as its neighbour is not evaluated again (its result is the same);
+    :data:`NO_TWINS` for none.
 
     Returns ``(sums, slot_dc_power_w, slot_shaft_torque_nm)``: ``sums = (dc power at the bus
     [W] (> 0 drawn), copper, iron, friction, inverter, cable, lumped (efficiency maps), gear
@@ -93,12 +107,15 @@ def drive_unit_sums(dup, ratio, wheel_torque_nm, omega_wheel_radps, active, bus_
     (4-tuples; 0 for inactive slots)."""
     a = slot_drive_unit_power(dup[0], ratio[0], wheel_torque_nm[0], omega_wheel_radps[0],
                               bus_voltage_v, active[0])
-    b = slot_drive_unit_power(dup[1], ratio[1], wheel_torque_nm[1], omega_wheel_radps[1],
-                              bus_voltage_v, active[1])
-    c = slot_drive_unit_power(dup[2], ratio[2], wheel_torque_nm[2], omega_wheel_radps[2],
-                              bus_voltage_v, active[2])
-    d = slot_drive_unit_power(dup[3], ratio[3], wheel_torque_nm[3], omega_wheel_radps[3],
-                              bus_voltage_v, active[3])
+    b = a if twins[1] and _same_inputs(ratio, wheel_torque_nm, omega_wheel_radps, active, 1) \
+        else slot_drive_unit_power(dup[1], ratio[1], wheel_torque_nm[1], omega_wheel_radps[1],
+                                   bus_voltage_v, active[1])
+    c = b if twins[2] and _same_inputs(ratio, wheel_torque_nm, omega_wheel_radps, active, 2) \
+        else slot_drive_unit_power(dup[2], ratio[2], wheel_torque_nm[2], omega_wheel_radps[2],
+                                   bus_voltage_v, active[2])
+    d = c if twins[3] and _same_inputs(ratio, wheel_torque_nm, omega_wheel_radps, active, 3) \
+        else slot_drive_unit_power(dup[3], ratio[3], wheel_torque_nm[3], omega_wheel_radps[3],
+                                   bus_voltage_v, active[3])
     sums = (a[0] + b[0] + c[0] + d[0], a[1] + b[1] + c[1] + d[1], a[2] + b[2] + c[2] + d[2],
             a[3] + b[3] + c[3] + d[3], a[4] + b[4] + c[4] + d[4], a[5] + b[5] + c[5] + d[5],
             a[6] + b[6] + c[6] + d[6], a[7] + b[7] + c[7] + d[7])
@@ -119,7 +136,7 @@ def _excess_w(power_w, limit_w, discharge):
 
 @_function
 def largest_admissible_scale(dup, ratio, fixed_torque_nm, scaled_torque_nm, omega_wheel_radps,
-                             active, bus_voltage_v, other_power_w, limit_w, discharge):
+                             active, twins, bus_voltage_v, other_power_w, limit_w, discharge):
     """Largest factor ``s`` in [0, 1] on the slots' scalable wheel torques whose battery
     terminal power ``P(s) = sum of the slots' DC power at wheel torques fixed + s scaled +
     other_power_w`` (the auxiliaries) is ``<= limit_w`` when ``discharge``, else ``>=
@@ -133,12 +150,12 @@ def largest_admissible_scale(dup, ratio, fixed_torque_nm, scaled_torque_nm, omeg
     :data:`SCALE_TOLERANCE` x |P(1) - P(0)| of the limit, the returned end always the
     admissible one."""
     sums, slot_dc, shaft = drive_unit_sums(dup, ratio, _scaled_torques(
-        fixed_torque_nm, scaled_torque_nm, 1.0), omega_wheel_radps, active, bus_voltage_v)
+        fixed_torque_nm, scaled_torque_nm, 1.0), omega_wheel_radps, active, twins, bus_voltage_v)
     g_high = _excess_w(sums[0] + other_power_w, limit_w, discharge)
     if g_high <= 0.0:
         return 1.0, sums, slot_dc, shaft
     sums, slot_dc, shaft = drive_unit_sums(dup, ratio, fixed_torque_nm, omega_wheel_radps,
-                                           active, bus_voltage_v)
+                                           active, twins, bus_voltage_v)
     g_low = _excess_w(sums[0] + other_power_w, limit_w, discharge)
     low, high = 0.0, 1.0
     tolerance = SCALE_TOLERANCE * abs(g_high - g_low)
@@ -151,7 +168,7 @@ def largest_admissible_scale(dup, ratio, fixed_torque_nm, scaled_torque_nm, omeg
         s = s if low < s < high else 0.5 * (low + high)
         t_sums, t_dc, t_shaft = drive_unit_sums(
             dup, ratio, _scaled_torques(fixed_torque_nm, scaled_torque_nm, s),
-            omega_wheel_radps, active, bus_voltage_v)
+            omega_wheel_radps, active, twins, bus_voltage_v)
         g = _excess_w(t_sums[0] + other_power_w, limit_w, discharge)
         if g <= 0.0:
             low, g_low, w_low = s, g, g
@@ -165,5 +182,5 @@ def largest_admissible_scale(dup, ratio, fixed_torque_nm, scaled_torque_nm, omeg
     return low, sums, slot_dc, shaft
 
 
-__all__ = ["SCALE_TOLERANCE", "drive_unit_sums", "largest_admissible_scale",
+__all__ = ["NO_TWINS", "SCALE_TOLERANCE", "drive_unit_sums", "largest_admissible_scale",
            "slot_drive_unit_power", "wheel_drive_unit_power"]
