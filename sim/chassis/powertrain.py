@@ -33,8 +33,9 @@ Limits (:func:`saturate_to_battery`, called by the passive drivetrain's hook and
 module's saturation): the terminal power at the current wheel speeds stays within
 ``[-available charge, available discharge]``: motoring electric torques scaled down by one
 factor, or regenerative torques scaled down by one factor with the friction brakes taking over
-what they drop (within their maxima); the factor by bisection on the terminal power (which is
-monotonic in it), taken on the admissible side. Since the available powers follow from the
+what they drop (within their maxima); the factor by a bracketing search on the terminal power
+(monotonic in it; :func:`sim.powertrain.drive_unit.largest_admissible_scale`), taken on the
+admissible side. Since the available powers follow from the
 cells' voltage and current limits, a cell's limits hold with them.
 
 Signs: torques and speeds positive forward; powers positive drawn from the battery; energies
@@ -75,7 +76,7 @@ from sim.powertrain.battery import (
     battery_rates,
     bus_voltage_v,
 )
-from sim.powertrain.drive_unit import wheel_drive_unit_power
+from sim.powertrain.drive_unit import NO_TWINS, drive_unit_sums, largest_admissible_scale
 from sim.powertrain.layout import (
     DRIVES_FRONT_AXLE,
     DRIVES_NONE,
@@ -131,8 +132,6 @@ CHANNEL_NAMES = (*BATTERY_STATE_NAMES, *PT_NAMES[PT_FIRST_RECORDED:])
 CHANNEL_UNITS = ("-", "V", "-", "V", "W", "W", "V", "W", *("W",) * N_MACHINES)
 N_CHANNELS = len(CHANNEL_NAMES)
 
-_BISECTIONS = 40  # factor resolution 1e-12: the admissible side within rounding
-
 
 # --------------------------------------------------------------------------------------------
 # Which machine drives which wheel.
@@ -180,48 +179,58 @@ def _scaled(torque, omega, motoring_scale, generating_scale):
 
 
 @_scalar
+def _slot_input(ln, lane, x, drive, k, motoring_scale, generating_scale):
+    """Machine slot ``k`` of lane ``lane`` as :func:`sim.powertrain.drive_unit.drive_unit_sums`
+    takes it: ``(wheel-side torque [N·m], wheel speed [rad/s], reduction, active)``; an axle
+    machine carries the sum of its wheels' scaled torques (:func:`_scaled`) at their mean
+    speed; active: an electric machine with the battery in the loop."""
+    p = ln.p
+    first, second = slot_wheels(p, lane, k)
+    active = (ln.pt[PT_IN_LOOP * LANES + lane] > 0.5 and first >= 0
+              and machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC)
+    w1 = _wheel_speed(x, lane, max(first, 0))
+    torque = _scaled(drive[max(first, 0)], w1, motoring_scale, generating_scale)
+    omega = w1
+    if second >= 0:
+        w2 = _wheel_speed(x, lane, second)
+        torque += _scaled(drive[second], w2, motoring_scale, generating_scale)
+        omega = 0.5 * (w1 + w2)
+    return (torque if active else 0.0), omega, machine_parameter(p, lane, k, M_GEAR), active
+
+
+@_scalar
+def _slot_inputs(ln, lane, x, drive, motoring_scale, generating_scale):
+    """:func:`_slot_input` of every slot, as 4-tuples ``(torques, speeds, ratios, active)``."""
+    a = _slot_input(ln, lane, x, drive, 0, motoring_scale, generating_scale)
+    b = _slot_input(ln, lane, x, drive, 1, motoring_scale, generating_scale)
+    c = _slot_input(ln, lane, x, drive, 2, motoring_scale, generating_scale)
+    d = _slot_input(ln, lane, x, drive, 3, motoring_scale, generating_scale)
+    return ((a[0], b[0], c[0], d[0]), (a[1], b[1], c[1], d[1]), (a[2], b[2], c[2], d[2]),
+            (a[3], b[3], c[3], d[3]))
+
+
+@_scalar
 def drive_unit_powers(ln, lane, x, drive, motoring_scale, generating_scale, bus_voltage,
                       record):
     """The electric drive units of lane ``lane`` for wheel torques ``drive`` (4-tuple [N·m];
     a wheel's torque times ``motoring_scale`` where it drives, ``generating_scale`` where it
-    brakes) at the wheel speeds of ``x``, on a bus at ``bus_voltage`` [V]. Returns the sums
-    over the electric slots ``(dc power [W], copper, iron, friction, inverter, cable, lumped,
-    gear [W])`` and the drive power [W] of wheels no electric machine in the loop drives
-    (``sum T omega``, unscaled). With ``record`` each slot's DC power goes to ``ln.pt``."""
-    p = ln.p
-    in_loop = ln.pt[PT_IN_LOOP * LANES + lane] > 0.5
-    dup = ln.dup[ln.member[lane]]
-    dc, cu, fe, fr, inv, cable, lumped, gear = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    electric = 0
-    for k in range(N_MACHINES):
-        first, second = slot_wheels(p, lane, k)
-        slot_dc = 0.0
-        if in_loop and first >= 0 and machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC:
-            w1 = _wheel_speed(x, lane, first)
-            torque = _scaled(drive[first], w1, motoring_scale, generating_scale)
-            omega = w1
-            electric |= 1 << first
-            if second >= 0:
-                w2 = _wheel_speed(x, lane, second)
-                torque += _scaled(drive[second], w2, motoring_scale, generating_scale)
-                omega = 0.5 * (w1 + w2)
-                electric |= 1 << second
-            s_dc, c, f, w, v, cb, lu, g, _ = wheel_drive_unit_power(
-                dup[k], machine_parameter(p, lane, k, M_GEAR), torque, omega, bus_voltage)
-            slot_dc = s_dc
-            dc += s_dc
-            cu += c
-            fe += f
-            fr += w
-            inv += v
-            cable += cb
-            lumped += lu
-            gear += g
-        if record:
-            ln.pt[(PT_DC0 + k) * LANES + lane] = slot_dc
+    brakes) at the wheel speeds of ``x``, on a bus at ``bus_voltage`` [V]
+    (:func:`sim.powertrain.drive_unit.drive_unit_sums`). Returns the sums over the electric
+    slots ``(dc power [W], copper, iron, friction, inverter, cable, lumped, gear [W])`` and
+    the drive power [W] of wheels no electric machine in the loop drives (``sum T omega``,
+    unscaled). With ``record`` each slot's DC power goes to ``ln.pt``."""
+    torque, omega, ratio, active = _slot_inputs(ln, lane, x, drive, motoring_scale,
+                                                generating_scale)
+    sums, slot_dc, _ = drive_unit_sums(ln.dup[ln.member[lane]], ratio, torque, omega, active,
+                                       NO_TWINS, bus_voltage)
+    if record:
+        for k in range(N_MACHINES):
+            ln.pt[(PT_DC0 + k) * LANES + lane] = slot_dc[k]
+    electric = electric_wheels(ln, lane)
     external = 0.0
     for w in range(4):
         external += 0.0 if (electric >> w) & 1 else drive[w] * _wheel_speed(x, lane, w)
+    dc, cu, fe, fr, inv, cable, lumped, gear = sums
     return dc, cu, fe, fr, inv, cable, lumped, gear, external
 
 
@@ -238,17 +247,16 @@ def terminal_power_w(ln, lane, x, drive, motoring_scale, generating_scale):
 @_scalar
 def _bisect(ln, lane, x, drive, motoring, limit_w):
     """Largest factor in [0, 1] on the motoring (``motoring``) or generating torques whose
-    terminal power is ``<= limit_w`` (motoring) or ``>= -limit_w`` (generating)."""
-    low, high = 0.0, 1.0
-    for _ in range(_BISECTIONS):
-        mid = 0.5 * (low + high)
-        if motoring:
-            ok = terminal_power_w(ln, lane, x, drive, mid, 1.0) <= limit_w
-        else:
-            ok = terminal_power_w(ln, lane, x, drive, 1.0, mid) >= -limit_w
-        low = mid if ok else low
-        high = high if ok else mid
-    return low
+    terminal power is ``<= limit_w`` (motoring) or ``>= -limit_w`` (generating): the other
+    direction's torques held, the search of
+    :func:`sim.powertrain.drive_unit.largest_admissible_scale` (on the admissible side)."""
+    held, omega, ratio, active = _slot_inputs(ln, lane, x, drive, 0.0 if motoring else 1.0,
+                                              1.0 if motoring else 0.0)
+    scaled = _slot_inputs(ln, lane, x, drive, 1.0 if motoring else 0.0,
+                          0.0 if motoring else 1.0)[0]
+    return largest_admissible_scale(ln.dup[ln.member[lane]], ratio, held, scaled, omega,
+                                    active, NO_TWINS, ln.pt[PT_LOSS_V * LANES + lane],
+                                    ln.p[P_AUX_W * LANES + lane], limit_w, motoring)[0]
 
 
 @_scalar

@@ -98,7 +98,7 @@ class CycleResult:
 
     def balance_error(self) -> np.ndarray:
         """``(supplies - sinks) / supplies`` per member [-]: how far the energy balance is from
-        closing (rounding and the battery's RK4 only)."""
+        closing (rounding and the step's mean-speed iteration, 1e-9, only)."""
         supply = sum(self.energy_j[t] for t in lo.SUPPLY_TERMS)
         sink = sum(self.energy_j[t] for t in lo.SINK_TERMS)
         with np.errstate(invalid="ignore", divide="ignore"):

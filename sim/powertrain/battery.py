@@ -130,13 +130,25 @@ _kernel = numba.njit(inline="always", error_model="numpy", cache=True)
 # --- cell -----------------------------------------------------------------------------------
 
 @_kernel
+def soc_grid_point(soc):
+    """Interval ``i`` and fraction ``f`` [-] of ``soc`` [-] (clamped to [0, 1]) on the SOC
+    grid 0, 0.1, ..., 1: the tables are ``p[first + i] (1 - f) + p[first + i + 1] f``."""
+    s = min(max(soc, 0.0), 1.0) * (N_GRID - 1)
+    i = min(int(s), N_GRID - 2)
+    return i, s - i
+
+
+@_kernel
+def _table_at(p, first, i, f):
+    return p[first + i] * (1.0 - f) + p[first + i + 1] * f
+
+
+@_kernel
 def soc_table_value(p, first, soc):
     """Table ``p[first : first + N_GRID]`` on the SOC grid 0, 0.1, ..., 1, interpolated
     linearly at ``soc`` [-] (clamped to [0, 1])."""
-    s = min(max(soc, 0.0), 1.0) * (N_GRID - 1)
-    i = min(int(s), N_GRID - 2)
-    f = s - i
-    return p[first + i] * (1.0 - f) + p[first + i + 1] * f
+    i, f = soc_grid_point(soc)
+    return _table_at(p, first, i, f)
 
 
 @_kernel
@@ -169,6 +181,33 @@ def cell_source_voltage_v(p, soc, rc_voltage_v):
     return cell_ocv_v(p, soc) - rc_voltage_v
 
 
+@_kernel
+def cell_circuit(p, soc):
+    """The cell's equivalent circuit at ``soc`` [-] from one look-up of the SOC grid: ``(OCV
+    [V], series resistance R0 + r_c [Ω], RC resistance R1 [Ω])`` (the values of
+    :func:`cell_ocv_v`, :func:`cell_series_resistance_ohm`, :func:`cell_rc_resistance_ohm`)."""
+    i, f = soc_grid_point(soc)
+    r0 = _table_at(p, IX_CELL_R0_OHM_TABLE, i, f)
+    return (_table_at(p, IX_CELL_OCV_V_TABLE, i, f), r0 + p[IX_CELL_CONNECTION_RESISTANCE_OHM],
+            p[IX_CELL_R1_TO_R0_RATIO] * r0)
+
+
+@_kernel
+def cell_flows(p, ocv_v, series_ohm, rc_ohm, rc_voltage_v, active, cell_bus_voltage_v):
+    """One cell of a pack whose strings see ``cell_bus_voltage_v`` [V] (bus voltage / Ns),
+    with its circuit ``(ocv_v, series_ohm, rc_ohm)`` (:func:`cell_circuit`) and RC voltage
+    ``rc_voltage_v`` [V]; ``active`` 1.0 for a pack with strings, else 0.0 (all flows 0).
+
+    Returns ``(current [A] (> 0 discharging), dSOC/dt [1/s], dV_rc/dt [V/s], chemical power
+    OCV I [W], heat I² R + V_rc² / R1 [W], power into the RC pair V_rc (I - V_rc / R1) [W])``
+    (the module docstring's equations; chemical = V_bus/Ns I + heat + rc)."""
+    i = active * (ocv_v - rc_voltage_v - cell_bus_voltage_v) / series_ohm
+    through_r1 = rc_voltage_v / rc_ohm if rc_ohm > 0.0 else 0.0
+    return (i, -i / (3600.0 * p[IX_CELL_CAPACITY_AH]),
+            (i * rc_ohm - rc_voltage_v) / p[IX_CELL_RC_TIME_CONSTANT_S], ocv_v * i,
+            i * i * series_ohm + rc_voltage_v * through_r1, rc_voltage_v * (i - through_r1))
+
+
 # --- packs and bus --------------------------------------------------------------------------
 
 @_kernel
@@ -178,25 +217,43 @@ def pack_active(p, k):
 
 
 @_kernel
+def pack_circuit(p, x, k):
+    """Pack ``k`` at state ``x``: ``(OCV, series resistance, RC resistance)`` of one cell
+    (:func:`cell_circuit`), its source voltage ``E_k = Ns (OCV - V_rc)`` [V] and conductance
+    ``G_k = Np / (Ns R)`` [S] (0 for a missing pack)."""
+    ocv, r, r1 = cell_circuit(p, x[2 * k])
+    ns = p[IX_CELLS_IN_SERIES]
+    return ocv, r, r1, ns * (ocv - x[2 * k + 1]), p[IX_PACK0_STRINGS + k] / (ns * r)
+
+
+@_kernel
 def pack_conductance_s(p, x, k):
     """Conductance of pack ``k`` [S] = Np / (Ns R) (0 for a missing pack)."""
-    return p[IX_PACK0_STRINGS + k] / (
-        p[IX_CELLS_IN_SERIES] * cell_series_resistance_ohm(p, x[2 * k]))
+    return pack_circuit(p, x, k)[4]
 
 
 @_kernel
 def pack_source_voltage_v(p, x, k):
     """Source (open-circuit minus RC) voltage of pack ``k`` [V] = Ns (OCV - V_rc)."""
-    return p[IX_CELLS_IN_SERIES] * cell_source_voltage_v(p, x[2 * k], x[2 * k + 1])
+    return pack_circuit(p, x, k)[3]
+
+
+@_kernel
+def thevenin_bus_voltage_v(source_v, conductance_s, power_w):
+    """Terminal voltage [V] of a Thevenin source ``(E, G)`` delivering ``power_w`` [W] (> 0
+    drawn): ``(E + sqrt(E² - 4 P / G)) / 2``, and whether that power is feasible; beyond
+    ``E² G / 4`` returns ``(E / 2, False)`` (never NaN)."""
+    disc = source_v * source_v - 4.0 * power_w / conductance_s
+    return 0.5 * (source_v + math.sqrt(max(disc, 0.0))), disc >= 0.0
 
 
 @_kernel
 def bus_source(p, x):
     """Thevenin equivalent of the bus: ``(E_eq [V], G [S])``, E_eq = sum(G_i E_i) / G."""
-    g0 = pack_conductance_s(p, x, 0)
-    g1 = pack_conductance_s(p, x, 1)
+    e0, g0 = pack_circuit(p, x, 0)[3:]
+    e1, g1 = pack_circuit(p, x, 1)[3:]
     g = g0 + g1
-    return (g0 * pack_source_voltage_v(p, x, 0) + g1 * pack_source_voltage_v(p, x, 1)) / g, g
+    return (g0 * e0 + g1 * e1) / g, g
 
 
 @_kernel
@@ -205,8 +262,7 @@ def bus_voltage_v(p, x, power_w):
     battery) and whether that power is feasible: ``(V, feasible)``. Beyond the maximum power
     ``E_eq² G / 4`` returns ``(E_eq / 2, False)``."""
     e, g = bus_source(p, x)
-    disc = e * e - 4.0 * power_w / g
-    return 0.5 * (e + math.sqrt(max(disc, 0.0))), disc >= 0.0
+    return thevenin_bus_voltage_v(e, g, power_w)
 
 
 @_kernel
@@ -217,13 +273,18 @@ def bus_max_power_w(p, x):
 
 
 @_kernel
+def _pack_flows(p, x, k, bus_voltage):
+    """:func:`cell_flows` of one cell of pack ``k`` at bus voltage [V]."""
+    ocv, r, r1, _, _ = pack_circuit(p, x, k)
+    return cell_flows(p, ocv, r, r1, x[2 * k + 1], pack_active(p, k),
+                      bus_voltage / p[IX_CELLS_IN_SERIES])
+
+
+@_kernel
 def cell_current_a(p, x, k, bus_voltage):
     """Current of one cell of pack ``k`` [A] (> 0 discharging) at bus voltage [V]; 0 for a
     missing pack."""
-    soc = x[2 * k]
-    return pack_active(p, k) * (
-        cell_source_voltage_v(p, soc, x[2 * k + 1]) - bus_voltage / p[IX_CELLS_IN_SERIES]
-    ) / cell_series_resistance_ohm(p, soc)
+    return _pack_flows(p, x, k, bus_voltage)[0]
 
 
 @_kernel
@@ -236,20 +297,44 @@ def pack_current_a(p, x, k, bus_voltage):
 def pack_heat_w(p, x, k, bus_voltage):
     """Heat of pack ``k`` [W] (the "battery internal" loss, >= 0): Ns Np (I² R + V_rc² / R1)
     per cell, connection resistance included."""
-    soc = x[2 * k]
-    i = cell_current_a(p, x, k, bus_voltage)
-    r1 = cell_rc_resistance_ohm(p, soc)
-    v_rc = x[2 * k + 1]
-    rc_heat = v_rc * v_rc / r1 if r1 > 0.0 else 0.0
-    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * (
-        i * i * cell_series_resistance_ohm(p, soc) + rc_heat)
+    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * _pack_flows(p, x, k,
+                                                                         bus_voltage)[4]
 
 
 @_kernel
 def pack_chemical_power_w(p, x, k, bus_voltage):
     """Chemical power of pack ``k`` [W] (> 0 released) = Ns Np OCV(SOC) I_cell."""
-    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * cell_ocv_v(p, x[2 * k]) \
-        * cell_current_a(p, x, k, bus_voltage)
+    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * _pack_flows(p, x, k,
+                                                                         bus_voltage)[3]
+
+
+@_kernel
+def pack_rc_power_w(p, x, k, bus_voltage):
+    """Power flowing into the RC pairs' capacitors of pack ``k`` [W] (stored, not lost; either
+    sign): ``Ns Np V_rc (I - V_rc / R1)`` per cell."""
+    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * _pack_flows(p, x, k,
+                                                                         bus_voltage)[5]
+
+
+@_kernel
+def battery_rates(p, x, power_w, dx):
+    """State derivatives into ``dx`` (per pack dSOC/dt [1/s] and dV_rc/dt [V/s], laid out as
+    ``x``) and ``(bus voltage [V], feasible, chemical power [W], heat [W], power into the RC
+    pairs [W])`` at terminal power ``power_w`` [W] (> 0 drawn). ``chemical = power_w + heat +
+    rc`` at every state (feasible), so energies integrated from the same evaluations balance
+    to rounding. One look-up of the SOC tables per pack (:func:`pack_circuit`)."""
+    ocv0, r0, r10, e0, g0 = pack_circuit(p, x, 0)
+    ocv1, r1, r11, e1, g1 = pack_circuit(p, x, 1)
+    g = g0 + g1
+    v, ok = thevenin_bus_voltage_v((g0 * e0 + g1 * e1) / g, g, power_w)
+    ns = p[IX_CELLS_IN_SERIES]
+    v_cell = v / ns
+    _, ds0, dv0, c0, q0, s0 = cell_flows(p, ocv0, r0, r10, x[1], pack_active(p, 0), v_cell)
+    _, ds1, dv1, c1, q1, s1 = cell_flows(p, ocv1, r1, r11, x[3], pack_active(p, 1), v_cell)
+    dx[0], dx[1], dx[2], dx[3] = ds0, dv0, ds1, dv1
+    n0 = ns * p[IX_PACK0_STRINGS]
+    n1 = ns * p[IX_PACK1_STRINGS]
+    return v, ok, n0 * c0 + n1 * c1, n0 * q0 + n1 * q1, n0 * s0 + n1 * s1
 
 
 @_kernel
@@ -257,40 +342,8 @@ def battery_derivatives(p, x, power_w, dx):
     """Write the state derivatives for terminal power ``power_w`` [W] (> 0 drawn) into
     ``dx`` (per pack dSOC/dt [1/s] and dV_rc/dt [V/s], laid out as ``x``); return
     ``(bus voltage [V], feasible)``. A missing pack's derivatives are 0."""
-    v, ok = bus_voltage_v(p, x, power_w)
-    for k in range(MAX_PACKS):
-        soc = x[2 * k]
-        i = cell_current_a(p, x, k, v)
-        dx[2 * k] = -i / (3600.0 * p[IX_CELL_CAPACITY_AH])
-        dx[2 * k + 1] = (i * cell_rc_resistance_ohm(p, soc) - x[2 * k + 1]) \
-            / p[IX_CELL_RC_TIME_CONSTANT_S]
+    v, ok, _, _, _ = battery_rates(p, x, power_w, dx)
     return v, ok
-
-
-@_kernel
-def pack_rc_power_w(p, x, k, bus_voltage):
-    """Power flowing into the RC pairs' capacitors of pack ``k`` [W] (stored, not lost; either
-    sign): ``Ns Np V_rc (I - V_rc / R1)`` per cell."""
-    v_rc = x[2 * k + 1]
-    r1 = cell_rc_resistance_ohm(p, x[2 * k])
-    through_r1 = v_rc / r1 if r1 > 0.0 else 0.0
-    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * v_rc * (
-        cell_current_a(p, x, k, bus_voltage) - through_r1)
-
-
-@_kernel
-def battery_rates(p, x, power_w, dx):
-    """State derivatives into ``dx`` (as :func:`battery_derivatives`) and ``(bus voltage [V],
-    feasible, chemical power [W], heat [W], power into the RC pairs [W])`` at terminal power
-    ``power_w`` [W] (> 0 drawn). ``chemical = power_w + heat + rc`` at every state (feasible),
-    so energies integrated from the same evaluations balance to rounding."""
-    v, ok = battery_derivatives(p, x, power_w, dx)
-    chem, heat, rc = 0.0, 0.0, 0.0
-    for k in range(MAX_PACKS):
-        chem += pack_chemical_power_w(p, x, k, v)
-        heat += pack_heat_w(p, x, k, v)
-        rc += pack_rc_power_w(p, x, k, v)
-    return v, ok, chem, heat, rc
 
 
 # --- available power ------------------------------------------------------------------------
@@ -300,12 +353,16 @@ def discharge_voltage_floor_v(p, x):
     """Lowest bus voltage [V] the limits allow while discharging: the largest of Ns V_min,
     Ns (OCV_i - V_rc_i - R_i I_max) of each active pack, and E_eq / 2 (maximum power)."""
     e, _ = bus_source(p, x)
+    return _discharge_floor_v(p, x, e)
+
+
+@_kernel
+def _discharge_floor_v(p, x, bus_source_v):
     ns = p[IX_CELLS_IN_SERIES]
-    v = max(ns * p[IX_CELL_MIN_VOLTAGE_V], 0.5 * e)
+    v = max(ns * p[IX_CELL_MIN_VOLTAGE_V], 0.5 * bus_source_v)
     for k in range(MAX_PACKS):
-        soc = x[2 * k]
-        vk = ns * (cell_source_voltage_v(p, soc, x[2 * k + 1])
-                   - cell_series_resistance_ohm(p, soc) * p[IX_CELL_MAX_DISCHARGE_CURRENT_A])
+        ocv, r, _, _, _ = pack_circuit(p, x, k)
+        vk = ns * (ocv - x[2 * k + 1] - r * p[IX_CELL_MAX_DISCHARGE_CURRENT_A])
         v = max(v, vk if p[IX_PACK0_STRINGS + k] > 0.0 else -math.inf)
     return v
 
@@ -315,7 +372,7 @@ def available_discharge_power_w(p, x):
     """Largest terminal power the battery may deliver now [W] (>= 0): at the voltage floor
     of :func:`discharge_voltage_floor_v`, then capped by ``discharge_power_cap_w``."""
     e, g = bus_source(p, x)
-    v = discharge_voltage_floor_v(p, x)
+    v = _discharge_floor_v(p, x, e)
     return min(max(v * g * (e - v), 0.0), p[IX_DISCHARGE_POWER_CAP_W])
 
 
@@ -326,13 +383,18 @@ def charge_voltage_ceiling_v(p, x, max_current_a, max_voltage_v, max_power_w):
     cell charge current limit at its SOC, and a source's bus current [A], bus voltage [V]
     and power [W] limits (pass ``inf`` for none)."""
     e, g = bus_source(p, x)
+    return _charge_ceiling_v(p, x, e, g, max_current_a, max_voltage_v, max_power_w)
+
+
+@_kernel
+def _charge_ceiling_v(p, x, e, g, max_current_a, max_voltage_v, max_power_w):
     ns = p[IX_CELLS_IN_SERIES]
     v = ns * p[IX_CELL_MAX_VOLTAGE_V]
     code = LIMIT_CELL_VOLTAGE
     for k in range(MAX_PACKS):
         soc = x[2 * k]
-        vk = ns * (cell_source_voltage_v(p, soc, x[2 * k + 1])
-                   + cell_series_resistance_ohm(p, soc) * cell_max_charge_current_a(p, soc))
+        ocv, r, _, _, _ = pack_circuit(p, x, k)
+        vk = ns * (ocv - x[2 * k + 1] + r * cell_max_charge_current_a(p, soc))
         vk = vk if p[IX_PACK0_STRINGS + k] > 0.0 else math.inf
         code = LIMIT_CELL_CURRENT if vk < v else code
         v = min(v, vk)
@@ -360,8 +422,21 @@ def available_charge_power_w(p, x):
     """Largest power the battery may accept now (regeneration) [W] (a magnitude, >= 0): at
     the ceiling of :func:`charge_voltage_ceiling_v` without a charger, capped by
     ``charge_power_cap_w``."""
-    v, _ = charge_voltage_ceiling_v(p, x, math.inf, math.inf, math.inf)
-    return min(charge_power_at_voltage_w(p, x, v), p[IX_CHARGE_POWER_CAP_W])
+    e, g = bus_source(p, x)
+    v, _ = _charge_ceiling_v(p, x, e, g, math.inf, math.inf, math.inf)
+    return min(max(v * g * (v - e), 0.0), p[IX_CHARGE_POWER_CAP_W])
+
+
+@_kernel
+def available_powers_w(p, x):
+    """``(available discharge power, available charge power)`` [W] (both >= 0, as
+    :func:`available_discharge_power_w` and :func:`available_charge_power_w`) from one
+    evaluation of the bus."""
+    e, g = bus_source(p, x)
+    v = _discharge_floor_v(p, x, e)
+    vc, _ = _charge_ceiling_v(p, x, e, g, math.inf, math.inf, math.inf)
+    return (min(max(v * g * (e - v), 0.0), p[IX_DISCHARGE_POWER_CAP_W]),
+            min(max(vc * g * (vc - e), 0.0), p[IX_CHARGE_POWER_CAP_W]))
 
 
 # --- parameters from a vehicle, rewiring -----------------------------------------------------
