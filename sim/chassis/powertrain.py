@@ -154,7 +154,8 @@ BP_GEARBOX0 = index_of(POWERTRAIN_PARAMETER_NAMES, f"gearbox_{GEARBOX_PARAMETER_
 #: terminal power [W] at the last step's start (:func:`hold_step_power`), the bus voltage
 #: the drive units' losses use through the step [V]; the combustion engine's state held
 #: through a step (set at its start by :func:`combustion_wheel_torques`): the shift timer
-#: [s] (time since the last shift started), the time of the last gear update [s], the
+#: [s] (time since the last shift started), the time of the last gear update [s] (-1 before
+#: the first), the
 #: torque the crank passes to the clutch [N·m], the clutch slipping and open flags (1/0), the
 #: axle torque [N·m] and the auxiliaries the crank drives [W]; then the recorded rows: the
 #: available discharge and charge power at the step's start [W] (>= 0), from the last
@@ -345,7 +346,8 @@ def combustion_wheel_torques(ln, lane, x, t, force_demand_n):
     """The combustion engine of lane ``lane`` (its slot of kind ``KIND_COMBUSTION``; none: 0)
     at time ``t`` [s] for the driver's force demand [N], at the step's start: the gear
     updated once (:func:`sim.powertrain.gearbox.combustion_gear_update`, the time since the
-    last update as its step), then the axle torque of
+    last update as its step; the first update of a run picks the strategy's gear without a
+    shift: a run starting at speed starts in it), then the axle torque of
     :func:`sim.powertrain.gearbox.combustion_drive` for the axle's demand (driving: its
     ``front_torque_share`` part; braking: the whole demand, the engine's overrun drag first),
     added equally to the axle's wheels in ``ln.drive``. The engine's state is held in
@@ -364,10 +366,13 @@ def combustion_wheel_torques(ln, lane, x, t, force_demand_n):
         share = (share_f if first < 2 else 1.0 - share_f) * (1.0 if second >= 0 else 0.5)
         demand = (share if force_demand_n >= 0.0 else 1.0) * force_demand_n * radius
         aux = p[P_AUX_W * LANES + lane]
+        first_update = pt[PT_GEAR_CLOCK * LANES + lane] < 0.0
         dt = max(t - pt[PT_GEAR_CLOCK * LANES + lane], 0.0)
         gear, timer = combustion_gear_update(ep, gp, pt[PT_GEAR * LANES + lane],
                                              pt[PT_SHIFT_TIMER * LANES + lane], omega, demand,
                                              aux, dt)
+        # a run starting at speed starts in the gear the strategy picks there, not shifting
+        timer = SHIFT_TIMER_CAP_S if first_update else timer
         axle, w_e, t_clutch, fuel, slipping, coasting = combustion_drive(
             ep, gp, gear, timer, omega, demand, aux)
         pt[PT_GEAR * LANES + lane] = gear
@@ -631,6 +636,7 @@ def powertrain_tables(vehicle, params: np.ndarray, soc=0.9):
         bp[:, BP_GEARBOX0:] = gp
         pt0[:, PT_GEAR] = 1.0
         pt0[:, PT_SHIFT_TIMER] = SHIFT_TIMER_CAP_S
+        pt0[:, PT_GEAR_CLOCK] = -1.0  # no update yet
     if in_loop:
         bp[:, :BATTERY_PARAMETER_COUNT] = battery_parameters(vehicle)
         dup[:] = drive_unit_table(vehicle)
