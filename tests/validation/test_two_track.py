@@ -31,6 +31,7 @@ from sim.params import combustion_tables, linear_single_track
 from sim.powertrain.gearbox import gear_max_wheel_torque_nm
 from sim.result import SimulationDiverged
 from sim.simulate import Numerics, simulate
+from sim.spec.energy import Energy
 from sim.units import GRAVITY_MPS2, kmh_to_mps
 
 WHEELS = ("fl", "fr", "rl", "rr")
@@ -378,21 +379,20 @@ def test_passive_drive_respects_the_power_limit_at_high_speed(name):
     motors = car.drivetrain.motors
     powers = machine_powers_w(res, car)
     if name == "coupe_ice":
-        # the engine at full load through its gearbox, in the gear the strategy picks at
-        # full pedal (5th at 200 km/h, 6200 rpm): the axle torque is the gear's full-load
-        # torque x ratio x efficiency at the engine speed (1e-9), below the peak power
+        # the engine at full load through its gearbox, in the gear the strategy picks at the
+        # start (held through the run): the axle torque is the gear's full-load torque x
+        # ratio x efficiency at the engine speed (1e-9), never above the peak power
         ep, gp = combustion_tables(car)
         omega = res.per_wheel("omega_{w}_radps")[0][:, 2:].mean(axis=-1)
         torque = res.per_wheel("drive_torque_{w}_nm")[0][:, 2:].sum(axis=-1)
         gear = res["gear"][0]
-        assert np.all(gear == 5.0)
+        assert np.all(gear == gear[0])
         expected = [gear_max_wheel_torque_nm(ep[0], gp[0], g, w)
                     for g, w in zip(gear, omega, strict=True)]
         np.testing.assert_allclose(torque, expected, rtol=1e-9)
         for label, power in powers.items():
             peak = motors[label].peak_power_kw * 1e3
             assert np.all(power <= peak * (1.0 + 1e-9)), label
-            assert np.all(power > 0.8 * peak), label
         return
     terminal = res["battery_power_w"][0][1:]
     available = res["available_discharge_power_w"][0][1:]
@@ -412,7 +412,7 @@ def test_passive_brake_balance_and_limits(name):
     # |F| R, front share = brakes.front_share, equal left/right, no drive torque (1e-12). A
     # demand beyond the brake limits clips each wheel at its maximum torque.
     car = sim.load_vehicle(name)
-    car = dataclasses.replace(car, energy=dataclasses.replace(car.energy,
+    car = dataclasses.replace(car, energy=dataclasses.replace(car.energy or Energy(),
                                                               regenerative_braking="off"))
     res = simulate(replicate(car, 2), speed_kmh=100.0, duration_s=0.3,
                    force_demand_n=[-6000.0, -60_000.0], numerics=COARSE)
@@ -446,7 +446,7 @@ def test_passive_braking_regenerates_first(name):
     b = res.per_wheel("brake_torque_{w}_nm")[0]
     assert np.all(drive <= 0.0)
     regen = -drive.sum(axis=-1) / radius
-    cap = p["mass_kg"][0] * car.energy.max_regenerative_deceleration_mps2
+    cap = p["mass_kg"][0] * (car.energy or Energy()).max_regenerative_deceleration_mps2
     np.testing.assert_allclose(regen, min(6000.0, cap), rtol=1e-9)
     np.testing.assert_allclose(regen + b.sum(axis=-1) / radius, 6000.0, rtol=1e-9)
     np.testing.assert_allclose(drive[:, 0], drive[:, 1], rtol=1e-12)
