@@ -42,9 +42,9 @@ from sim.chassis.powertrain import (
     N_PT,
     PT_FIRST_RECORDED,
     hold_step_power,
+    passive_wheel_torques,
     powertrain_limits,
     powertrain_rhs,
-    saturate_to_battery,
 )
 from sim.chassis.two_track import (
     A_AX,
@@ -60,8 +60,6 @@ from sim.chassis.two_track import (
     N_POWER,
     N_SENSORS,
     N_STATES,
-    P_BRAKE_MAX_F,
-    P_BRAKE_MAX_R,
     S_VX,
     S_VY,
     SN_AX,
@@ -76,7 +74,6 @@ from sim.chassis.two_track import (
     Lanes,
     lane_table,
     mechanical_power,
-    passive_drivetrain,
     rhs,
     stiffest_rate,
 )
@@ -307,9 +304,9 @@ def _wheel_torques(controller, inputs, members, n, t, x, ln):
     """The controller hook: wheel torques ``ln.drive``, ``ln.brake`` [N·m per wheel, brake >=
     0] of lanes ``0..n-1`` at time ``t`` [s] from the driver's force demand (``ln.ds``) or,
     ``CONTROLLER_DIRECT``, the per-wheel torque tables of members ``members[lane]``. The
-    passive drivetrain's torques are then saturated to the battery's available power
-    (:func:`sim.chassis.powertrain.saturate_to_battery`; the dynamic module does so inside
-    its own saturation); direct torques are applied as given."""
+    passive drivetrain: :func:`sim.chassis.powertrain.passive_wheel_torques` (regeneration
+    first, the combustion engine through its gearbox, the battery's available power; the
+    dynamic module saturates inside its own kernel); direct torques are applied as given."""
     t0, dt = inputs.t0_s, inputs.dt_s
     for lane in range(n):
         m = members[lane]
@@ -321,18 +318,7 @@ def _wheel_torques(controller, inputs, members, n, t, x, ln):
             adm_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane],
                               ln.ds[DS_STEER * LANES + lane])
         else:
-            passive_drivetrain(ln.p, lane, x, ln.ds[DS_FORCE * LANES + lane], ln.drive,
-                               ln.brake)
-            drive = (ln.drive[lane], ln.drive[LANES + lane], ln.drive[2 * LANES + lane],
-                     ln.drive[3 * LANES + lane])
-            brake = (ln.brake[lane], ln.brake[LANES + lane], ln.brake[2 * LANES + lane],
-                     ln.brake[3 * LANES + lane])
-            drive, brake = saturate_to_battery(ln, lane, x, drive, brake,
-                                               ln.p[P_BRAKE_MAX_F * LANES + lane],
-                                               ln.p[P_BRAKE_MAX_R * LANES + lane])
-            for w in range(4):
-                ln.drive[w * LANES + lane] = drive[w]
-                ln.brake[w * LANES + lane] = brake[w]
+            passive_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane])
 
 
 # --------------------------------------------------------------------------------------------

@@ -179,8 +179,10 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
         put(f"machine{k}_peak_power_w", col(motor.peak_power_kw) * 1000.0)
         put(f"machine{k}_max_speed_radps", col(motor.max_speed_rpm) * _RPM_TO_RADPS)
         put(f"machine{k}_gear_ratio", motor.gear_ratio)
-        put(f"machine{k}_top_gear_ratio", top)
-        # the rotor's inertia seen at the wheel(s): J i^2 (top gear for a combustion engine)
+        # the rotor's inertia seen at the wheel(s): J i^2 (a combustion engine's reflected
+        # inertia changes with the gear; the spin inertia is a constant of the chassis, so
+        # top gear's, the smallest, is taken: ``motor.top_gear_ratio``, which the spec
+        # checks against [combustion])
         reflected = col(motor.rotor_inertia_kgm2) * (top if combustion
                                                      else col(motor.gear_ratio)) ** 2
         wheels = wheels_of(code)
@@ -194,6 +196,8 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
             np.inf if limit_kw is None else col(limit_kw) * 1000.0)
     energy = vehicle.energy if vehicle.energy is not None else Energy()
     put("aux_power_w", np.asarray(energy.auxiliary_power_kw, dtype=float) * 1000.0)
+    put("regenerative_braking", 1.0 if energy.regenerative_braking == "on" else 0.0)
+    put("max_regenerative_deceleration_mps2", energy.max_regenerative_deceleration_mps2)
     put("road_friction", _per_member_values("road_friction", road_friction, n, 0.05, 2.0, "-"))
     put("road_grade_rad", _per_member_values("road_grade_rad", road_grade_rad, n, -0.5, 0.5, "rad"))
 
@@ -276,10 +280,8 @@ def longitudinal_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
         put(name, col(name))
     put("brake_front_share", col("brake_front_share"))
     put("spin_inertia_kgm2", sum(col(f"spin_inertia_{w}_kgm2") for w in ("fl", "fr", "rl", "rr")))
-    energy = vehicle.energy if vehicle.energy is not None else Energy()
-    put("aux_power_w", col("aux_power_w"))
-    put("regenerative_braking", 1.0 if energy.regenerative_braking == "on" else 0.0)
-    put("max_regenerative_deceleration_mps2", energy.max_regenerative_deceleration_mps2)
+    for name in ("aux_power_w", "regenerative_braking", "max_regenerative_deceleration_mps2"):
+        put(name, col(name))
     check_filled(out, lo.LONGITUDINAL_PARAMETER_NAMES, "longitudinal parameter table")
     return out
 

@@ -84,11 +84,12 @@ class Result:
     energy_j: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     #: The energy balance: supply = sum of sinks.
-    ENERGY_SUPPLY = ("battery_chemical_j", "wheel_drive_external_j")
+    ENERGY_SUPPLY = ("battery_chemical_j", "wheel_drive_external_j", "fuel_chemical_j")
     ENERGY_SINKS = ("battery_heat_j", "battery_rc_stored_j", "aux_j", "cable_j", "inverter_j",
                     "drive_unit_lumped_j", "machine_copper_j", "machine_iron_j",
-                    "machine_friction_j", "gear_j", "friction_brake_j", "tyre_slip_j",
-                    "aero_j", "rolling_j", "road_linear_j", "potential_j", "kinetic_j")
+                    "machine_friction_j", "gear_j", "engine_j", "clutch_j", "friction_brake_j",
+                    "tyre_slip_j", "aero_j", "rolling_j", "road_linear_j", "potential_j",
+                    "kinetic_j")
 
     def energy_balance_error_j(self) -> np.ndarray:
         """(N,) supply minus the sum of sinks [J] of :attr:`energy_j` (0 to the integration's

@@ -353,9 +353,8 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS
                      + pw.CHANNEL_UNITS + recorded_units, strict=True))
     channels = dict(zip(names, out, strict=True))  # contiguous (N, T_out) blocks of out
-    if not in_loop:  # no battery: its channels say nothing
-        for name in pw.CHANNEL_NAMES:
-            del channels[name], units[name]
+    for name in pw.absent_channel_names(vehicle):  # no battery / no engine: say nothing
+        del channels[name], units[name]
     energy_j = {name: end_energy[:, pw.ENERGY_STATE_NAMES.index(name)].copy()
                 for name in pw.ENERGY_NAMES}
     energy_j["kinetic_j"] = pw.kinetic_energy_j(params, end_state) \

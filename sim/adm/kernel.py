@@ -168,15 +168,13 @@ from sim.chassis.two_track import (
     _wheel_loads,
     _wheel_position,
     machine_parameter,
+    machine_wheel_speed,
     machine_wheel_torque_limit,
+    machine_wheels,
 )
 from sim.lanes import index_of
 from sim.powertrain.layout import (
-    DRIVES_FRONT_AXLE,
-    DRIVES_NONE,
-    DRIVES_REAR_AXLE,
     KIND_ELECTRIC,
-    M_DRIVES,
     M_KIND,
     N_MACHINES,
 )
@@ -476,38 +474,10 @@ def machine_of_wheel(p, lane, w):
     """``(k, wheels)``: the machine slot driving wheel ``w`` and how many wheels it drives
     (2 for an axle machine through an open differential), or ``(-1, 0)``."""
     for k in range(N_MACHINES):
-        code = machine_parameter(p, lane, k, M_DRIVES)
-        if code == w:
-            return k, 1
-        if (code == DRIVES_FRONT_AXLE and w < 2) or (code == DRIVES_REAR_AXLE and w >= 2):
-            return k, 2
+        first, second = machine_wheels(p, lane, k)
+        if first == w or second == w:
+            return k, (2 if second >= 0 else 1)
     return -1, 0
-
-
-@_scalar
-def _machine_wheels(p, lane, k):
-    """Wheels ``(first, second)`` machine ``k`` drives (second -1 for one wheel; both -1 for
-    an empty slot)."""
-    code = machine_parameter(p, lane, k, M_DRIVES)
-    if code == DRIVES_NONE:
-        return -1, -1
-    if code == DRIVES_FRONT_AXLE:
-        return 0, 1
-    if code == DRIVES_REAR_AXLE:
-        return 2, 3
-    return int(code), -1
-
-
-@_scalar
-def _machine_speed(p, lane, x, k):
-    """Wheel speed [rad/s] at which machine ``k``'s envelope is evaluated (the mean of an
-    axle's wheels, as the open differential's carrier)."""
-    first, second = _machine_wheels(p, lane, k)
-    if first < 0:
-        return 0.0
-    if second < 0:
-        return x[(S_OMEGA + first) * LANES + lane]
-    return 0.5 * (x[(S_OMEGA + first) * LANES + lane] + x[(S_OMEGA + second) * LANES + lane])
 
 
 @_scalar
@@ -542,10 +512,10 @@ def _saturate(ln, lane, x, drive, brake):
     p, cp = ln.p, ln.cp
     d0, d1, d2, d3 = drive
     for k in range(N_MACHINES):
-        first, second = _machine_wheels(p, lane, k)
+        first, second = machine_wheels(p, lane, k)
         if first < 0:
             continue
-        cap = machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k))
+        cap = machine_wheel_torque_limit(p, lane, k, machine_wheel_speed(p, lane, x, k))
         low = -cap if _regenerates(p, lane, cp, k) else 0.0
         total = _pick(drive, first) + (_pick(drive, second) if second >= 0 else 0.0)
         scale = 1.0
@@ -718,7 +688,7 @@ def _unit(p, lane, cp, braking, j):
     alike). Braking: wheel j if ``brake_vectoring`` is on or both wheels of its axle have
     their own machines; otherwise the axle (variable 0 front, 2 rear; 1 and 3 unused)."""
     if not braking:
-        return _machine_wheels(p, lane, j)
+        return machine_wheels(p, lane, j)
     first = j - (j % 2)
     independent = (machine_of_wheel(p, lane, first)[1] == 1
                    and machine_of_wheel(p, lane, first + 1)[1] == 1)
@@ -737,7 +707,7 @@ def _wheel_bounds(p, lane, cp, x, w, braking, grip):
     k, wheels = machine_of_wheel(p, lane, w)
     machine = 0.0
     if k >= 0:
-        machine = machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k)) \
+        machine = machine_wheel_torque_limit(p, lane, k, machine_wheel_speed(p, lane, x, k)) \
             / (wheels * radius)
     regen = machine if _regenerates(p, lane, cp, k) else 0.0
     if braking:
@@ -764,10 +734,10 @@ def _commands(ln, lane, x, force, extra_brake):
     out_d3 = max(force[3], 0.0) * radius
     regen0, regen1, regen2, regen3 = 0.0, 0.0, 0.0, 0.0
     for k in range(N_MACHINES):
-        first, second = _machine_wheels(p, lane, k)
+        first, second = machine_wheels(p, lane, k)
         if first < 0 or not _regenerates(p, lane, cp, k):
             continue
-        cap = machine_wheel_torque_limit(p, lane, k, _machine_speed(p, lane, x, k))
+        cap = machine_wheel_torque_limit(p, lane, k, machine_wheel_speed(p, lane, x, k))
         if second < 0:
             share = min(need[first], cap)
             regen0 = share if first == 0 else regen0

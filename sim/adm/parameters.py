@@ -20,9 +20,17 @@ NOTHING_TO_DISTRIBUTE = ("single_rear",)
 
 def check_adm_vehicle(vehicle: Vehicle) -> None:
     """Raise :class:`~sim.errors.SpecError` when ``vehicle`` cannot run with the dynamic
-    module: no ``[adm]`` section, or a layout with a single machine through an open
-    differential (no left/right difference, no axle split: nothing to vectorise)."""
+    module: no ``[adm]`` section, a combustion engine, or a layout with a single machine
+    through an open differential (no left/right difference, no axle split: nothing to
+    vectorise)."""
     name = vehicle.name or "<vehicle>"
+    motors = vehicle.drivetrain.motors if vehicle.drivetrain is not None else {}
+    engines = [label for label, m in motors.items() if m.kind == "combustion"]
+    if engines:
+        raise SpecError(name, f"drivetrain.motors.{engines[0]}.kind", "combustion",
+                        "electric machines: a combustion engine drives through its gearbox "
+                        "and cannot brake or be commanded per wheel, so the dynamic module "
+                        "has nothing to vectorise; use controller='passive'")
     if vehicle.adm is None:
         raise SpecError(name, "adm", None,
                         "controller='adm' needs an [adm] section in the vehicle file (see "

@@ -82,18 +82,16 @@ from sim import fastmath as fm
 from sim.lanes import LANES, index_of, lane_table
 from sim.powertrain.envelope import wheel_torque_limit_nm
 from sim.powertrain.layout import (
-    DRIVES_FRONT_AXLE,
-    DRIVES_NONE,
-    DRIVES_REAR_AXLE,
+    KIND_ELECTRIC,
     M_DRIVES,
     M_GEAR,
     M_KIND,
     M_MAX_SPEED,
     M_PEAK_POWER,
     M_PEAK_TORQUE,
-    M_TOP_GEAR,
     MACHINE_STRIDE,
     N_MACHINES,
+    drives_wheels,
     machine_parameter_names,
 )
 from sim.tyre.linear import linear_forces, relaxed_slip_angle_rate_radps
@@ -141,8 +139,9 @@ PARAMETER_NAMES = (
     # aero
     "air_density_kgpm3", "drag_area_m2", "front_downforce_area_m2", "rear_downforce_area_m2",
     "road_load_b_n_per_mps",
-    # brakes
+    # brakes; regenerative braking ([energy]: switch 1/0, largest deceleration [m/s²])
     "brake_front_share", "max_brake_torque_front_nm", "max_brake_torque_rear_nm",
+    "regenerative_braking", "max_regenerative_deceleration_mps2",
     # passive drivetrain; machine slots (sim.powertrain.layout)
     "front_torque_share",
     *machine_parameter_names(),
@@ -193,6 +192,8 @@ P_CLA_R = _index(PARAMETER_NAMES, "rear_downforce_area_m2")
 P_BRAKE_SHARE = _index(PARAMETER_NAMES, "brake_front_share")
 P_BRAKE_MAX_F = _index(PARAMETER_NAMES, "max_brake_torque_front_nm")
 P_BRAKE_MAX_R = _index(PARAMETER_NAMES, "max_brake_torque_rear_nm")
+P_REGEN = _index(PARAMETER_NAMES, "regenerative_braking")
+P_REGEN_DECEL = _index(PARAMETER_NAMES, "max_regenerative_deceleration_mps2")
 P_FRONT_SHARE = _index(PARAMETER_NAMES, "front_torque_share")
 #: Machine slot k, field f (sim.powertrain.layout.M_*): row P_MACHINE0 + k * MACHINE_STRIDE + f
 P_MACHINE0 = _index(PARAMETER_NAMES, "machine0_drives")
@@ -260,7 +261,7 @@ SIDE_LEFT, SIDE_RIGHT = -1.0, 1.0
 TYRE_MF61, TYRE_LINEAR = 0, 1
 
 #: Controller hook codes (what turns the driver's demand into wheel torques).
-CONTROLLER_PASSIVE = 0   # fixed front/rear split, open-differential behaviour, no regen
+CONTROLLER_PASSIVE = 0   # fixed front/rear split, open differentials, regeneration first
 CONTROLLER_DIRECT = 1    # per-wheel drive and brake torques given as input tables
 CONTROLLER_ADM = 2       # the dynamic module (sim.adm): yaw control, allocation, TC, regen
 
@@ -725,27 +726,59 @@ def machine_parameter(p, lane, k, field):
 
 
 @_scalar
+def machine_wheels(p, lane, k):
+    """Wheels ``(first, second)`` machine slot ``k`` of lane ``lane`` drives
+    (:func:`sim.powertrain.layout.drives_wheels`: second -1 for one wheel, both -1 for an
+    empty slot)."""
+    return drives_wheels(machine_parameter(p, lane, k, M_DRIVES))
+
+
+@_scalar
+def machine_wheel_speed(p, lane, x, k):
+    """Wheel speed [rad/s] machine ``k`` turns with (the mean of an axle's wheels, as the
+    open differential's carrier; 0 for an empty slot)."""
+    first, second = machine_wheels(p, lane, k)
+    w1 = x[(S_OMEGA + max(first, 0)) * LANES + lane]
+    w2 = x[(S_OMEGA + max(second, 0)) * LANES + lane]
+    return 0.0 if first < 0 else (0.5 * (w1 + w2) if second >= 0 else w1)
+
+
+@_scalar
 def machine_wheel_torque_limit(p, lane, k, wheel_speed_radps):
-    """Largest drive torque [N·m] machine ``k`` delivers at the wheel(s) it drives (summed over
-    an axle) at wheel speed ``wheel_speed_radps``: the slot's envelope
-    (:func:`sim.powertrain.envelope.wheel_torque_limit_nm`) read from the lane's table."""
-    return wheel_torque_limit_nm(
-        machine_parameter(p, lane, k, M_KIND), machine_parameter(p, lane, k, M_PEAK_TORQUE),
-        machine_parameter(p, lane, k, M_PEAK_POWER), machine_parameter(p, lane, k, M_MAX_SPEED),
-        machine_parameter(p, lane, k, M_GEAR), machine_parameter(p, lane, k, M_TOP_GEAR),
+    """Largest torque [N·m] electric machine ``k`` delivers at the wheel(s) it drives (summed
+    over an axle) at wheel speed ``wheel_speed_radps``: the slot's envelope
+    (:func:`sim.powertrain.envelope.wheel_torque_limit_nm`) read from the lane's table; 0 for
+    a combustion engine, which drives through its gearbox
+    (:func:`sim.chassis.powertrain.combustion_wheel_torques`)."""
+    limit = wheel_torque_limit_nm(
+        machine_parameter(p, lane, k, M_PEAK_TORQUE), machine_parameter(p, lane, k, M_PEAK_POWER),
+        machine_parameter(p, lane, k, M_MAX_SPEED), machine_parameter(p, lane, k, M_GEAR),
         wheel_speed_radps)
+    return limit if machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC else 0.0
+
+
+@_scalar
+def friction_brakes(p, lane, total_nm, brake):
+    """Friction brake torques [N·m] of lane ``lane`` into the lane table ``brake`` for a
+    total ``total_nm`` >= 0 over the four wheels: fixed front/rear balance, equal left/right,
+    each wheel within its maximum."""
+    share_f = p[P_BRAKE_SHARE * LANES + lane]
+    front = min(0.5 * share_f * total_nm, p[P_BRAKE_MAX_F * LANES + lane])
+    rear = min(0.5 * (1.0 - share_f) * total_nm, p[P_BRAKE_MAX_R * LANES + lane])
+    for w in range(4):
+        brake[w * LANES + lane] = front if w < 2 else rear
 
 
 @_scalar
 def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
-    """Module off: the driver's longitudinal force demand [N] (positive drives, negative brakes)
-    becomes wheel torques [N·m] of lane ``lane`` in the lane tables ``drive``, ``brake``. Drive:
-    split front/rear by ``front_torque_share``, equally between the two wheels of an axle (an
-    axle machine acts through an open differential: equal torques), each machine limited by
-    its envelope. The battery's available power is applied after this, on the electrical side
-    (:func:`sim.chassis.powertrain.saturate_to_battery`: every electric machine's torque
-    scaled down by one factor, the split kept). Brake: friction brakes only, fixed front/rear
-    balance, equal left/right, each wheel limited to its maximum torque."""
+    """Module off, the chassis' part: the driver's longitudinal force demand [N] (positive
+    drives, negative brakes) becomes wheel torques [N·m] of lane ``lane`` in the lane tables
+    ``drive``, ``brake``. Drive: split front/rear by ``front_torque_share``, equally between
+    the two wheels of an axle (an axle machine acts through an open differential: equal
+    torques), each electric machine limited by its envelope. Brake: friction brakes for the
+    whole demand (:func:`friction_brakes`). The powertrain completes this
+    (:func:`sim.chassis.powertrain.passive_wheel_torques`): regeneration first, the
+    combustion engine through its gearbox, the battery's available power."""
     radius = p[P_RW * LANES + lane]
     for w in range(4):
         drive[w * LANES + lane] = 0.0
@@ -753,32 +786,19 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
     if force_demand_n >= 0.0:
         share_f = p[P_FRONT_SHARE * LANES + lane]
         for k in range(N_MACHINES):
-            code = machine_parameter(p, lane, k, M_DRIVES)
-            if code == DRIVES_NONE:
+            first, second = machine_wheels(p, lane, k)
+            if first < 0 or machine_parameter(p, lane, k, M_KIND) != KIND_ELECTRIC:
                 continue
-            if code == DRIVES_FRONT_AXLE or code == DRIVES_REAR_AXLE:
-                first = 0 if code == DRIVES_FRONT_AXLE else 2
-                share = share_f if code == DRIVES_FRONT_AXLE else 1.0 - share_f
-                speed = 0.5 * (x[(S_OMEGA + first) * LANES + lane]
-                               + x[(S_OMEGA + first + 1) * LANES + lane])
-                torque = min(share * force_demand_n * radius,
-                             machine_wheel_torque_limit(p, lane, k, speed))
-                drive[first * LANES + lane] += 0.5 * torque
-                drive[(first + 1) * LANES + lane] += 0.5 * torque
-            else:
-                w = int(code)
-                share = share_f if w < 2 else 1.0 - share_f
-                torque = min(0.5 * share * force_demand_n * radius,
-                             machine_wheel_torque_limit(p, lane, k,
-                                                         x[(S_OMEGA + w) * LANES + lane]))
-                drive[w * LANES + lane] += torque
+            share = share_f if first < 2 else 1.0 - share_f
+            wheels = 2.0 if second >= 0 else 1.0
+            torque = min(0.5 * wheels * share * force_demand_n * radius,
+                         machine_wheel_torque_limit(p, lane, k,
+                                                    machine_wheel_speed(p, lane, x, k)))
+            drive[first * LANES + lane] += torque / wheels
+            if second >= 0:
+                drive[second * LANES + lane] += torque / wheels
     else:
-        total = -force_demand_n * radius
-        share_f = p[P_BRAKE_SHARE * LANES + lane]
-        front = min(0.5 * share_f * total, p[P_BRAKE_MAX_F * LANES + lane])
-        rear = min(0.5 * (1.0 - share_f) * total, p[P_BRAKE_MAX_R * LANES + lane])
-        for w in range(4):
-            brake[w * LANES + lane] = front if w < 2 else rear
+        friction_brakes(p, lane, -force_demand_n * radius, brake)
 
 
 __all__ = [
@@ -786,6 +806,7 @@ __all__ = [
     "LANES", "Lanes", "N_AUX", "N_PARAMETERS", "N_POWER", "N_SENSORS", "N_STATES",
     "PARAMETER_NAMES", "POWER_NAMES",
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
-    "machine_wheel_torque_limit", "mechanical_power", "passive_drivetrain", "rhs",
+    "friction_brakes", "machine_wheel_speed", "machine_wheel_torque_limit", "machine_wheels",
+    "mechanical_power", "passive_drivetrain", "rhs",
     "stiffest_rate",
 ]

@@ -23,7 +23,8 @@ Model (one member):
   each machine within its envelope and, together, the battery's available charge power, and
   only where regenerating draws less from the bus than the spinning machine at zero torque
   (at very low speed the copper loss exceeds what is recovered); the friction brakes take the
-  rest.
+  rest. That rule is :mod:`sim.powertrain.braking`, which the two-track model's passive
+  drivetrain calls too.
 * **Powertrain**: electric drive units (machine, inverter, reduction gear; losses from
   :mod:`sim.powertrain.electric_machine`, :mod:`sim.powertrain.inverter`,
   :mod:`sim.powertrain.gear`), the HV cables, the auxiliaries, and the battery
@@ -60,32 +61,19 @@ from sim.powertrain.battery import (
     battery_rates,
     bus_voltage_v,
 )
+from sim.powertrain.braking import regenerative_axle_share, regenerative_wheel_torque_nm
 from sim.powertrain.drive_unit import (
     drive_unit_sums,
     largest_admissible_scale,
-    slot_drive_unit_power,
-)
-from sim.powertrain.engine import (
-    IX_IDLE_SPEED_RADPS,
-    IX_LOWER_HEATING_VALUE_JPKG,
-    clutch_torque_nm,
-    engine_demand_fraction,
-    engine_fuel_flow_kgps,
-    engine_operating_point,
 )
 from sim.powertrain.envelope import wheel_torque_limit_nm
 from sim.powertrain.gearbox import (
-    gear_update,
-    gearbox_input_speed_radps,
-    gearbox_input_torque_nm,
-    gearbox_output_torque_nm,
-    powertrain_axle_torque,
-    shift_torque_factor,
+    combustion_drive,
+    combustion_gear_update,
+    combustion_power_flows,
 )
 from sim.powertrain.layout import (
-    DRIVES_FRONT_AXLE,
     DRIVES_NONE,
-    DRIVES_REAR_AXLE,
     KIND_COMBUSTION,
     M_DRIVES,
     M_GEAR,
@@ -93,10 +81,10 @@ from sim.powertrain.layout import (
     M_MAX_SPEED,
     M_PEAK_POWER,
     M_PEAK_TORQUE,
-    M_TOP_GEAR,
     MACHINE_FIELDS,
     MACHINE_STRIDE,
     N_MACHINES,
+    drives_wheels,
 )
 from sim.powertrain.road_load import road_load_force_n
 from sim.units import GRAVITY_MPS2
@@ -128,8 +116,8 @@ def _p(name: str) -> int:
  L_BRAKE_SHARE, L_REGEN, L_REGEN_DECEL) = (_p(n) for n in LONGITUDINAL_PARAMETER_NAMES[:13])
 L_MACHINE0 = _p("machine0_drives")
 _MS = MACHINE_STRIDE
-_M_DRIVES, _M_KIND, _M_TORQUE, _M_POWER, _M_SPEED, _M_GEAR, _M_TOP = (
-    M_DRIVES, M_KIND, M_PEAK_TORQUE, M_PEAK_POWER, M_MAX_SPEED, M_GEAR, M_TOP_GEAR)
+_M_DRIVES, _M_KIND, _M_TORQUE, _M_POWER, _M_SPEED, _M_GEAR = (
+    M_DRIVES, M_KIND, M_PEAK_TORQUE, M_PEAK_POWER, M_MAX_SPEED, M_GEAR)
 
 #: Energy terms accumulated per member [J], in this order. Supply: ``battery_chemical_j``
 #: (OCV x I, what the cells release), ``fuel_chemical_j`` (fuel mass x lower heating value).
@@ -218,19 +206,6 @@ def band_low_mps(table, dt, t):
     return low - BAND_MPS
 
 
-@_kernel
-def slot_wheels(code):
-    """Number of wheels a machine slot drives and its axle (0 front, 1 rear): ``(wheels,
-    axle)``; ``(0, 0)`` for an empty slot."""
-    if code == DRIVES_NONE:
-        return 0, 0
-    if code == DRIVES_FRONT_AXLE:
-        return 2, 0
-    if code == DRIVES_REAR_AXLE:
-        return 2, 1
-    return 1, 0 if code < 2 else 1
-
-
 # --------------------------------------------------------------------------------------------
 # Electric drive: demand -> machine torques, powers and losses at a speed.
 
@@ -244,30 +219,28 @@ def _slot(lp, k, field):
 def _slot_share(lp, k, braking):
     """Share [-] of the drive (or brake) force demand machine slot ``k`` is asked for: its
     axle's share over the wheels of that axle the slot drives (1 or 2 of 2). Driving: the
-    front torque share. Braking (regeneration first): the brake balance among the axles that
-    have electric machines (a car driven on one axle offers that axle the whole demand, as
-    regenerative braking does; the friction brakes take what it cannot)."""
-    wheels, axle = slot_wheels(lp[L_MACHINE0 + k * _MS + _M_DRIVES])
+    front torque share. Braking: the axle's share of regenerative braking
+    (:func:`sim.powertrain.braking.regenerative_axle_share`)."""
+    first, second = drives_wheels(lp[L_MACHINE0 + k * _MS + _M_DRIVES])
+    wheels = (1.0 if first >= 0 else 0.0) + (1.0 if second >= 0 else 0.0)
+    axle = 0 if first < 2 else 1
     front = lp[L_FRONT_SHARE]
-    if braking:
-        has_front, has_rear = False, False
-        for j in range(N_MACHINES):
-            code = lp[L_MACHINE0 + j * _MS + _M_DRIVES]
-            electric = code != DRIVES_NONE and lp[L_MACHINE0 + j * _MS + _M_KIND] \
-                != KIND_COMBUSTION
-            j_axle = slot_wheels(code)[1]
-            has_front = has_front or (electric and j_axle == 0)
-            has_rear = has_rear or (electric and j_axle == 1)
-        front = lp[L_BRAKE_SHARE] if (has_front and has_rear) else (1.0 if has_front else 0.0)
-    return (front if axle == 0 else 1.0 - front) * 0.5 * wheels
+    has_front, has_rear = False, False
+    for j in range(N_MACHINES):
+        j_first = drives_wheels(lp[L_MACHINE0 + j * _MS + _M_DRIVES])[0]
+        electric = j_first >= 0 and lp[L_MACHINE0 + j * _MS + _M_KIND] != KIND_COMBUSTION
+        has_front = has_front or (electric and j_first < 2)
+        has_rear = has_rear or (electric and j_first >= 2)
+    regen = regenerative_axle_share(lp[L_BRAKE_SHARE], has_front, has_rear, axle)
+    drive = front if axle == 0 else 1.0 - front
+    return (regen if braking else drive) * 0.5 * wheels
 
 
 @_kernel
 def _slot_wheel_limit_nm(lp, k, omega_wheel):
     """Envelope of slot ``k`` at the wheel(s) [N·m] (magnitude, reduction included)."""
-    return wheel_torque_limit_nm(
-        _slot(lp, k, _M_KIND), _slot(lp, k, _M_TORQUE), _slot(lp, k, _M_POWER),
-        _slot(lp, k, _M_SPEED), _slot(lp, k, _M_GEAR), _slot(lp, k, _M_TOP), omega_wheel)
+    return wheel_torque_limit_nm(_slot(lp, k, _M_TORQUE), _slot(lp, k, _M_POWER),
+                                 _slot(lp, k, _M_SPEED), _slot(lp, k, _M_GEAR), omega_wheel)
 
 
 @_kernel
@@ -278,6 +251,17 @@ def _slot_inputs(lp):
              _slot(lp, 3, _M_GEAR)),
             (_slot_electric(lp, 0), _slot_electric(lp, 1), _slot_electric(lp, 2),
              _slot_electric(lp, 3)))
+
+
+@_step
+def _regenerative_torque(lp, dup, k, share, brake_force_n, limit_nm, omega_wheel,
+                         bus_voltage_v):
+    """Regenerative wheel torque [N·m] (<= 0) of slot ``k`` (compiled once):
+    :func:`sim.powertrain.braking.regenerative_wheel_torque_nm`."""
+    return regenerative_wheel_torque_nm(
+        lp[L_REGEN] > 0.5, share, brake_force_n, lp[L_MASS] * lp[L_REGEN_DECEL],
+        lp[L_RADIUS], limit_nm, dup[k], lp[L_MACHINE0 + k * _MS + _M_GEAR], omega_wheel,
+        bus_voltage_v)
 
 
 @_kernel
@@ -342,23 +326,21 @@ def battery_step(bp, x, power_w, h, k1, k2, stage):
 
 # Compiled once (not inlined at each call site: see the note on ``_step`` above).
 @_step
-def _axle_torque(ep, gp, gear, timer, omega_wheel, crank_demand_nm):
-    return powertrain_axle_torque(ep, gp, gear, timer, omega_wheel, crank_demand_nm)
+def _gear_step(ep, gp, gear, timer, omega_wheel, axle_demand_nm, aux_power_w, h):
+    return combustion_gear_update(ep, gp, gear, timer, omega_wheel, axle_demand_nm,
+                                  aux_power_w, h)
 
 
 @_step
-def _gear_step(gp, gear, timer, omega_wheel, pedal, h):
-    return gear_update(gp, gear, timer, omega_wheel, pedal, h)
+def _combustion_drive(ep, gp, gear, timer, omega_wheel, axle_demand_nm, aux_power_w):
+    return combustion_drive(ep, gp, gear, timer, omega_wheel, axle_demand_nm, aux_power_w)
 
 
 @_step
-def _fuel_flow(ep, engine_speed_radps, torque_nm):
-    return engine_fuel_flow_kgps(ep, engine_speed_radps, torque_nm)
-
-
-@_step
-def _idle_point(ep, engine_speed_radps):
-    return engine_operating_point(ep, engine_speed_radps, 0.0)
+def _combustion_flows(ep, gp, gear, omega_wheel, w_e, t_clutch, slipping, coasting, axle,
+                      fuel, aux_power_w):
+    return combustion_power_flows(ep, gp, gear, omega_wheel, w_e, t_clutch, slipping,
+                                  coasting, axle, fuel, aux_power_w)
 
 
 @_step
@@ -419,32 +401,16 @@ def _electric_step(lp, dup, twins, bp, bx, v, v_target, h, wheel_torque, shaft, 
                         and lp[L_MACHINE0 + k * _MS + _M_KIND] != KIND_COMBUSTION)
             share = _slot_share(lp, k, braking)
             limit = _slot_wheel_limit_nm(lp, k, omega_t) if electric else 0.0
-            want = share * max(demand, -lp[L_MASS] * lp[L_REGEN_DECEL]) * radius
-            wheel_torque[k] = max(min(want, limit), -limit) if electric else 0.0
-            if braking and lp[L_REGEN] < 0.5:
-                wheel_torque[k] = 0.0
+            if braking:  # regeneration first: the one rule of sim.powertrain.braking
+                wheel_torque[k] = _regenerative_torque(
+                    lp, dup, k, share, -demand, limit, omega_t, v_bus) if electric else 0.0
+            else:
+                wheel_torque[k] = min(share * demand * radius, limit) if electric else 0.0
         limit_w = available_charge + lp[L_AUX] if braking else available_discharge
         asked = (wheel_torque[0], wheel_torque[1], wheel_torque[2], wheel_torque[3])
         scale, sums, slot_dc, slot_shaft = largest_admissible_scale(
             dup, ratio, no_torque, asked, omegas, active, twins, v_bus, lp[L_AUX], limit_w,
             not braking)
-        if braking:  # drop regeneration that costs more than it returns (than idling)
-            if scale < 1.0:
-                slot_dc = drive_unit_sums(dup, ratio, asked, omegas, active, twins, v_bus)[1]
-            dropped = False
-            for k in range(N_MACHINES):
-                # a machine at zero torque draws its losses (>= 0): only a slot drawing power
-                # while regenerating can cost more than idling
-                if wheel_torque[k] != 0.0 and slot_dc[k] > 0.0:
-                    idle = slot_drive_unit_power(dup[k], ratio[k], 0.0, omega_t, v_bus,
-                                                 True)[0]
-                    dropped = dropped or slot_dc[k] > idle
-                    wheel_torque[k] = 0.0 if slot_dc[k] > idle else wheel_torque[k]
-            if dropped:
-                scale, sums, slot_dc, slot_shaft = largest_admissible_scale(
-                    dup, ratio, no_torque,
-                    (wheel_torque[0], wheel_torque[1], wheel_torque[2], wheel_torque[3]),
-                    omegas, active, twins, v_bus, lp[L_AUX], limit_w, False)
         tractive = 0.0
         for k in range(N_MACHINES):
             wheel_torque[k] *= scale
@@ -528,15 +494,11 @@ def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
     radius = lp[L_RADIUS]
     m_eff = lp[L_MASS] + lp[L_SPIN] / (radius * radius)
     v_mean_t = 0.5 * (v + v_target)
-    idle = ep[IX_IDLE_SPEED_RADPS]
     # the gear for this step, from the demand at the trace's mean speed (once per step)
     roll, lin, aero, grade = _road_forces(lp, v_mean_t)
     demand = m_eff * (v_target - v) / h + roll + lin + aero + grade
     omega_t = v_mean_t / radius
-    w_aux = max(gearbox_input_speed_radps(gp, gs[0], omega_t), idle)
-    crank = gearbox_input_torque_nm(gp, gs[0], demand * radius) + lp[L_AUX] / w_aux
-    gear, timer = _gear_step(gp, gs[0], gs[1], omega_t, engine_demand_fraction(ep, w_aux, crank),
-                             h)
+    gear, timer = _gear_step(ep, gp, gs[0], gs[1], omega_t, demand * radius, lp[L_AUX], h)
     gs[0], gs[1] = gear, timer
     # forces held through the step at its mean speed (iterated when saturated, as electric)
     for _ in range(_MEAN_SPEED_ITERATIONS):
@@ -544,26 +506,8 @@ def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
         resist = roll + lin + aero + grade
         demand = m_eff * (v_target - v) / h + resist
         omega_t = v_mean_t / radius
-        axle_demand = demand * radius
-        axle, w_e, t_b, fuel, slip = _axle_torque(
-            ep, gp, gear, timer, omega_t, gearbox_input_torque_nm(gp, gear, axle_demand))
-        w_c = max(gearbox_input_speed_radps(gp, gear, omega_t), 0.0)
-        slipping = 1.0 if w_e > w_c else 0.0
-        coasting = demand < 0.0 and axle < axle_demand  # engine drag beyond the demand
-        if coasting:  # clutch open: the engine idles
-            w_e, slipping = idle, 0.0
-            t_b, fuel = _idle_point(ep, w_e)
-        t_aux = lp[L_AUX] / w_e  # the auxiliaries' load on the crank
-        if fuel > 0.0:  # fuelled: the engine makes the auxiliaries' torque too
-            fuel = _fuel_flow(ep, w_e, t_b + t_aux)
-            t_clutch = t_b
-        else:  # fuel cut: the auxiliaries add to the engine's drag
-            t_clutch = t_b - t_aux
-        if coasting:
-            t_clutch, axle = 0.0, 0.0
-        else:
-            axle = gearbox_output_torque_nm(gp, gear, clutch_torque_nm(t_clutch, slipping)) \
-                * shift_torque_factor(gp, timer)
+        axle, w_e, t_clutch, fuel, slipping, coasting = _combustion_drive(
+            ep, gp, gear, timer, omega_t, demand * radius, lp[L_AUX])
         tractive = axle / radius
         brake = max(tractive - demand, 0.0) if demand < 0.0 else 0.0
         v_new = v + (tractive - brake - resist) * h / m_eff
@@ -579,20 +523,14 @@ def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
     omega = v_mean / radius
     d = v_mean * h
     # energy flows at the crank, the clutch, the gearbox (with the shift dip) and the wheels
-    w_c = max(gearbox_input_speed_radps(gp, gear, omega), 0.0)
-    crank_power = t_clutch * w_e  # what leaves the crank towards the clutch
-    clutch_in = clutch_torque_nm(t_clutch, slipping)
-    clutch_out = 0.0 if coasting else clutch_in * w_c
-    wheel_power = axle * omega
-    gear_out = 0.0 if coasting else gearbox_output_torque_nm(gp, gear, clutch_in) * omega
-    aux = lp[L_AUX]
-    fuel_energy = fuel * h * ep[IX_LOWER_HEATING_VALUE_JPKG]
-    energy[E_FUEL] += fuel_energy
+    fuel_w, engine_w, aux_w, clutch_w, gear_w, _ = _combustion_flows(
+        ep, gp, gear, omega, w_e, t_clutch, slipping, coasting, axle, fuel, lp[L_AUX])
+    energy[E_FUEL] += fuel_w * h
     energy[E_FUEL_KG] += fuel * h
-    energy[E_ENGINE] += fuel_energy - (crank_power + aux) * h
-    energy[E_AUX] += aux * h
-    energy[E_CLUTCH] += (crank_power - clutch_out) * h + (gear_out - wheel_power) * h
-    energy[E_GEAR] += (clutch_out - gear_out) * h
+    energy[E_ENGINE] += engine_w * h
+    energy[E_AUX] += aux_w * h
+    energy[E_CLUTCH] += clutch_w * h
+    energy[E_GEAR] += gear_w * h
     energy[E_BRAKE] += brake * d
     energy[E_AERO] += aero * d
     energy[E_ROLL] += roll * d

@@ -21,7 +21,8 @@ from sim import metrics
 from sim.chassis import two_track as tt
 from sim.errors import SpecError
 from sim.maneuvers.base import ManeuverResult, check_controller, resistance_force_n, run_set
-from sim.params import two_track_parameters
+from sim.params import combustion_tables, two_track_parameters
+from sim.powertrain.combustion import wheel_force_envelope_n
 from sim.powertrain.envelope import wheel_torque_limits_nm
 from sim.powertrain.layout import DRIVES_NONE, KIND_COMBUSTION, MACHINE_FIELDS, N_MACHINES
 from sim.simulate import Numerics
@@ -77,14 +78,17 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
     """Largest tractive force of the passive drivetrain at ``speed_mps`` [N], wheels rolling
     without slip (wheel speed = v / R), per member and speed: (N,) or (N, S).
 
-    Per machine: electric ``i min(T_peak, P_peak / (i omega))``, combustion (ideal stepless
-    gearbox between first and top gear) ``min(T_peak i_1, P_peak / omega)``, tapering linearly
-    to zero over the last 3 % of the machine's top speed; summed over machines and divided by
-    the wheel radius; the electric machines' part scaled by one factor so that the battery's
-    terminal power (drive units with their losses, auxiliaries) stays within its available
-    discharge power at ``soc`` (the run's initial SOC; wheels rolling without slip). The same
-    envelope kernel and battery saturation the compiled passive drivetrain applies
-    (:func:`sim.powertrain.envelope.wheel_torque_limit_nm`).
+    Per electric machine ``i min(T_peak, P_peak / (i omega))``, tapering linearly to zero over
+    the last 3 % of the machine's top speed (:func:`sim.powertrain.envelope.
+    wheel_torque_limit_nm`, the kernel the compiled passive drivetrain applies); the electric
+    machines' part scaled by one factor so that the battery's terminal power (drive units with
+    their losses, auxiliaries) stays within its available discharge power at ``soc`` (the
+    run's initial SOC; wheels rolling without slip). A combustion engine: its full load through
+    the real stepped gearbox **in the best gear at each speed**
+    (:func:`sim.powertrain.combustion.wheel_force_envelope_n`, the launch rule below first
+    gear's launch speed): the right envelope for a closed form, which has no shift strategy,
+    no shift time and no shift dip (the time loops, which do, are slower by those). Summed over
+    machines and divided by the wheel radius.
     """
     params, _, _ = two_track_parameters(vehicle, load_case)
 
@@ -101,11 +105,14 @@ def envelope_force_n(vehicle: Vehicle, speed_mps, load_case: str = DEFAULT_LOAD_
     for k in range(N_MACHINES):
         field = {name: col(f"machine{k}_{name}")[:, None] for name in MACHINE_FIELDS}
         present = field["drives"] != DRIVES_NONE
-        torque = wheel_torque_limits_nm(
-            field["kind"], field["peak_torque_nm"], field["peak_power_w"],
-            field["max_speed_radps"], field["gear_ratio"], field["top_gear_ratio"], omega)
         combustion = field["kind"] == KIND_COMBUSTION
-        total += np.where(present & combustion, torque, 0.0)
+        if np.any(present & combustion):
+            ep, gp = combustion_tables(vehicle)
+            force, _ = wheel_force_envelope_n(ep, gp, omega * radius * KMH_PER_MPS, radius)
+            total += np.where(present & combustion, force * radius, 0.0)
+        torque = wheel_torque_limits_nm(
+            field["peak_torque_nm"], field["peak_power_w"], field["max_speed_radps"],
+            field["gear_ratio"], omega)
         if np.any(present & ~combustion):
             electric_torque.append((k, np.where(present & ~combustion, torque, 0.0)))
     electric = sum((t for _, t in electric_torque), np.zeros_like(total))

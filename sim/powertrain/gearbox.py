@@ -41,10 +41,12 @@ from sim.errors import SpecError
 from sim.powertrain.engine import (
     IX_IDLE_SPEED_RADPS,
     IX_LAUNCH_SPEED_RADPS,
+    IX_LOWER_HEATING_VALUE_JPKG,
     clutch_engine_speed_radps,
     clutch_slip_power_w,
     clutch_torque_nm,
     engine_demand_fraction,
+    engine_fuel_flow_kgps,
     engine_full_load_torque_nm,
     engine_operating_point,
 )
@@ -232,6 +234,84 @@ def powertrain_axle_torque(ep, gp, gear, shift_timer_s, wheel_speed_radps,
     t_clutch = clutch_torque_nm(brake, slipping)
     axle = gearbox_output_torque_nm(gp, gear, t_clutch) * shift_torque_factor(gp, shift_timer_s)
     return axle, w_e, brake, fuel, clutch_slip_power_w(t_clutch, w_e, w_c)
+
+
+@_kernel
+def combustion_drive(ep, gp, gear, shift_timer_s, wheel_speed_radps, axle_demand_nm,
+                     aux_power_w):
+    """The combustion powertrain answering an axle torque demand, auxiliaries included: the
+    rule both time loops use (the longitudinal cycle model and the two-track passive
+    drivetrain), around :func:`powertrain_axle_torque`.
+
+    ``axle_demand_nm`` [N·m] the torque the driver asks of the driven axle (> 0 drive, < 0
+    brake); ``aux_power_w`` [W] >= 0 the auxiliaries, driven by the crank (``P_aux / w_e``
+    on the crank: fuelled, more fuel; fuel cut, more drag). Braking: with the clutch closed
+    the engine's overrun drag brakes the car when the demand asks at least that much; a
+    gentler demand opens the clutch (**coasting**: the engine idles, no axle torque) and the
+    friction brakes do it all.
+
+    Returns ``(axle_torque_nm, engine_speed_radps, clutch_torque_nm, fuel_flow_kgps,
+    slipping, coasting)``: the axle torque (shift dip included), the engine speed, the torque
+    the crank passes towards the clutch [N·m] (brake torque less the auxiliaries' on overrun;
+    0 coasting), the fuel flow [kg/s], and the flags (1.0/0.0) of a slipping clutch and of an
+    open one."""
+    idle = ep[IX_IDLE_SPEED_RADPS]
+    crank_demand = gearbox_input_torque_nm(gp, gear, axle_demand_nm)
+    axle, w_e, t_b, fuel, _ = powertrain_axle_torque(ep, gp, gear, shift_timer_s,
+                                                     wheel_speed_radps, crank_demand)
+    w_c = max(gearbox_input_speed_radps(gp, gear, wheel_speed_radps), 0.0)
+    slipping = 1.0 if w_e > w_c else 0.0
+    coasting = axle_demand_nm < 0.0 and axle < axle_demand_nm  # drag beyond the demand
+    idle_torque, idle_fuel = engine_operating_point(ep, idle, 0.0)
+    w_e = idle if coasting else w_e
+    slipping = 0.0 if coasting else slipping
+    t_b = idle_torque if coasting else t_b
+    fuel = idle_fuel if coasting else fuel
+    t_aux = aux_power_w / w_e
+    fuelled = fuel > 0.0
+    fuel = engine_fuel_flow_kgps(ep, w_e, t_b + t_aux) if fuelled else fuel
+    t_clutch = 0.0 if coasting else (t_b if fuelled else t_b - t_aux)
+    axle = 0.0 if coasting else gearbox_output_torque_nm(
+        gp, gear, clutch_torque_nm(t_clutch, slipping)) * shift_torque_factor(gp, shift_timer_s)
+    return axle, w_e, t_clutch, fuel, slipping, (1.0 if coasting else 0.0)
+
+
+@_kernel
+def combustion_gear_update(ep, gp, gear, shift_timer_s, wheel_speed_radps, axle_demand_nm,
+                           aux_power_w, dt_s):
+    """One step of the shift strategy (:func:`gear_update`) for an axle torque demand
+    ``axle_demand_nm`` [N·m] with the auxiliaries ``aux_power_w`` [W] on the crank: the pedal
+    is :func:`~sim.powertrain.engine.engine_demand_fraction` of the crank torque that demand
+    asks in the current gear, at the clutch speed (idle at least). Returns ``(gear,
+    shift_timer_s)``. Call once per step, at its start: a gear is discrete."""
+    w = max(gearbox_input_speed_radps(gp, gear, wheel_speed_radps), ep[IX_IDLE_SPEED_RADPS])
+    crank = gearbox_input_torque_nm(gp, gear, axle_demand_nm) + aux_power_w / w
+    return gear_update(gp, gear, shift_timer_s, wheel_speed_radps,
+                       engine_demand_fraction(ep, w, crank), dt_s)
+
+
+@_kernel
+def combustion_power_flows(ep, gp, gear, wheel_speed_radps, engine_speed_radps,
+                           clutch_torque, slipping, coasting, axle_torque_nm, fuel_flow_kgps,
+                           aux_power_w):
+    """Where the fuel's power goes [W] for a state of :func:`combustion_drive` at axle speed
+    ``wheel_speed_radps`` [rad/s]: ``(fuel_w, engine_w, aux_w, clutch_w, gear_w, axle_w)``
+    with ``fuel_w`` = fuel flow x lower heating value, ``engine_w`` the fuel power not
+    delivered at the crank (less the auxiliaries), the clutch's slip heat plus the shift dip's
+    loss (``clutch_w``), the gear meshes (``gear_w``) and the axle's power ``T omega``:
+    ``fuel = engine + aux + clutch + gear + axle`` exactly. ``engine_speed_radps`` is the
+    engine speed (held while slipping or coasting; the clutch speed when locked)."""
+    w_c = max(gearbox_input_speed_radps(gp, gear, wheel_speed_radps), 0.0)
+    crank = clutch_torque * engine_speed_radps
+    clutch_in = clutch_torque_nm(clutch_torque, slipping)
+    closed = coasting < 0.5
+    clutch_out = clutch_in * w_c if closed else 0.0
+    gear_out = gearbox_output_torque_nm(gp, gear, clutch_in) * wheel_speed_radps \
+        if closed else 0.0
+    axle = axle_torque_nm * wheel_speed_radps
+    fuel = fuel_flow_kgps * ep[IX_LOWER_HEATING_VALUE_JPKG]
+    return (fuel, fuel - crank - aux_power_w, aux_power_w,
+            crank - clutch_out + gear_out - axle, clutch_out - gear_out, axle)
 
 
 def gearbox_parameter_vector(combustion) -> np.ndarray:

@@ -12,6 +12,8 @@ This module sits below the chassis and the dynamic module, which both read these
 
 from __future__ import annotations
 
+import numba
+
 #: Machine slots: every layout maps onto at most four machines.
 N_MACHINES = 4
 #: ``drives`` codes: one wheel FL..RR (0..3), an axle through an open differential, or none.
@@ -25,12 +27,12 @@ DRIVES_CODE = {"FL": 0, "FR": 1, "RL": 2, "RR": 3,
 
 #: Per-slot parameter rows, in this order: what it drives and its kind (codes), peak torque at
 #: the shaft [N·m], peak mechanical power [W], top speed [rad/s], reduction (machine / wheel
-#: speed; first gear x final drive for an engine), top-gear reduction (engine), 0 otherwise.
+#: speed; for an engine first gear x final drive, informative only: an engine drives through
+#: its stepped gearbox, :mod:`sim.powertrain.gearbox`).
 MACHINE_FIELDS = ("drives", "kind", "peak_torque_nm", "peak_power_w", "max_speed_radps",
-                  "gear_ratio", "top_gear_ratio")
+                  "gear_ratio")
 MACHINE_STRIDE = len(MACHINE_FIELDS)
-M_DRIVES, M_KIND, M_PEAK_TORQUE, M_PEAK_POWER, M_MAX_SPEED, M_GEAR, M_TOP_GEAR = range(
-    MACHINE_STRIDE)
+M_DRIVES, M_KIND, M_PEAK_TORQUE, M_PEAK_POWER, M_MAX_SPEED, M_GEAR = range(MACHINE_STRIDE)
 
 
 def machine_parameter_names() -> tuple[str, ...]:
@@ -38,14 +40,27 @@ def machine_parameter_names() -> tuple[str, ...]:
     return tuple(f"machine{k}_{field}" for k in range(N_MACHINES) for field in MACHINE_FIELDS)
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def drives_wheels(code):
+    """Wheels ``(first, second)`` a slot with ``drives`` code ``code`` (a float or an int, as
+    stored in the parameter tables) turns: ``(w, -1)`` for one wheel FL..RR (0..3), ``(0, 1)``
+    the front axle, ``(2, 3)`` the rear axle, ``(-1, -1)`` an empty slot (or any other code).
+    The one mapping of codes to wheels: every kernel and :func:`wheels_of` call it."""
+    c = int(code)
+    axle = (c == DRIVES_FRONT_AXLE) | (c == DRIVES_REAR_AXLE)
+    wheel = (c >= 0) & (c <= 3)
+    first = (0 if c == DRIVES_FRONT_AXLE else 2) if axle else (c if wheel else -1)
+    return first, (first + 1 if axle else -1)
+
+
 def wheels_of(code: int) -> tuple[int, ...]:
-    """Wheel indices driven by a slot with ``drives`` code ``code`` (empty for none)."""
-    if code == DRIVES_NONE:
-        return ()
-    return {DRIVES_FRONT_AXLE: (0, 1), DRIVES_REAR_AXLE: (2, 3)}.get(code, (code,))
+    """Wheel indices driven by a slot with ``drives`` code ``code`` (empty for none): the
+    Python view of :func:`drives_wheels`."""
+    first, second = drives_wheels(code)
+    return tuple(w for w in (first, second) if w >= 0)
 
 
 __all__ = ["DRIVES_CODE", "DRIVES_FRONT_AXLE", "DRIVES_NONE", "DRIVES_REAR_AXLE",
            "KIND_COMBUSTION", "KIND_ELECTRIC", "MACHINE_FIELDS", "MACHINE_STRIDE",
            "M_DRIVES", "M_GEAR", "M_KIND", "M_MAX_SPEED", "M_PEAK_POWER", "M_PEAK_TORQUE",
-           "M_TOP_GEAR", "N_MACHINES", "machine_parameter_names", "wheels_of"]
+           "N_MACHINES", "drives_wheels", "machine_parameter_names", "wheels_of"]

@@ -88,8 +88,8 @@ class Motor:
 
     drives: str = text("what the machine drives: an axle through an open differential, or "
                        "one wheel", choices=AXLE_DRIVES + WHEEL_DRIVES)
-    kind: str = text("machine kind; a combustion engine is modelled with an ideal stepless "
-                     "gearbox between gear_ratio and top_gear_ratio",
+    kind: str = text("machine kind; a combustion engine drives through the stepped gearbox "
+                     "of the [combustion] section",
                      choices=("electric", "combustion"), default="electric")
     peak_torque_nm: float = quantity("peak torque at the machine shaft", "N·m", gt=0.0,
                                      le=5000.0)
@@ -98,7 +98,8 @@ class Motor:
     gear_ratio: float = quantity("machine speed / wheel speed (first gear for combustion)",
                                  "-", gt=0.0, le=50.0)
     top_gear_ratio: float = quantity(
-        "machine speed / wheel speed in top gear (combustion; 0: same as gear_ratio)", "-",
+        "machine speed / wheel speed in top gear (combustion: sets the engine inertia "
+        "reflected to the wheels; 0: same as gear_ratio)", "-",
         ge=0.0, le=50.0, default=0.0)
     rotor_inertia_kgm2: float = quantity(
         "inertia of the rotating machine parts, at the machine shaft", "kg·m²",

@@ -53,3 +53,10 @@ def test_bad_battery_limit_is_named():
                        match=r"drivetrain\.battery_charge_power_limit_kw = 0\.0: a finite number "
                              r"> 0 and <= 5000 \[kW\]"):
         sim.set_params(coupe, {"drivetrain.battery_charge_power_limit_kw": 0.0})
+
+
+def test_adm_says_a_combustion_car_has_nothing_to_vectorise():
+    ice = sim.load_vehicle("coupe_ice")
+    with pytest.raises(sim.errors.SpecError, match=r"drivetrain\.motors\.\w+\.kind.*combustion.*"
+                                                   r"nothing to vectorise"):
+        sim.simulate(ice, speed_kmh=50.0, duration_s=1.0, controller="adm")

@@ -153,9 +153,13 @@ def test_top_speed_matches_the_force_balance(coupe, stiff_line):
     assert stiff_line["top_speed_kmh"][0] <= v * 3.6 + 0.05
 
 
-def test_braking_distance_matches_newton_with_the_chosen_brake_force(coupe, stiff_line):
+def test_braking_distance_matches_newton_with_the_chosen_brake_force(coupe):
     # constant brake force F_b plus resistance: s = integral of m v / (F_b + F_res(v)) dv.
     # Linear tyres never lock: the full demand wins, every brake at its maximum torque.
+    # Regeneration off: with it the machines brake first and add to the friction brakes at
+    # their maxima (covered by test_regenerative_braking_shortens_the_stop below).
+    coupe = sim.set_params(coupe, {"energy.regenerative_braking": "off"})
+    stiff_line = straight_line(coupe, tyre_model="linear", linear_tyre_stiffness=STIFF_IN_SLIP)
     mass = effective_mass_kg(stiff_line.results["braking"])
     brake = stiff_line["brake_force_n"][0]
     p = stiff_line.results["braking"].parameters
@@ -166,6 +170,25 @@ def test_braking_distance_matches_newton_with_the_chosen_brake_force(coupe, stif
     integrand = mass * speeds / (brake + resistance_force_n(coupe, speeds)[0])
     expected = float(np.sum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(speeds)))
     assert stiff_line["stopping_distance_100_0_kmh_m"][0] == pytest.approx(expected, rel=0.01)
+
+
+def test_regenerative_braking_shortens_the_stop(coupe, stiff_line):
+    # Full braking with regeneration on: friction brakes at their maxima plus the machines'
+    # regenerative force (capped at max_regenerative_deceleration_mps2 x mass), so the stop is
+    # shorter than friction alone and no shorter than friction plus the whole cap.
+    mass = effective_mass_kg(stiff_line.results["braking"])
+    brake = stiff_line["brake_force_n"][0]
+    cap = coupe.energy.max_regenerative_deceleration_mps2 * stiff_line.results[
+        "braking"].parameters["mass_kg"][0]
+    speeds = np.linspace(0.0, 100.0 / 3.6, 20001)
+    resist = resistance_force_n(coupe, speeds)[0]
+
+    def distance(force):
+        integrand = mass * speeds / (force + resist)
+        return float(np.sum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(speeds)))
+
+    s = stiff_line["stopping_distance_100_0_kmh_m"][0]
+    assert distance(brake + cap) * 0.99 <= s < distance(brake) * 0.99
 
 
 # ------------------------------------------------------------------------- convergence

@@ -19,15 +19,19 @@ the centre of mass and yaw the car, which is physics, not an error.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import sim
 from sim.chassis import linear as lst
 from sim.driver import open_loop as ol
-from sim.params import linear_single_track
+from sim.params import combustion_tables, linear_single_track
+from sim.powertrain.gearbox import gear_max_wheel_torque_nm
 from sim.result import SimulationDiverged
 from sim.simulate import Numerics, simulate
+from sim.spec.energy import Energy
 from sim.units import GRAVITY_MPS2, kmh_to_mps
 
 WHEELS = ("fl", "fr", "rl", "rr")
@@ -364,9 +368,8 @@ def machine_powers_w(res, car) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("name", ["coupe", "crossover_gt", "coupe_ice"])
 def test_passive_drive_respects_the_power_limit_at_high_speed(name):
-    # 20 kN at 200 km/h asks for 1.1 MW: every machine is power-limited. Combustion: the
-    # engine delivers its peak power (within 1 %; the last 3 % taper before top speed is not
-    # reached). Electric: the battery's terminal power (drive units with their losses, the
+    # 20 kN at 200 km/h asks for 1.1 MW: every machine is power-limited. Combustion: see
+    # below. Electric: the battery's terminal power (drive units with their losses, the
     # auxiliaries) is held at its available discharge power (the 400 / 330 kW caps bind
     # before the cells' limits at 90 % SOC), never above it (1e-9), every machine scaled by
     # the same factor: each delivers the same share of its peak mechanical power.
@@ -376,10 +379,20 @@ def test_passive_drive_respects_the_power_limit_at_high_speed(name):
     motors = car.drivetrain.motors
     powers = machine_powers_w(res, car)
     if name == "coupe_ice":
+        # the engine at full load through its gearbox, in the gear the strategy picks at the
+        # start (held through the run): the axle torque is the gear's full-load torque x
+        # ratio x efficiency at the engine speed (1e-9), never above the peak power
+        ep, gp = combustion_tables(car)
+        omega = res.per_wheel("omega_{w}_radps")[0][:, 2:].mean(axis=-1)
+        torque = res.per_wheel("drive_torque_{w}_nm")[0][:, 2:].sum(axis=-1)
+        gear = res["gear"][0]
+        assert np.all(gear == gear[0])
+        expected = [gear_max_wheel_torque_nm(ep[0], gp[0], g, w)
+                    for g, w in zip(gear, omega, strict=True)]
+        np.testing.assert_allclose(torque, expected, rtol=1e-9)
         for label, power in powers.items():
             peak = motors[label].peak_power_kw * 1e3
             assert np.all(power <= peak * (1.0 + 1e-9)), label
-            np.testing.assert_allclose(power, peak, rtol=0.01, err_msg=label)
         return
     terminal = res["battery_power_w"][0][1:]
     available = res["available_discharge_power_w"][0][1:]
@@ -395,10 +408,12 @@ def test_passive_drive_respects_the_power_limit_at_high_speed(name):
 
 @pytest.mark.parametrize("name", ["coupe", "crossover_gt"])
 def test_passive_brake_balance_and_limits(name):
-    # A braking demand is friction brakes only: sum of brake torques = |F| R, front share =
-    # brakes.front_share, equal left/right, no drive torque (1e-12). A demand beyond the brake
-    # limits clips each wheel at its maximum torque.
+    # Regeneration off, a braking demand is friction brakes only: sum of brake torques =
+    # |F| R, front share = brakes.front_share, equal left/right, no drive torque (1e-12). A
+    # demand beyond the brake limits clips each wheel at its maximum torque.
     car = sim.load_vehicle(name)
+    car = dataclasses.replace(car, energy=dataclasses.replace(car.energy or Energy(),
+                                                              regenerative_braking="off"))
     res = simulate(replicate(car, 2), speed_kmh=100.0, duration_s=0.3,
                    force_demand_n=[-6000.0, -60_000.0], numerics=COARSE)
     brake = res.per_wheel("brake_torque_{w}_nm")
@@ -412,6 +427,34 @@ def test_passive_brake_balance_and_limits(name):
     assert np.all(res.per_wheel("drive_torque_{w}_nm")[0] == 0.0)
     np.testing.assert_allclose(brake[1, :, :2], car.brakes.max_front_torque_nm, rtol=1e-12)
     np.testing.assert_allclose(brake[1, :, 2:], car.brakes.max_rear_torque_nm, rtol=1e-12)
+    assert np.all(res.energy_j["regenerated_j"] == 0.0)
+
+
+@pytest.mark.parametrize("name", ["coupe", "crossover_gt"])
+def test_passive_braking_regenerates_first(name):
+    # Regeneration on (the files' default): the machines take the demand first, by the brake
+    # balance between the axles that have machines, up to m a_max
+    # ([energy] max_regenerative_deceleration_mps2) and within the battery's available charge
+    # power (which binds here: about 2 kN of the 6 kN at 100 km/h); the friction brakes take
+    # the rest; every wheel torque together is the demand |F| R (1e-9); left and right equal;
+    # energy flows back to the battery.
+    car = sim.load_vehicle(name)
+    res = simulate(car, speed_kmh=100.0, duration_s=0.3, force_demand_n=-6000.0,
+                   numerics=COARSE)
+    p = res.parameters
+    radius = p["wheel_radius_m"][0]
+    drive = res.per_wheel("drive_torque_{w}_nm")[0]
+    b = res.per_wheel("brake_torque_{w}_nm")[0]
+    assert np.all(drive <= 0.0)
+    regen = -drive.sum(axis=-1) / radius
+    cap = p["mass_kg"][0] * (car.energy or Energy()).max_regenerative_deceleration_mps2
+    assert np.all(regen > 0.0) and np.all(regen <= min(6000.0, cap) * (1.0 + 1e-9))
+    np.testing.assert_allclose(regen + b.sum(axis=-1) / radius, 6000.0, rtol=1e-9)
+    np.testing.assert_allclose(drive[:, 0], drive[:, 1], rtol=1e-12)
+    np.testing.assert_allclose(drive[:, 2], drive[:, 3], rtol=1e-12)
+    charge = res["available_charge_power_w"][0]
+    assert np.all(res["battery_power_w"][0] >= -charge * (1.0 + 1e-9))
+    assert res.energy_j["regenerated_j"][0] > 0.0
 
 
 # ---------------------------------------------------------------------------------------------
