@@ -60,12 +60,13 @@ def configure() -> None:
 
 
 #: The line :func:`announce_compiles` writes (``{cache}``: the cache folder). The figures are
-#: cold compiles measured with ``tools/compile_profile.py`` on the project's 2-core AMD EPYC
-#: machine while other work shared it (issue 11).
+#: cold compiles on 2-core machines of the project's kind (README, Speed, and issue 11: 40 to
+#: 46 s to a first two-track result, 41 s to a minute module-on, 71 s for a cycle on a loaded
+#: machine); a busy machine takes longer.
 COMPILE_NOTICE = (
     "sim: compiling numba kernels into {cache} (first run after an install or a kernel change; "
-    "about 40 s before a first two-track result, 60 s module-on, 60 s for a cycle; "
-    "later runs load them in about a second)\n")
+    "about a minute before a first two-track, module-on or cycle result on 2 cores, longer "
+    "on a busy machine; later runs load them in about a second)\n")
 
 
 def announce_compiles(stream=None) -> None:
