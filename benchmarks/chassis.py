@@ -29,6 +29,7 @@ the first (warm-up) call, which includes loading numba's on-disk cache, is not t
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -230,7 +231,33 @@ def _fresh_process(cache_dir: str | None, controller: str = "passive",
     return seconds - float(lines[2]), json.loads(lines[1])  # not counting the inspection
 
 
-def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: bool) -> None:
+def _lane_loop_assembly() -> dict:
+    """Instruction mix of the chassis' lane loops compiled in this process ({} when they
+    were loaded from numba's cache, whose code cannot be inspected)."""
+    import re
+
+    from fastmath import instruction_mix
+
+    from sim.chassis import two_track as tt
+
+    mixes = {}
+    for name in LANE_LOOP_FUNCTIONS:
+        dispatcher = getattr(tt, name, None)
+        if dispatcher is None or not dispatcher.signatures:
+            continue
+        try:
+            asm = "\n".join(dispatcher.inspect_asm().values())
+        except Exception:  # loaded from the cache: no assembly to inspect
+            return {}
+        parts = [part for part in re.split(r"\n\s*\.type\s+", asm)
+                 if name in part.split(",", 1)[0] and "cpython" not in part.split(",", 1)[0]
+                 and "cfunc" not in part.split(",", 1)[0]]
+        mixes[name] = instruction_mix(parts[0] if parts else asm)
+    return mixes
+
+
+def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: bool,
+                      skip_cold: bool = False) -> None:
     """Print the two-track rows (see the module docstring)."""
     import tempfile
 
@@ -250,13 +277,16 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
 
     host = host_description()
     print(f"\n{describe_host(host)}")
-    with tempfile.TemporaryDirectory() as cold:
-        # empty cache: compiles everything (the assembly inspection adds well under a second)
-        first_compile, assembly = _fresh_process(cold, assembly=True)
-        cached, _ = _fresh_process(cold)  # same cache, now filled
-    with tempfile.TemporaryDirectory() as cold:
-        first_adm, _ = _fresh_process(cold, controller="adm")
-        cached_adm, _ = _fresh_process(cold, controller="adm")
+    first_compile = first_adm = cached = cached_adm = math.nan
+    assembly = {}
+    if not skip_cold:
+        with tempfile.TemporaryDirectory() as cold:
+            # empty cache: compiles everything (the assembly inspection adds under a second)
+            first_compile, assembly = _fresh_process(cold, assembly=True)
+            cached, _ = _fresh_process(cold)  # same cache, now filled
+        with tempfile.TemporaryDirectory() as cold:
+            first_adm, _ = _fresh_process(cold, controller="adm")
+            cached_adm, _ = _fresh_process(cold, controller="adm")
     rng = np.random.default_rng(2024)
     coupe = sim.load_vehicle("coupe")
     numerics = Numerics(time_step_s=0.005, output_interval_s=0.01)
@@ -276,6 +306,8 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
                         numerics=Numerics(time_step_s=0.005, output_interval_s=0.05))
 
     _, t_one = median_seconds(one, repeats)
+    if not assembly:  # this process compiled the kernels (or loaded them: then no assembly)
+        assembly = _lane_loop_assembly()
     # the batch takes about a second now: the median of ``repeats`` runs (the first run after
     # the warm-up is up to 0.1 s slower here: fresh memory for the 140 MB of tables and
     # outputs, page faults in this VM)
@@ -285,12 +317,18 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
     evals = members * steps * RHS_EVALUATIONS_PER_STEP * 4  # 4 tyres per evaluation
     print(f"two-track model (coupe, MF 6.1, RK4 at {numerics.time_step_s * 1e3:g} ms), "
           f"{DURATION_S:g} s step steers; medians")
-    print(f"  cold start, fresh process with an empty kernel cache to its first result: "
-          f"two-track {first_compile:6.1f} s, module-on (adm) {first_adm:6.1f} s")
-    print(f"  fresh process to its first result, kernel cache filled:                  "
-          f"two-track {cached:6.2f} s, module-on (adm) {cached_adm:6.2f} s")
+    if skip_cold:
+        print("  cold start: not measured (--skip-cold)")
+    else:
+        print(f"  cold start, fresh process with an empty kernel cache to its first result: "
+              f"two-track {first_compile:6.1f} s, module-on (adm) {first_adm:6.1f} s")
+        print(f"  fresh process to its first result, kernel cache filled:                  "
+              f"two-track {cached:6.2f} s, module-on (adm) {cached_adm:6.2f} s")
     for name, mix in assembly.items():
         print(f"  lane loops two_track.{name}: {describe_mix(mix)}")
+    if not assembly:
+        print("  lane loops: assembly not available (kernels loaded from the cache; run with "
+              "an empty SIM_CACHE_DIR or without --skip-cold)")
     print_machine_limit(limit)
     print(f"  {try_512(host)}")
     print(f"  one step steer:                 {1e3 * t_one:8.1f} ms")
@@ -316,6 +354,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-peer", action="store_true", help="skip CommonRoad rows")
+    parser.add_argument("--skip-cold", action="store_true",
+                        help="skip the cold-start processes (each compiles every kernel)")
     parser.add_argument("--section", choices=("linear", "two-track", "all"), default="all")
     parser.add_argument("--peer-runs", type=int, default=50,
                         help="CommonRoad MB runs actually timed (scaled to --members)")
@@ -328,7 +368,8 @@ def main(argv: list[str] | None = None) -> None:
         results = {row.name: median_seconds(row.setup(case), args.repeats) for row in rows}
         print_table(results, rows, args.members)
     if args.section in ("two-track", "all"):
-        two_track_section(args.members, args.repeats, args.peer_runs, args.skip_peer)
+        two_track_section(args.members, args.repeats, args.peer_runs, args.skip_peer,
+                          args.skip_cold)
 
 
 if __name__ == "__main__":

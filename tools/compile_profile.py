@@ -94,8 +94,11 @@ def _child(scenario: str) -> None:
 
         def on_end(self, ev):
             name, t0, nested = pass_stack.pop()
+            elapsed = time.perf_counter() - t0
+            if pass_stack:  # a pass run inside another (inlining runs sub-pipelines)
+                pass_stack[-1][2] += elapsed
             if stack:
-                stack[-1]["passes"][name] += time.perf_counter() - t0 - nested
+                stack[-1]["passes"][name] += elapsed - nested
 
     event.register("numba:compile", Compiles())
     event.register("numba:run_pass", Passes())
