@@ -52,3 +52,17 @@ def test_flatten_hands_out_writable_contiguous_arrays():
         assert a.flags.writeable and a.flags.c_contiguous
     assert tyre.dtype == np.int64 and p2d.dtype == np.float64
     np.testing.assert_array_equal(flat[0], [0.1, 0.1])
+
+
+def test_lane_tables_of_many_row_counts_compile_no_specialisation_each():
+    import numba
+
+    from sim.lanes import LANES, lane_table
+
+    @numba.njit(cache=False)
+    def tables():
+        return lane_table(3).size + lane_table(5).size + lane_table(7).size
+
+    assert tables() == 15 * LANES
+    assert len(lane_table.signatures) <= 1, lane_table.signatures
+    assert lane_table(2).shape == (2 * LANES,) and not lane_table(2).any()
