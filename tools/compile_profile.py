@@ -66,7 +66,8 @@ def _child(scenario: str) -> None:
 
     records: list[dict] = []
     stack: list[dict] = []
-    pass_stack: list[list] = []  # [name, start, seconds of compiles nested in it]
+    # [name, start, seconds of compiles and passes nested in it, compile depth]
+    pass_stack: list[list] = []
 
     class Compiles(event.Listener):
         def on_start(self, ev):
@@ -90,12 +91,15 @@ def _child(scenario: str) -> None:
 
     class Passes(event.Listener):
         def on_start(self, ev):
-            pass_stack.append([ev.data["name"].split(" [")[0], time.perf_counter(), 0.0])
+            pass_stack.append([ev.data["name"].split(" [")[0], time.perf_counter(), 0.0,
+                               len(stack)])
 
         def on_end(self, ev):
-            name, t0, nested = pass_stack.pop()
+            name, t0, nested, depth = pass_stack.pop()
             elapsed = time.perf_counter() - t0
-            if pass_stack:  # a pass run inside another (inlining runs sub-pipelines)
+            if pass_stack and pass_stack[-1][3] == depth:
+                # a pass run inside another pass of the same compile (inlining runs
+                # sub-pipelines); a nested compile is subtracted as a whole instead
                 pass_stack[-1][2] += elapsed
             if stack:
                 stack[-1]["passes"][name] += elapsed - nested
