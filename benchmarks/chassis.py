@@ -7,11 +7,14 @@ Two sections. **linear**: the linear single-track model against CommonRoad's sin
 model (below). **two-track**: the nonlinear two-track model (MF 6.1 tyres, the built-in coupe)
 against CommonRoad's multi-body model (``benchmarks/peers/commonroad_mb.py``, vehicle 2) on a
 10 s step steer: one run, and N runs (ours as one batch; the peer one after another, measured
-on ``--peer-runs`` runs and scaled to N), tyre-force evaluations per second against the
-machine limit (64 million per second on 2 cores, the issue's figure), the cost of the first
-compile and the time a fresh process takes to its first result once compiled code is cached,
-and what the lane loops of the right-hand side compiled to (packed AVX-512 instructions and
-the calls left in the function: there should be no libm call).
+on ``--peer-runs`` runs and scaled to N), tyre-force evaluations per second as a fraction of
+the machine limit **measured in the same run** on this host (``benchmarks/fastmath.py``,
+:func:`machine_limit`: the MF 6.1 evaluation and the fastmath kernels in a tight 64-lane loop
+on every thread), the host's CPU and vector features, the cold start (a fresh process with an
+empty kernel cache to its first two-track result and to its first module-on result; the same
+with the cache filled), and what the lane loops of the right-hand side and the stability
+bound compiled to on this host: packed double instructions by register width (zmm 512, ymm
+256, xmm 128 bit), FMA, and the calls left in the functions (there should be none: no libm).
 
 Case: N step steers as one batch, each a different speed (10..45 m/s) and final road-wheel steer
 (+-0.005..0.05 rad), reached by a ramp at 0.4 rad/s (CommonRoad's steering-rate limit, so all
@@ -26,6 +29,7 @@ the first (warm-up) call, which includes loading numba's on-disk cache, is not t
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -165,58 +169,95 @@ def print_table(results: dict[str, tuple[float, float]], rows: list[Row], member
               f"{1e3 * median / members:13.4f}  {ratio}")
 
 
-MACHINE_LIMIT_TYRE_EVALS_PER_S = 64e6  # the issue's figure for this 2-core machine
+#: Right-hand-side evaluations per integrator step of the two-track row (classical RK4: 4),
+#: each evaluating 4 tyres; the tyre-evaluation rate assumes this.
+RHS_EVALUATIONS_PER_STEP = 4
 FRESH_PROCESS = """
 import time
 start = time.perf_counter()
 import sim
 from sim.simulate import simulate
 res = simulate(sim.load_vehicle("coupe"), speed_kmh=80.0, duration_s=10.0,
-               steering_wheel_angle_rad=0.1)
+               steering_wheel_angle_rad=0.1, controller={controller!r})
 print(time.perf_counter() - start)
 """
 
+#: The lane-loop functions of the chassis whose assembly is counted.
+LANE_LOOP_FUNCTIONS = ("rhs", "stiffest_rate")
 
 # Run after FRESH_PROCESS in the process that compiled everything (the assembly of code loaded
-# from numba's cache cannot be inspected): what the lane loops of the right-hand side became.
+# from numba's cache cannot be inspected): what the lane loops of the chassis became.
 LANE_LOOP_ASSEMBLY = r"""
-import re
+import json, re, sys
 inspect_start = time.perf_counter()
+sys.path.insert(0, {bench!r})
+from fastmath import instruction_mix
 from sim.chassis import two_track as tt
-asm = list(tt.rhs.inspect_asm().values())[0]
-body = [part for part in re.split(r"\n\s*\.type\s+", asm)
-        if "rhs" in part.split(",", 1)[0] and "cpython" not in part.split(",", 1)[0]
-        and "cfunc" not in part.split(",", 1)[0]][0]
-ops = re.findall(r"\n\s+(v\w+)\s+[^\n]*zmm", body)
-callees = re.findall(r"movabsq\s+\$(\w+), %(\w+)\n(?:[^\n]*\n)*?\s+callq\s+\*%\2", body)
-print(len(ops), sum(1 for op in ops if re.match(r"vfn?m(add|sub)\d+pd", op)),
-      sum(op == "vdivpd" for op in ops), len(re.findall(r"\n\s+call", body)),
-      ",".join(sorted(set(name for name, _ in callees))) or "-")
+mixes = {{}}
+for name in [f for f in {functions!r} if hasattr(tt, f)]:
+    asm = "\n".join(getattr(tt, name).inspect_asm().values())
+    parts = [part for part in re.split(r"\n\s*\.type\s+", asm)
+             if name in part.split(",", 1)[0] and "cpython" not in part.split(",", 1)[0]
+             and "cfunc" not in part.split(",", 1)[0]]
+    mixes[name] = instruction_mix(parts[0] if parts else asm)
+print(json.dumps(mixes))
 print(time.perf_counter() - inspect_start)
 """
 
 
-def _fresh_process(cache_dir: str | None, assembly: bool = False) -> tuple[float, str]:
-    """Wall time of a fresh Python process from start to its first two-track result, and
-    (``assembly``) its line of lane-loop assembly counts (see LANE_LOOP_ASSEMBLY)."""
+def _fresh_process(cache_dir: str | None, controller: str = "passive",
+                   assembly: bool = False) -> tuple[float, dict]:
+    """Wall time of a fresh Python process from start to its first two-track result (with
+    ``controller``), and (``assembly``) the instruction mix of the chassis' lane loops
+    (see LANE_LOOP_ASSEMBLY)."""
+    import json
     import os
     import subprocess
 
-    env = dict(os.environ)
+    env = dict(os.environ, SIM_COMPILE_NOTICE="0")
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
-    code = FRESH_PROCESS + (LANE_LOOP_ASSEMBLY if assembly else "")
+    code = FRESH_PROCESS.format(controller=controller)
+    if assembly:
+        code += LANE_LOOP_ASSEMBLY.format(bench=str(Path(__file__).resolve().parent),
+                                          functions=LANE_LOOP_FUNCTIONS)
     start = time.perf_counter()
     run = subprocess.run([sys.executable, "-c", code], check=True, env=env,
                          capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if not assembly:
-        return seconds, ""
+        return seconds, {}
     lines = run.stdout.splitlines()
-    return seconds - float(lines[2]), lines[1]  # not counting the inspection
+    return seconds - float(lines[2]), json.loads(lines[1])  # not counting the inspection
 
 
-def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: bool) -> None:
+def _lane_loop_assembly() -> dict:
+    """Instruction mix of the chassis' lane loops compiled in this process ({} when they
+    were loaded from numba's cache, whose code cannot be inspected)."""
+    import re
+
+    from fastmath import instruction_mix
+
+    from sim.chassis import two_track as tt
+
+    mixes = {}
+    for name in LANE_LOOP_FUNCTIONS:
+        dispatcher = getattr(tt, name, None)
+        if dispatcher is None or not dispatcher.signatures:
+            continue
+        try:
+            asm = "\n".join(dispatcher.inspect_asm().values())
+        except Exception:  # loaded from the cache: no assembly to inspect
+            return {}
+        parts = [part for part in re.split(r"\n\s*\.type\s+", asm)
+                 if name in part.split(",", 1)[0] and "cpython" not in part.split(",", 1)[0]
+                 and "cfunc" not in part.split(",", 1)[0]]
+        mixes[name] = instruction_mix(parts[0] if parts else asm)
+    return mixes
+
+
+def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: bool,
+                      skip_cold: bool = False) -> None:
     """Print the two-track rows (see the module docstring)."""
     import tempfile
 
@@ -224,10 +265,28 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
     from sim.driver import iso7401_step_steer
     from sim.simulate import Numerics, simulate
 
-    with tempfile.TemporaryDirectory() as cold:
-        # empty cache: compiles everything (the assembly inspection adds well under a second)
-        first_compile, assembly = _fresh_process(cold, assembly=True)
-        cached, _ = _fresh_process(cold)  # same cache, now filled
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fastmath import (
+        describe_host,
+        describe_mix,
+        host_description,
+        machine_limit,
+        print_machine_limit,
+        try_512,
+    )
+
+    host = host_description()
+    print(f"\n{describe_host(host)}")
+    first_compile = first_adm = cached = cached_adm = math.nan
+    assembly = {}
+    if not skip_cold:
+        with tempfile.TemporaryDirectory() as cold:
+            # empty cache: compiles everything (the assembly inspection adds under a second)
+            first_compile, assembly = _fresh_process(cold, assembly=True)
+            cached, _ = _fresh_process(cold)  # same cache, now filled
+        with tempfile.TemporaryDirectory() as cold:
+            first_adm, _ = _fresh_process(cold, controller="adm")
+            cached_adm, _ = _fresh_process(cold, controller="adm")
     rng = np.random.default_rng(2024)
     coupe = sim.load_vehicle("coupe")
     numerics = Numerics(time_step_s=0.005, output_interval_s=0.01)
@@ -247,27 +306,38 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
                         numerics=Numerics(time_step_s=0.005, output_interval_s=0.05))
 
     _, t_one = median_seconds(one, repeats)
+    if not assembly:  # this process compiled the kernels (or loaded them: then no assembly)
+        assembly = _lane_loop_assembly()
     # the batch takes about a second now: the median of ``repeats`` runs (the first run after
     # the warm-up is up to 0.1 s slower here: fresh memory for the 140 MB of tables and
     # outputs, page faults in this VM)
     _, t_many = median_seconds(many, repeats)
+    limit = machine_limit()  # measured now, on this host, under the same load
     steps = DURATION_S / numerics.time_step_s
-    evals = members * steps * 16  # 4 RK4 stages x 4 tyres per vehicle-step
-    print(f"\ntwo-track model (coupe, MF 6.1, RK4 at {numerics.time_step_s * 1e3:g} ms), "
+    evals = members * steps * RHS_EVALUATIONS_PER_STEP * 4  # 4 tyres per evaluation
+    print(f"two-track model (coupe, MF 6.1, RK4 at {numerics.time_step_s * 1e3:g} ms), "
           f"{DURATION_S:g} s step steers; medians")
-    print(f"  first compile, fresh process with an empty cache: {first_compile:6.2f} s")
-    print(f"  fresh process to first result, cache filled:     {cached:6.2f} s")
-    n_zmm, n_fma, n_div, n_calls, callees = assembly.split()
-    print(f"  lane loops (two_track.rhs): {n_zmm} packed AVX-512 (zmm) instructions, {n_fma} of "
-          f"them FMA, {n_div} divisions; {n_calls} calls ({callees})")
+    if skip_cold:
+        print("  cold start: not measured (--skip-cold)")
+    else:
+        print(f"  cold start, fresh process with an empty kernel cache to its first result: "
+              f"two-track {first_compile:6.1f} s, module-on (adm) {first_adm:6.1f} s")
+        print(f"  fresh process to its first result, kernel cache filled:                  "
+              f"two-track {cached:6.2f} s, module-on (adm) {cached_adm:6.2f} s")
+    for name, mix in assembly.items():
+        print(f"  lane loops two_track.{name}: {describe_mix(mix)}")
+    if not assembly:
+        print("  lane loops: assembly not available (kernels loaded from the cache; run with "
+              "an empty SIM_CACHE_DIR or without --skip-cold)")
+    print_machine_limit(limit)
+    print(f"  {try_512(host)}")
     print(f"  one step steer:                 {1e3 * t_one:8.1f} ms")
     print(f"  {members} step steers, one batch:  {t_many:8.2f} s  "
           f"({evals / t_many / 1e6:.1f} M tyre evaluations/s = "
-          f"{100 * evals / t_many / MACHINE_LIMIT_TYRE_EVALS_PER_S:.0f} % of the machine "
-          f"limit; {members * steps / t_many / 1e6:.2f} M vehicle-steps/s)")
+          f"{100 * evals / t_many / limit['tyre_per_s']:.0f} % of this host's machine limit "
+          f"measured above; {members * steps / t_many / 1e6:.2f} M vehicle-steps/s)")
     if skip_peer:
         return
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from peers.commonroad_mb import mb_step_steer_states, median_time_s, time_mb_runs
 
     t_peer_one = median_time_s(lambda: mb_step_steer_states(80.0, 0.01), repeats)
@@ -284,6 +354,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-peer", action="store_true", help="skip CommonRoad rows")
+    parser.add_argument("--skip-cold", action="store_true",
+                        help="skip the cold-start processes (each compiles every kernel)")
     parser.add_argument("--section", choices=("linear", "two-track", "all"), default="all")
     parser.add_argument("--peer-runs", type=int, default=50,
                         help="CommonRoad MB runs actually timed (scaled to --members)")
@@ -296,7 +368,8 @@ def main(argv: list[str] | None = None) -> None:
         results = {row.name: median_seconds(row.setup(case), args.repeats) for row in rows}
         print_table(results, rows, args.members)
     if args.section in ("two-track", "all"):
-        two_track_section(args.members, args.repeats, args.peer_runs, args.skip_peer)
+        two_track_section(args.members, args.repeats, args.peer_runs, args.skip_peer,
+                          args.skip_cold)
 
 
 if __name__ == "__main__":

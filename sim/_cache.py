@@ -11,12 +11,18 @@ outside the package, so a read-only install caches too.
 ``NUMBA_CACHE_DIR`` set by the user wins (numba reads it itself); ``SIM_CACHE_DIR`` moves
 the base folder (default ``$XDG_CACHE_HOME/sim`` or ``~/.cache/sim``). Old ``numba-*``
 folders are not removed automatically (several checkouts may share the base folder).
+
+While kernels compile (an empty or outdated cache: the first run after an install or a change
+of a kernel's source), :func:`announce_compiles` writes **one line** to stderr saying so and
+about how long it takes, once per process; with a warm cache nothing compiles and nothing is
+written. ``SIM_COMPILE_NOTICE=0`` silences it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -43,10 +49,57 @@ def cache_dir() -> Path:
 
 
 def configure() -> None:
-    """Point numba's cache at :func:`cache_dir` unless ``NUMBA_CACHE_DIR`` is set. Must run
-    before any kernel is decorated (``sim/__init__.py`` calls it first)."""
+    """Point numba's cache at :func:`cache_dir` unless ``NUMBA_CACHE_DIR`` is set, and
+    install the compile notice (:func:`announce_compiles`). Must run before any kernel is
+    decorated (``sim/__init__.py`` calls it first)."""
     from numba.core import config
 
-    if os.environ.get("NUMBA_CACHE_DIR"):
+    if not os.environ.get("NUMBA_CACHE_DIR"):
+        config.CACHE_DIR = str(cache_dir())
+    announce_compiles()
+
+
+#: The line :func:`announce_compiles` writes (``{cache}``: the cache folder). The figures are
+#: cold compiles on 2-core machines of the project's kind (README, Speed, and issue 11: 40 to
+#: 46 s to a first two-track result, 41 s to a minute module-on, 71 s for a cycle on a loaded
+#: machine); a busy machine takes longer.
+COMPILE_NOTICE = (
+    "sim: compiling numba kernels into {cache} (first run after an install or a kernel change; "
+    "about a minute before a first two-track, module-on or cycle result on 2 cores, longer "
+    "on a busy machine; later runs load them in about a second)\n")
+
+
+def announce_compiles(stream=None) -> None:
+    """Write :data:`COMPILE_NOTICE` to ``stream`` (stderr) when the first ``sim`` kernel of
+    this process starts compiling, and never again in the process. Compiles are numba's
+    ``numba:compile`` events, which fire only on a cache miss: a process whose kernels all
+    load from the cache writes nothing. ``SIM_COMPILE_NOTICE=0`` turns it off."""
+    if os.environ.get("SIM_COMPILE_NOTICE", "1") == "0":
         return
-    config.CACHE_DIR = str(cache_dir())
+    from numba.core import event
+
+    class _Notice(event.Listener):
+        announced = False
+
+        def on_start(self, ev):
+            if self.announced:
+                return
+            function = getattr(ev.data.get("dispatcher"), "py_func", None)
+            if not getattr(function, "__module__", "").startswith("sim."):
+                return  # someone else's kernel (a notebook's, a benchmark's)
+            self.announced = True
+            out = stream if stream is not None else sys.stderr
+            out.write(COMPILE_NOTICE.format(cache=numba_cache_dir()))
+            out.flush()
+
+        def on_end(self, ev):
+            pass
+
+    event.register("numba:compile", _Notice())
+
+
+def numba_cache_dir() -> str:
+    """The folder numba caches into (``NUMBA_CACHE_DIR`` if the user set it)."""
+    from numba.core import config
+
+    return config.CACHE_DIR or str(cache_dir())

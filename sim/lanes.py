@@ -21,7 +21,10 @@ import numpy as np
 LANES = 64
 
 
-@numba.njit(cache=True)
+# Inlined at numba IR level: called with a module constant (``lane_table(N_STATES)``), the
+# argument is an integer *literal* type, and a separately compiled function got one
+# specialisation per row count (13 for the first two-track result: tools/compile_profile.py).
+@numba.njit(cache=True, inline="always")
 def lane_table(rows):
     """A zeroed lane table of ``rows`` rows (flat, row r of lane l at ``r * LANES + l``)."""
     return np.zeros(rows * LANES)

@@ -668,15 +668,25 @@ def _checked(name: str, value, low: float, high: float, low_open: bool, unit: st
     return a
 
 
+def _writable(a) -> np.ndarray:
+    """``a`` as a C-contiguous, writable float64 array (a copy when it is read-only)."""
+    return np.require(a, dtype=np.float64, requirements=("C", "W"))
+
+
 def _flatten(p, args):
-    """Broadcast p (..., P) and the argument arrays; return flat arrays and the shape."""
+    """Broadcast p (..., P) and the argument arrays; return flat arrays and the shape.
+
+    Every array handed to the compiled loops is C-contiguous and **writable**: numba compiles
+    one specialisation per argument type, and a read-only array (a frozen vehicle's tyre
+    vector, a broadcast scalar) is another type than a writable one; mixing them made the
+    first two-track result compile ``_forces_many`` twice (``tools/compile_profile.py``)."""
     shape = np.broadcast_shapes(p.shape[:-1], *(a.shape for a in args))
-    p2d = np.ascontiguousarray(p.reshape(-1, MF61_PARAMETER_COUNT))
+    p2d = _writable(p.reshape(-1, MF61_PARAMETER_COUNT))
     tyre = np.broadcast_to(
         np.arange(p2d.shape[0], dtype=np.int64).reshape(p.shape[:-1]), shape
     ).ravel()
-    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).ravel() for a in args]
-    return p2d, np.ascontiguousarray(tyre), flat, shape
+    flat = [_writable(np.broadcast_to(a, shape)).ravel() for a in args]
+    return p2d, np.require(tyre, dtype=np.int64, requirements=("C", "W")), flat, shape
 
 
 def _shaped(values, shape):

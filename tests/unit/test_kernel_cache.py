@@ -37,3 +37,38 @@ def test_numba_cache_dir_set_by_the_user_wins(tmp_path):
                           "print(config.CACHE_DIR)"], env=env, capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert out.stdout.strip() == str(tmp_path)
+
+
+_TWO_SMALL_KERNELS = ("import sim, sim.lanes, sim.fastmath as fm; "
+                      "sim.lanes.lane_table(3); fm.atan(1.0); fm.exp(1.0)")
+
+
+def test_one_line_on_stderr_while_kernels_compile_and_none_when_cached(tmp_path):
+    env = dict(os.environ, SIM_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.pop("NUMBA_CACHE_DIR", None)
+    env.pop("SIM_COMPILE_NOTICE", None)
+    cold = subprocess.run([sys.executable, "-c", _TWO_SMALL_KERNELS], env=env,
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    lines = cold.stderr.splitlines()
+    assert len(lines) == 1, cold.stderr  # three kernels compiled, one line
+    assert lines[0].startswith("sim: compiling numba kernels into ")
+    assert str(tmp_path) in lines[0] and "about" in lines[0]
+    warm = subprocess.run([sys.executable, "-c", _TWO_SMALL_KERNELS], env=env,
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    assert warm.stderr == ""
+    quiet = subprocess.run([sys.executable, "-c", _TWO_SMALL_KERNELS],
+                           env=dict(env, SIM_CACHE_DIR=str(tmp_path / "other"),
+                                    SIM_COMPILE_NOTICE="0"),
+                           capture_output=True, text=True, check=True, cwd=ROOT)
+    assert quiet.stderr == ""
+
+
+def test_notice_ignores_kernels_outside_sim(tmp_path):
+    import io
+
+    import numba
+
+    stream = io.StringIO()
+    _cache.announce_compiles(stream)
+    numba.njit(cache=False)(lambda x: x + 1.0)(1.0)
+    assert stream.getvalue() == ""

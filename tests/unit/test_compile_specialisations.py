@@ -1,0 +1,68 @@
+"""Argument types at the numpy entry points do not multiply compiled specialisations.
+
+numba compiles one specialisation per tuple of argument types, and a read-only array is
+another type than a writable one: a tyre vector from a frozen vehicle and a broadcast scalar
+are read-only. ``tools/compile_profile.py`` found the first two-track result compiling
+``sim.tyre.mf61._forces_many`` twice for that reason; the entry points now hand the
+compiled loops writable arrays only.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from sim.tyre import mf61
+from sim.tyre.tir import read_tir
+from tests.conftest import SAMPLE_TIR
+
+pytestmark = pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1",
+                                reason="counts compiled specialisations")
+
+
+def test_forces_compile_one_specialisation_for_read_only_and_writable_inputs():
+    p = mf61.mf61_parameter_vector(read_tir(SAMPLE_TIR))
+    frozen = p.copy()
+    frozen.setflags(write=False)
+    kappa = np.array([0.05, -0.1])
+    kappa_ro = kappa.copy()
+    kappa_ro.setflags(write=False)
+    results = [
+        mf61.evaluate(frozen, 0.05, 0.02, fz_n=4000.0),
+        mf61.evaluate(p, kappa, 0.02, fz_n=np.array([4000.0, 3000.0])),
+        mf61.evaluate(frozen, kappa_ro, np.array([0.02, 0.02]), fz_n=4000.0),
+        mf61.evaluate(np.stack([p, frozen]), 0.05, 0.02, fz_n=4000.0),
+    ]
+    assert len(mf61._forces_many.signatures) == 1, mf61._forces_many.signatures
+    # and the values do not depend on how the inputs were passed
+    assert results[0][0] == results[1][0][0] == results[3][0][1]
+    assert results[1][1][1] != results[0][1]
+    np.testing.assert_array_equal(results[2][0], np.broadcast_to(
+        mf61.evaluate(p, kappa, 0.02, fz_n=4000.0)[0], (2,)))
+
+
+def test_flatten_hands_out_writable_contiguous_arrays():
+    p = np.ones(mf61.MF61_PARAMETER_COUNT)
+    p.setflags(write=False)
+    p2d, tyre, flat, shape = mf61._flatten(p, (np.asarray(0.1), np.array([1.0, 2.0])))
+    assert shape == (2,)
+    for a in (p2d, tyre, *flat):
+        assert a.flags.writeable and a.flags.c_contiguous
+    assert tyre.dtype == np.int64 and p2d.dtype == np.float64
+    np.testing.assert_array_equal(flat[0], [0.1, 0.1])
+
+
+def test_lane_tables_of_many_row_counts_compile_no_specialisation_each():
+    import numba
+
+    from sim.lanes import LANES, lane_table
+
+    @numba.njit(cache=False)
+    def tables():
+        return lane_table(3).size + lane_table(5).size + lane_table(7).size
+
+    assert tables() == 15 * LANES
+    assert len(lane_table.signatures) <= 1, lane_table.signatures
+    assert lane_table(2).shape == (2 * LANES,) and not lane_table(2).any()
