@@ -66,8 +66,9 @@ def test_cornering_stiffness_scales_with_lky():
 
 
 def _step(vehicle, speed_kmh, **kwargs):
+    kwargs.setdefault("numerics", NUMERICS)
     return sim.simulate(vehicle, speed_kmh=speed_kmh, duration_s=1.2,
-                        steering_wheel_angle_rad=0.4, numerics=NUMERICS,
+                        steering_wheel_angle_rad=0.4,
                         record=("ay_mps2", "yaw_rate_radps", "vy_mps"), **kwargs)
 
 
