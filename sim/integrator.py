@@ -105,14 +105,17 @@ _MAX_SUBSTEPS = 10_000
 Inputs = namedtuple("Inputs", ["t0_s", "dt_s", "steer", "force", "speed", "drive", "brake",
                                "path"])
 
-#: Where a batch's results go: ``out`` (S + N_AUX + DS + PC [+ CS], N, T_out): states, derived
-#: signals, driver states, the powertrain's channels
-#: (:data:`sim.chassis.powertrain.CHANNEL_NAMES`) and the controller's states when it has any;
+#: Where a batch's results go: ``out`` (K, N, T_out): the K recorded channels, row k holding
+#: kernel channel ``picked[k]`` (``picked`` (K,) int64 indices into the kernel's channels:
+#: states, derived signals, driver states, the powertrain's channels
+#: (:data:`sim.chassis.powertrain.CHANNEL_NAMES`) and the controller's states, in that order;
+#: see :func:`_channel`; K may be 0: nothing recorded);
 #: channel-major (a channel's (N, T_out) block is contiguous), every element written (the
 #: samples of a member, NaN after it ended, so it need not be initialised); ``status`` (N,),
 #: ``end_time`` (N,) [s], ``end_state`` (N, S), ``end_energy`` (N, E) the powertrain and
 #: energy states at the end (:data:`sim.chassis.powertrain.ENERGY_STATE_NAMES`).
-Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state", "end_energy"])
+Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state", "end_energy",
+                                 "picked"])
 
 #: Numerical settings of a run: RK4 step ``h`` [s], ``n_steps`` steps, a sample recorded
 #: every ``out_every`` steps, slip-denominator floor ``v_low`` [m/s]; a member stops below
@@ -329,29 +332,37 @@ _N_BATTERY_CHANNELS = 4  # the battery's states, recorded first among the powert
 
 
 @_scalar
-def _record(out, row, members, n, x, xe, ln):
-    """Copy states, derived signals, driver states, the powertrain's channels and (when
-    ``out`` has rows for them) the controller's states of lanes ``0..n-1`` into output
-    sample ``row``."""
-    first_pt = N_STATES + N_AUX + N_DRIVER_STATES
-    n_pt_rows = N_PT - PT_FIRST_RECORDED
-    first_cs = first_pt + _N_BATTERY_CHANNELS + n_pt_rows
-    n_cs = out.shape[0] - first_cs
+def _channel(i, lane, x, xe, ln):
+    """Kernel channel ``i`` of lane ``lane``: the states, derived signals, driver states, the
+    powertrain's channels and the controller's states, in that order (the order of
+    ``sim.simulate``'s channel list)."""
+    if i < N_STATES:
+        return x[i * LANES + lane]
+    i -= N_STATES
+    if i < N_AUX:
+        return ln.aux[i * LANES + lane]
+    i -= N_AUX
+    if i < N_DRIVER_STATES:
+        return ln.ds[i * LANES + lane]
+    i -= N_DRIVER_STATES
+    if i < _N_BATTERY_CHANNELS:
+        return xe[i * LANES + lane]
+    i -= _N_BATTERY_CHANNELS
+    if i < N_PT - PT_FIRST_RECORDED:
+        return ln.pt[(PT_FIRST_RECORDED + i) * LANES + lane]
+    i -= N_PT - PT_FIRST_RECORDED
+    return ln.cs[i * LANES + lane]
+
+
+@_scalar
+def _record(out, picked, row, members, n, x, xe, ln):
+    """Copy the recorded channels of lanes ``0..n-1`` into output sample ``row``: row ``k`` of
+    ``out`` gets kernel channel ``picked[k]`` (see :func:`_channel`); nothing else is kept, so
+    ``out`` holds only the requested channels."""
     for lane in range(n):
         m = members[lane]
-        for i in range(N_STATES):
-            out[i, m, row] = x[i * LANES + lane]
-        for i in range(N_AUX):
-            out[N_STATES + i, m, row] = ln.aux[i * LANES + lane]
-        for i in range(N_DRIVER_STATES):
-            out[N_STATES + N_AUX + i, m, row] = ln.ds[i * LANES + lane]
-        for i in range(_N_BATTERY_CHANNELS):
-            out[first_pt + i, m, row] = xe[i * LANES + lane]
-        for i in range(n_pt_rows):
-            out[first_pt + _N_BATTERY_CHANNELS + i, m, row] = \
-                ln.pt[(PT_FIRST_RECORDED + i) * LANES + lane]
-        for i in range(n_cs):
-            out[first_cs + i, m, row] = ln.cs[i * LANES + lane]
+        for k in range(picked.size):
+            out[k, m, row] = _channel(picked[k], lane, x, xe, ln)
 
 
 @_scalar
@@ -479,7 +490,8 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepp
         _sense(ln, n)
         hold_step_power(ln, n)
         if step % stepping.out_every == 0:
-            _record(outputs.out, step // stepping.out_every, members, n, x, xe, ln)
+            _record(outputs.out, outputs.picked, step // stepping.out_every, members, n, x,
+                    xe, ln)
         if step == stepping.n_steps:
             break
         _copy(x, N_STATES, n, ws.last_x)
@@ -569,32 +581,33 @@ def chunk_lanes(members: int, threads: int | None = None) -> int:
 
 
 @numba.njit(parallel=True, cache=True)
-def integrate_batch(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
-                    bp, dup, xe0, pt0, order, lanes, threads, t0_in, dt_in, steer_table,
-                    force_table, speed_table, drive_table, brake_table, path, h, n_steps,
-                    out_every, v_low, v_stop, max_sideslip, out, status, end_time, end_state,
-                    end_energy):
-    """Integrate every batch member. The members ``order[c L : (c + 1) L]`` (``L = lanes``,
-    at most :data:`LANES`) form chunk c and run as the lanes of one computation (see "Lanes"
-    in the module docstring); ``threads`` threads share the chunks. A member's results depend
-    on none of ``order``, ``lanes``, ``threads`` or the other members, bit for bit; those only
-    set the speed (see :func:`chunk_order`, :func:`chunk_lanes`).
+def integrate_batch(controller, params, tyre_params, tyre_set, x0, cparams, cstate0, dparams,
+                    dstate0, bp, dup, xe0, pt0, order, bounds, threads, t0_in, dt_in,
+                    steer_table, force_table, speed_table, drive_table, brake_table, path, h,
+                    n_steps, out_every, v_low, v_stop, max_sideslip, out, status, end_time,
+                    end_state, end_energy, picked):
+    """Integrate every batch member. The members ``order[bounds[c] : bounds[c + 1]]`` (at most
+    :data:`LANES` of them, all with the same tyre set) form chunk c and run as the lanes of
+    one computation (see "Lanes" in the module docstring); ``threads`` threads share the
+    chunks. A member's results depend on none of ``order``, ``bounds``, ``threads`` or the
+    other members, bit for bit; those only set the speed (see :func:`chunk_order`,
+    :func:`chunk_bounds`).
 
     ``params`` (N, P) chassis parameters (:data:`~sim.chassis.two_track.PARAMETER_NAMES`);
-    ``tyre_params`` (2, PT) the front and rear MF 6.1 parameter vectors, **shared by the whole
-    batch**; ``x0`` (N, S) initial states; ``cparams`` (N, CP), ``cstate0`` (N, CS) the
-    controller's parameters and initial states (CP, CS >= 1; the controller's states are
-    recorded when ``out`` has rows for them); ``dparams`` (N, DP), ``dstate0`` (N, DS) the
-    driver's (:mod:`sim.driver.closed_loop`); ``bp`` (N, B), ``dup`` (N, 4, D), ``xe0`` (N, E),
-    ``pt0`` (N, N_PT) the powertrain's battery and drive-unit parameters, initial powertrain
-    and energy states and initial powertrain lane table
+    ``tyre_params`` (S, 2, PT) the distinct front and rear MF 6.1 parameter vectors of the
+    batch (S = 1 when the whole batch shares its tyres), ``tyre_set`` (N,) int64 the set of
+    each member (a chunk's lanes share one set, which the lane loops read as constants);
+    ``x0`` (N, S) initial states; ``cparams`` (N, CP), ``cstate0`` (N, CS) the
+    controller's parameters and initial states (CP, CS >= 1); ``dparams`` (N, DP), ``dstate0``
+    (N, DS) the driver's (:mod:`sim.driver.closed_loop`); ``bp`` (N, B), ``dup`` (N, 4, D),
+    ``xe0`` (N, E), ``pt0`` (N, N_PT) the powertrain's battery and drive-unit parameters,
+    initial powertrain and energy states and initial powertrain lane table
     (:func:`sim.chassis.powertrain.powertrain_tables`); ``order`` (N,) a permutation of the
-    members; the driver's input tables as in :class:`Inputs`; numerical settings as in
-    :class:`Stepping`; outputs as in :class:`Outputs` (every element of ``out`` is written).
+    members, ``bounds`` (C + 1,) the chunks' limits in it; the driver's input tables as in
+    :class:`Inputs`; numerical settings as in :class:`Stepping`; outputs as in
+    :class:`Outputs` (every element of ``out`` is written).
     """
-    n_members = params.shape[0]
-    lanes = min(max(lanes, 1), LANES)
-    n_chunks = (n_members + lanes - 1) // lanes
+    n_chunks = bounds.size - 1
     threads = max(1, min(threads, n_chunks))
     # Chunks follow ``order``: slow (costly) members first. Thread b takes chunk b of the first
     # ``threads`` chunks, then chunk ``threads - 1 - b`` of the next ones, and so on back and
@@ -604,20 +617,39 @@ def integrate_batch(controller, params, tyre_params, x0, cparams, cstate0, dpara
             c = first + (b if (first // threads) % 2 == 0 else threads - 1 - b)
             if c >= n_chunks:
                 continue
-            _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
-                       bp, dup, xe0, pt0, order[c * lanes:min((c + 1) * lanes, n_members)],
+            c = int(c)  # the prange index is unsigned: c would be typed float
+            chunk = order[bounds[c]:bounds[c + 1]]
+            _run_chunk(controller, params, tyre_params[tyre_set[chunk[0]]], x0, cparams,
+                       cstate0, dparams, dstate0, bp, dup, xe0, pt0, chunk,
                        Inputs(t0_in, dt_in, steer_table, force_table, speed_table, drive_table,
                               brake_table, path),
                        Stepping(h, n_steps, out_every, v_low, v_stop, max_sideslip),
-                       Outputs(out, status, end_time, end_state, end_energy))
+                       Outputs(out, status, end_time, end_state, end_energy, picked))
 
 
-def chunk_order(speed_mps: np.ndarray) -> np.ndarray:
-    """Members sorted by initial forward speed ``speed_mps`` (N,): the wheel-spin mode, which
-    sets the substep count, is stiffest at low speed, so members of similar speed share
-    chunks and a chunk rarely takes more substeps than most of its lanes need."""
-    return np.argsort(np.asarray(speed_mps, dtype=float), kind="stable").astype(np.int64)
+def chunk_order(speed_mps: np.ndarray, tyre_set: np.ndarray | None = None) -> np.ndarray:
+    """Members sorted by tyre set ``tyre_set`` (N,) (a chunk's lanes share their tyres), then
+    by initial forward speed ``speed_mps`` (N,): the wheel-spin mode, which sets the substep
+    count, is stiffest at low speed, so members of similar speed share chunks and a chunk
+    rarely takes more substeps than most of its lanes need."""
+    speed = np.asarray(speed_mps, dtype=float)
+    sets = np.zeros(speed.shape, dtype=np.int64) if tyre_set is None else tyre_set
+    return np.lexsort((speed, sets)).astype(np.int64)
 
 
-__all__ = ["Inputs", "Outputs", "Stepping", "Workspace", "chunk_lanes", "chunk_order",
-           "integrate_batch"]
+def chunk_bounds(order: np.ndarray, lanes: int, tyre_set: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Limits (C + 1,) int64 of the chunks in ``order``: runs of at most ``lanes`` (at most
+    :data:`LANES`) members, a new chunk wherever the tyre set changes."""
+    lanes = min(max(int(lanes), 1), LANES)
+    sets = np.zeros(len(order), dtype=np.int64) if tyre_set is None \
+        else np.asarray(tyre_set)[order]
+    bounds = [0]
+    for i in range(1, len(order) + 1):
+        if i == len(order) or i - bounds[-1] == lanes or sets[i] != sets[bounds[-1]]:
+            bounds.append(i)
+    return np.asarray(bounds, dtype=np.int64)
+
+
+__all__ = ["Inputs", "Outputs", "Stepping", "Workspace", "chunk_bounds", "chunk_lanes",
+           "chunk_order", "integrate_batch"]

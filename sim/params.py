@@ -25,10 +25,12 @@ from sim.powertrain.layout import (
     wheels_of,
 )
 from sim.powertrain.road_load import CoastDownCoefficients, physical_from_coast_down
+from sim.spec.dynamics import TYRE_SCALING_NAMES
 from sim.spec.energy import Energy
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.tyre.mf61 import (
     IX_NOMPRES,
+    MF61_PARAMETER_NAMES,
     MF61Tyre,
     linear_cornering_stiffness_n_per_rad,
     slip_stiffness_kxk,
@@ -43,6 +45,36 @@ _REQUIRED = ("suspension", "wheels", "aero", "drivetrain", "brakes")
 def load_tyre(path: str) -> MF61Tyre:
     """The MF 6.1 tyre of a ``.tir`` file (parsed once per process and path)."""
     return MF61Tyre.from_tir(path)
+
+
+def tyre_parameters(vehicle: Vehicle, axle: str, members: int | None = None) -> np.ndarray:
+    """(N, PT) MF 6.1 parameter vectors (:data:`sim.tyre.mf61.MF61_PARAMETER_NAMES`) of the
+    tyres on ``axle`` ("front" or "rear") of every member of ``vehicle`` (a batch of N, or one
+    vehicle repeated ``members`` times): the ``.tir`` file's vector with the factors of
+    ``[tyres.<axle>.scaling]`` (:class:`sim.spec.dynamics.TyreScaling`) multiplied into its
+    own scaling factors. A factor of 1 leaves the file's value bit for bit."""
+    tyre = vehicle.tyres[axle]
+    base = load_tyre(tyre.file).parameters
+    n = vehicle.batch_size if members is None else members
+    out = np.array(np.broadcast_to(base, (n, base.size)))
+    for name in TYRE_SCALING_NAMES:
+        factor = np.asarray(getattr(tyre.scaling, name), dtype=float)
+        out[:, MF61_PARAMETER_NAMES.index(name)] *= np.broadcast_to(factor, (n,))
+    return out
+
+
+def tyre_sets(tyre_params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct tyre sets of a batch: ``(sets (S, 2, PT), index (N,) int64)`` from the
+    per-member front and rear vectors ``tyre_params`` (N, 2, PT), so that ``sets[index]`` is
+    ``tyre_params`` (S = 1 when every member has the same tyres: the kernels then read one
+    set, as before tyre quantities were per member)."""
+    n = tyre_params.shape[0]
+    flat = tyre_params.reshape(n, -1)
+    if n == 1 or not np.any(flat != flat[0]):
+        return np.ascontiguousarray(tyre_params[:1]), np.zeros(n, dtype=np.int64)
+    unique, index = np.unique(flat, axis=0, return_inverse=True)
+    return (np.ascontiguousarray(unique.reshape(-1, *tyre_params.shape[1:])),
+            index.reshape(-1).astype(np.int64))
 
 
 def require_dynamics(vehicle: Vehicle) -> None:
@@ -104,10 +136,11 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
                          ) -> tuple[np.ndarray, np.ndarray, MassProperties]:
     """Pack ``vehicle`` (a batch of N) for :func:`sim.chassis.two_track.integrate_batch`.
 
-    Returns ``(params (N, P), tyre_params (2, PT), mass)``: per-member chassis parameters,
-    and the front and rear MF 6.1 parameter vectors, which the whole batch shares (the tyre
-    files are not batch parameters; relaxation lengths, pressures, road friction and linear
-    tyre stiffnesses are, as columns of ``params``). ``members`` repeats a single
+    Returns ``(params (N, P), tyre_params (N, 2, PT), mass)``: per-member chassis parameters,
+    and each member's front and rear MF 6.1 parameter vectors (the tyre files with the
+    member's scaling factors, :func:`tyre_parameters`; relaxation lengths, pressures, road
+    friction and linear tyre stiffnesses are columns of ``params``; :func:`tyre_sets` gives
+    the distinct sets the kernels read). ``members`` repeats a single
     vehicle N times (for N runs that differ only in their inputs). ``road_friction`` [-] scales the
     tyres' peak friction (1 = the tyre file's road); ``road_grade_rad`` [rad] is the road's
     slope, positive uphill in the direction of travel. Both may be (N,) arrays.
@@ -202,7 +235,8 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     put("road_grade_rad", _per_member_values("road_grade_rad", road_grade_rad, n, -0.5, 0.5, "rad"))
 
     front, rear = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
-    tyre_params = np.stack([front.parameters, rear.parameters])
+    scaled = {axle: tyre_parameters(vehicle, axle, n) for axle in ("front", "rear")}
+    tyre_params = np.stack([scaled["front"], scaled["rear"]], axis=1)
     put("front_relaxation_length_m", vehicle.tyres["front"].relaxation_length_m)
     put("rear_relaxation_length_m", vehicle.tyres["rear"].relaxation_length_m)
     for axle, tyre in (("front", front), ("rear", rear)):
@@ -220,10 +254,10 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     if unknown:
         raise SpecError("<argument>", "linear_tyre_stiffness", unknown[0],
                         "keys among " + ", ".join(LINEAR_TYRE_KEYS))
-    for axle, tyre in (("front", front), ("rear", rear)):
+    for axle in ("front", "rear"):
         defaults = {f"{axle}_cornering_stiffness_npr":
-                    linear_cornering_stiffness_n_per_rad(tyre.parameters, static[axle]),
-                    f"{axle}_slip_stiffness_n": slip_stiffness_kxk(tyre.parameters, static[axle])}
+                    linear_cornering_stiffness_n_per_rad(scaled[axle], static[axle]),
+                    f"{axle}_slip_stiffness_n": slip_stiffness_kxk(scaled[axle], static[axle])}
         for key, value in defaults.items():
             chosen = given.get(key, value)
             put(key, _per_member_values(key, chosen, n, 1.0, 1e7, "N or N/rad"))
@@ -235,21 +269,22 @@ def linear_single_track(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE
                         ) -> LinearSingleTrack:
     """The linear single-track model of ``vehicle`` (a batch of N) for ``load_case``: mass,
     yaw inertia and axle distances from the mass model; **axle** cornering stiffnesses
-    ``C = 2 (-Kya)`` of the vehicle's MF 6.1 tyres at each axle's mean static wheel load
-    (road friction scales the peak force, not the cornering stiffness, so it does not enter).
+    ``C = 2 (-Kya)`` of the vehicle's MF 6.1 tyres (with their scaling factors,
+    :func:`tyre_parameters`) at each axle's mean static wheel load (road friction scales the
+    peak force, not the cornering stiffness, so it does not enter).
     """
     require_dynamics(require_vehicle(vehicle))
     mp = mass_properties(vehicle, load_case)
-    front, rear = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
+    front, rear = (tyre_parameters(vehicle, axle, mp.batch_size) for axle in ("front", "rear"))
     fz_front = 0.5 * (mp.wheel_loads_n[:, 0] + mp.wheel_loads_n[:, 1])
     fz_rear = 0.5 * (mp.wheel_loads_n[:, 2] + mp.wheel_loads_n[:, 3])
     return LinearSingleTrack(
         mass_kg=mp.mass_kg, yaw_inertia_kgm2=mp.yaw_inertia_kgm2,
         cg_to_front_axle_m=mp.cg_to_front_axle_m, cg_to_rear_axle_m=mp.cg_to_rear_axle_m,
         front_cornering_stiffness_npr=2.0 * linear_cornering_stiffness_n_per_rad(
-            front.parameters, fz_front),
+            front, fz_front),
         rear_cornering_stiffness_npr=2.0 * linear_cornering_stiffness_n_per_rad(
-            rear.parameters, fz_rear),
+            rear, fz_rear),
         source=vehicle.name or "<vehicle>")
 
 

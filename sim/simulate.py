@@ -18,12 +18,12 @@ from sim import adm, integrator
 from sim.chassis import powertrain as pw
 from sim.chassis import two_track as tt
 from sim.driver import closed_loop as cl
-from sim.errors import SpecError
-from sim.params import load_tyre, two_track_parameters
+from sim.errors import SpecError, UnknownNameError
+from sim.params import load_tyre, two_track_parameters, tyre_sets
 from sim.result import Result
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import deg_to_rad, kmh_to_mps
-from sim.validity import tyre_flags
+from sim.validity import TYRE_CHECKS, tyre_flags
 
 CONTROLLERS = {"passive": tt.CONTROLLER_PASSIVE, "direct": tt.CONTROLLER_DIRECT,
                "adm": tt.CONTROLLER_ADM}
@@ -33,6 +33,137 @@ CONTROLLERS = {"passive": tt.CONTROLLER_PASSIVE, "direct": tt.CONTROLLER_DIRECT,
 DRIVER_CHANNELS = tuple(name if name in ("steering_wheel_angle_rad", "force_demand_n")
                         else f"driver_{name}" for name in cl.DRIVER_STATE_NAMES)
 RECORDED = tt.STATE_NAMES + tt.AUX_NAMES + DRIVER_CHANNELS
+_WHEELS = ("fl", "fr", "rl", "rr")
+
+#: Angles computed after the run from recorded kernel channels (the kernel keeps them as
+#: velocity ratios, no atan in the time loop): name -> the kernel channels it is computed from.
+DERIVED = {"sideslip_rad": ("vy_mps", "vx_mps"),
+           **{f"slip_angle_{w}_rad": (f"tan_slip_angle_{w}",) for w in _WHEELS}}
+
+#: The validity flags of a Result and the channel each is computed from (a flag exists when its
+#: channel is recorded; see :mod:`sim.validity`).
+FLAG_CHANNELS = {**{f"tyre_{kind}_{w}": pattern.format(w=w) for w in _WHEELS
+                    for kind, *_, pattern, _unit, _what in TYRE_CHECKS},
+                 "steering_beyond_lock": "steering_wheel_angle_rad"}
+
+
+def _kernel_channels(controller: str) -> tuple[str, ...]:
+    """The kernel's channels in its order (:func:`sim.integrator._channel`): states, derived
+    signals, driver states, the powertrain's channels, the controller's states."""
+    extra = tuple(f"adm_{name}" for name in adm.ADM_STATE_NAMES) if controller == "adm" else ()
+    return RECORDED + pw.CHANNEL_NAMES + extra
+
+
+def channel_names(controller: str = "passive", battery: bool = True,
+                  engine: bool = False) -> tuple[str, ...]:
+    """Every channel a run of ``controller`` records by default (``record=None``), in the
+    Result's order; ``battery``: whether the battery is in the loop (its channels exist only
+    then); ``engine``: whether a combustion engine drives (gear, engine speed and fuel flow
+    exist only then); see :func:`sim.chassis.powertrain.in_the_loop`."""
+    absent = pw.absent_channel_names(battery, engine)
+    return tuple(c for c in _kernel_channels(controller) if c not in absent) + tuple(DERIVED)
+
+
+def _plan(record, controller: str, battery: bool, engine: bool):
+    """What a run records: ``(picked, kernel_names, names, flags)``: the kernel channel indices
+    to record and their names, the Result's channel names in order, the flags computed.
+    ``record``: None (everything) or a sequence of channel names (``time_s`` allowed and
+    implied); :class:`sim.errors.UnknownNameError` naming the allowed ones otherwise."""
+    allowed = channel_names(controller, battery, engine)
+    if record is None:
+        wanted = set(allowed)
+    else:
+        if isinstance(record, str | bytes) or not hasattr(record, "__iter__"):
+            raise SpecError("<argument>", "record", record,
+                            "None (every channel) or a sequence of channel names, e.g. "
+                            "('vx_mps', 'yaw_rate_radps'); () records nothing but the end")
+        wanted = set()
+        for name in record:
+            if name == "time_s":
+                continue
+            if not isinstance(name, str) or name not in allowed:
+                raise UnknownNameError("<argument>", "record", name,
+                                       "no such channel; channels are " + ", ".join(allowed))
+            wanted.add(name)
+    names = tuple(c for c in allowed if c in wanted)
+    needed = set(wanted)
+    for name in wanted & set(DERIVED):
+        needed.update(DERIVED[name])
+    kernel = _kernel_channels(controller)
+    picked = np.array([i for i, c in enumerate(kernel) if c in needed], dtype=np.int64)
+    flags = tuple(f for f, c in FLAG_CHANNELS.items() if c in wanted)
+    return picked, tuple(kernel[i] for i in picked), names, flags
+
+
+def output_bytes(vehicle_members, duration_s: float, numerics: Numerics | None = None,
+                 record=None, *, controller: str = "passive", battery: bool | None = None,
+                 engine: bool | None = None) -> int:
+    """Bytes of the history :func:`simulate` would record: 8 per sample of every recorded
+    float channel (the requested ones and those the derived angles are computed from), 1 per
+    sample of every validity flag, 8 per output time.
+
+    ``vehicle_members``: a vehicle (its batch size, and whether its battery is in the loop)
+    or a number of members N; ``duration_s``, ``numerics`` (default ``Numerics()``) and
+    ``record`` as for :func:`simulate`; ``controller`` ("adm" records the module's states
+    too); ``battery``, ``engine``: whether the battery's and the engine's channels exist
+    (default: the vehicle's, :func:`sim.chassis.powertrain.in_the_loop`; a number of members:
+    battery True, engine False). E.g. every channel of 10 000 coupés over 4 s at 0.01 s is about
+    2.6 GB; ``record=("ay_mps2", "yaw_rate_radps")`` is 64 MB."""
+    numerics = numerics or Numerics()
+    if isinstance(vehicle_members, Vehicle):
+        members = vehicle_members.batch_size
+        in_loop, drives = pw.in_the_loop(vehicle_members)
+        battery = in_loop if battery is None else battery
+        engine = drives if engine is None else engine
+    else:
+        members = vehicle_members
+        if not (isinstance(members, numbers.Integral) and not isinstance(members, bool)
+                and members >= 1):
+            raise SpecError("<argument>", "vehicle_members", members,
+                            "a vehicle or a whole number of members >= 1")
+    if not isinstance(controller, str) or controller not in CONTROLLERS:
+        raise SpecError("<argument>", "controller", controller,
+                        "one of " + ", ".join(CONTROLLERS))
+    samples = _samples(duration_s, numerics)
+    picked, _, names, flags = _plan(record, controller, True if battery is None else battery,
+                                    bool(engine))
+    floats = picked.size + sum(1 for c in names if c in DERIVED)
+    return int(members) * samples * (8 * floats + len(flags)) + 8 * samples
+
+
+def _samples(duration_s, numerics: Numerics) -> int:
+    """Output samples of a run of ``duration_s`` [s] (checked: at least one output interval,
+    at most an hour, a whole number of them)."""
+    if not (isinstance(duration_s, numbers.Real) and not isinstance(duration_s, bool)
+            and math.isfinite(duration_s)
+            and numerics.output_interval_s <= duration_s <= 3600.0):
+        raise SpecError("<argument>", "duration_s", duration_s,
+                        f"a number in [{numerics.output_interval_s:g}, 3600] [s] "
+                        "(at least one output interval)")
+    intervals = duration_s / numerics.output_interval_s
+    if abs(intervals - round(intervals)) > 1e-9 * max(1.0, intervals):
+        raise SpecError("<argument>", "duration_s", duration_s,
+                        f"a whole multiple of numerics.output_interval_s = "
+                        f"{numerics.output_interval_s:g} s, so that the run ends on a sample")
+    h = numerics.time_step_s
+    return int(round(duration_s / h)) // int(round(numerics.output_interval_s / h)) + 1
+
+
+def _check_budget(members: int, duration_s, numerics: Numerics, record, controller: str,
+                  battery: bool, engine: bool) -> None:
+    """Refuse a run whose recorded history exceeds ``numerics.max_output_bytes``, naming the
+    size, the budget and what to change."""
+    size = output_bytes(members, duration_s, numerics, record, controller=controller,
+                        battery=battery, engine=engine)
+    budget = numerics.max_output_bytes
+    if size > budget:
+        raise SpecError(
+            "<argument>", "record", f"a history of {size / 2**30:.3g} GiB ({size} bytes) for "
+            f"{members} members x {duration_s:g} s",
+            f"at most numerics.max_output_bytes = {budget / 2**30:.3g} GiB ({budget} bytes): "
+            "record fewer channels (record=[...]), a longer numerics.output_interval_s, "
+            "fewer members per run, or record=() for the final state only; or raise "
+            "numerics.max_output_bytes")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +182,11 @@ class Numerics:
     ``chunk_lanes``: members integrated together as the SIMD lanes of one chunk, at most
     :data:`sim.chassis.two_track.LANES` (None: :func:`sim.chassis.two_track.chunk_lanes`
     chooses); a speed setting only, results do not depend on it (bit for bit).
+    ``max_output_bytes``: memory budget [bytes] of a run's recorded history (the channels,
+    the angles derived from them and the validity flags, :func:`output_bytes`); a larger
+    request is refused before anything runs. Default 2 GiB: a quarter of an 8 GB laptop, so
+    that a result, a copy of it (a DataFrame, a stacked study chunk) and the interpreter still
+    fit; raise it knowingly on a larger machine.
     """
 
     time_step_s: float = 0.002
@@ -59,6 +195,7 @@ class Numerics:
     stop_speed_mps: float = 0.5
     max_sideslip_deg: float = 45.0
     chunk_lanes: int | None = None
+    max_output_bytes: int = 2 * 1024**3
 
     def __post_init__(self):
         checks = (("time_step_s", 1e-5, 0.05), ("output_interval_s", 1e-5, 10.0),
@@ -74,6 +211,11 @@ class Numerics:
                                       and not isinstance(lanes, bool) and 1 <= lanes <= tt.LANES):
             raise SpecError("<Numerics>", "chunk_lanes", lanes,
                             f"None or an integer in [1, {tt.LANES}]")
+        budget = self.max_output_bytes
+        if not (isinstance(budget, numbers.Integral) and not isinstance(budget, bool)
+                and budget >= 0):
+            raise SpecError("<Numerics>", "max_output_bytes", budget,
+                            "a whole number of bytes >= 0 (default 2 GiB = 2147483648)")
         ratio = self.output_interval_s / self.time_step_s
         if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
             raise SpecError("<Numerics>", "output_interval_s", self.output_interval_s,
@@ -156,7 +298,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
              controller: str = "passive", load_case: str = DEFAULT_LOAD_CASE,
              road_friction=1.0, road_grade_rad=0.0, tyre_model: str = "mf61",
              linear_tyre_stiffness=None, soc=0.9, numerics: Numerics | None = None,
-             strict: bool = False) -> Result:
+             strict: bool | None = None, record=None) -> Result:
     """Simulate the two-track model for every member of ``vehicle`` (a batch of N), or for N
     runs of one vehicle when per-run inputs (speeds, profiles, road) have N entries.
 
@@ -201,10 +343,21 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         ``[battery]``: its states are integrated with the chassis and the controllers
         saturate to its available power (:mod:`sim.chassis.powertrain`).
     numerics : :class:`Numerics`
-    strict : bool
-        Raise :class:`~sim.result.SimulationDiverged` on the first member that spins out or
-        goes non-finite (a single-member run always raises). Otherwise failed members are
-        flagged in ``Result.status`` and their remaining samples are NaN.
+    record : None or sequence of channel names
+        What the Result keeps over time: None every channel (:func:`channel_names`); a
+        sequence of names only those (and ``time_s``), each equal bit for bit to the same
+        channel of a full run; ``()`` nothing but each member's status, end time, final
+        state and energy. The kernel's buffer holds only the channels asked for (and those a
+        derived angle is computed from); validity flags exist for recorded channels only
+        (:data:`FLAG_CHANNELS`). Unknown names raise :class:`sim.errors.UnknownNameError`;
+        a history beyond ``numerics.max_output_bytes`` (:func:`output_bytes`) a
+        :class:`~sim.errors.SpecError`, both before anything runs.
+    strict : bool or None
+        True: raise :class:`~sim.result.SimulationDiverged` on the first member that spins
+        out or goes non-finite; False: never raise, failed members are flagged in
+        ``Result.status`` and their remaining samples are NaN; None (default): raise for a
+        single-member run only. The run itself is the same in every case (a single member is
+        a batch of one).
 
     Returns
     -------
@@ -226,17 +379,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     if not isinstance(controller, str) or controller not in CONTROLLERS:
         raise SpecError("<argument>", "controller", controller,
                         "one of " + ", ".join(CONTROLLERS))
-    if not (isinstance(duration_s, numbers.Real) and not isinstance(duration_s, bool)
-            and math.isfinite(duration_s)
-            and numerics.output_interval_s <= duration_s <= 3600.0):
-        raise SpecError("<argument>", "duration_s", duration_s,
-                        f"a number in [{numerics.output_interval_s:g}, 3600] [s] "
-                        "(at least one output interval)")
-    intervals = duration_s / numerics.output_interval_s
-    if abs(intervals - round(intervals)) > 1e-9 * max(1.0, intervals):
-        raise SpecError("<argument>", "duration_s", duration_s,
-                        f"a whole multiple of numerics.output_interval_s = "
-                        f"{numerics.output_interval_s:g} s, so that the run ends on a sample")
+    n_out = _samples(duration_s, numerics)
     follow_path, control_speed = path is not None, target_speed_kmh is not None
     if follow_path and not isinstance(path, cl.Path):
         raise SpecError("<argument>", "path", path, "a sim.driver.Path")
@@ -255,6 +398,10 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
                     road_grade_rad=road_grade_rad,
                     target_speed_kmh=0.0 if target_speed_kmh is None else target_speed_kmh,
                     path=np.zeros(path.rows) if follow_path else 0.0)  # rows: 1 or N
+    in_loop_expected, engine = pw.in_the_loop(vehicle)
+    picked, kernel_names, names, flag_names = _plan(record, controller, in_loop_expected,
+                                                    engine)
+    _check_budget(n, duration_s, numerics, record, controller, in_loop_expected, engine)
     params, tyre_params, _ = two_track_parameters(
         vehicle, load_case, members=n, road_friction=road_friction,
         road_grade_rad=road_grade_rad, tyre_model=tyre_model,
@@ -295,8 +442,10 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     dparams = cl.driver_parameters(driver, n, follow_path=follow_path,
                                    control_speed=control_speed, release_x_m=release_x_m)
     dstate0 = np.zeros((n, len(cl.DRIVER_STATE_NAMES)))
-    drive = np.zeros((n, 4, t_in.size))
-    brake = np.zeros((n, 4, t_in.size))
+    # per-wheel torque tables: read by the direct controller only (one sample otherwise)
+    torque_samples = t_in.size if controller == "direct" else 1
+    drive = np.zeros((n, 4, torque_samples))
+    brake = np.zeros((n, 4, torque_samples))
     if controller == "direct":
         for name, given, table in (("drive_torque_nm", drive_torque_nm, drive),
                                    ("brake_torque_nm", brake_torque_nm, brake)):
@@ -317,6 +466,8 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     if soc_n is None or not np.all((soc_n >= 0.0) & (soc_n <= 1.0)):
         raise SpecError("<argument>", "soc", soc, f"a number or {n} numbers in [0, 1]")
     bp, dup, xe0, pt0, in_loop = pw.powertrain_tables(vehicle, params, soc_n)
+    assert in_loop == in_loop_expected  # noqa: S101 - in_the_loop mirrors powertrain_tables
+    sets, tyre_set = tyre_sets(tyre_params)
 
     v0 = kmh_to_mps(speed)
     radius = params[:, tt.PARAMETER_NAMES.index("wheel_radius_m")]
@@ -326,51 +477,58 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
 
     # the passive and direct controllers keep no state: one dummy row, nothing recorded
     cparams, cstate0 = np.zeros((n, 1)), np.zeros((n, 1))
-    recorded, recorded_units, labels = RECORDED, (), {}
+    recorded_units, labels = (), {}
     if controller == "adm":
         cparams = adm.adm_parameters(vehicle, load_case, members=n)
         cstate0 = adm.adm_initial_state(cparams, params, x0)
-        recorded = RECORDED + tuple(f"adm_{name}" for name in adm.ADM_STATE_NAMES)
         recorded_units, labels = adm.ADM_STATE_UNITS, adm.adm_labels(vehicle)
-    recorded = recorded[:len(RECORDED)] + pw.CHANNEL_NAMES + recorded[len(RECORDED):]
-    n_out = n_steps // out_every + 1
-    out = np.empty((len(recorded), n, n_out))  # channel-major, all written
+    kernel_units = dict(zip(_kernel_channels(controller),
+                            tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS
+                            + pw.CHANNEL_UNITS + recorded_units, strict=True))
+    assert n_out == n_steps // out_every + 1  # noqa: S101 - _samples counts the same
+    out = np.empty((picked.size, n, n_out))  # channel-major, the recorded channels only
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
     end_energy = np.zeros((n, pw.N_ENERGY_STATES))
     # members of similar speed share chunks; neither this nor the chunk size changes results
+    # chunks share a tyre set (lanes read it as constants); members of similar speed share
+    # chunks; neither this nor the chunk size changes results
     lanes = numerics.chunk_lanes or integrator.chunk_lanes(n)
+    order = integrator.chunk_order(v0, tyre_set)
     integrator.integrate_batch(
-        CONTROLLERS[controller], params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
-        bp, dup, xe0, pt0, integrator.chunk_order(v0), lanes, numba.get_num_threads(), 0.0,
-        dt_in, steer, force, target, drive, brake, points, h, n_steps, out_every,
-        numerics.low_speed_mps, numerics.stop_speed_mps, deg_to_rad(numerics.max_sideslip_deg),
-        out, status, end_time, end_state, end_energy)
+        CONTROLLERS[controller], params, sets, tyre_set, x0, cparams, cstate0, dparams,
+        dstate0, bp, dup, xe0, pt0, order, integrator.chunk_bounds(order, lanes, tyre_set),
+        numba.get_num_threads(), 0.0, dt_in, steer, force, target, drive, brake, points, h,
+        n_steps, out_every, numerics.low_speed_mps, numerics.stop_speed_mps,
+        deg_to_rad(numerics.max_sideslip_deg), out, status, end_time, end_state, end_energy,
+        picked)
 
-    names = recorded
     front_tyre, rear_tyre = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
-    units = dict(zip(names, tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS
-                     + pw.CHANNEL_UNITS + recorded_units, strict=True))
-    channels = dict(zip(names, out, strict=True))  # contiguous (N, T_out) blocks of out
-    for name in pw.absent_channel_names(vehicle):  # no battery / no engine: say nothing
-        del channels[name], units[name]
+    recorded = dict(zip(kernel_names, out, strict=True))  # contiguous (N, T_out) blocks of out
     energy_j = {name: end_energy[:, pw.ENERGY_STATE_NAMES.index(name)].copy()
                 for name in pw.ENERGY_NAMES}
     energy_j["kinetic_j"] = pw.kinetic_energy_j(params, end_state) \
         - pw.kinetic_energy_j(params, x0)
     # angles the kernel keeps as velocity ratios (no atan in the time loop)
-    channels["sideslip_rad"] = np.arctan2(channels["vy_mps"], np.abs(channels["vx_mps"]))
-    units["sideslip_rad"] = "rad"
-    for w in ("fl", "fr", "rl", "rr"):
-        channels[f"slip_angle_{w}_rad"] = np.arctan(channels[f"tan_slip_angle_{w}"])
-        units[f"slip_angle_{w}_rad"] = "rad"
-    flags, notes = tyre_flags(channels, front_tyre.tir, rear_tyre.tir)
-    flags["steering_beyond_lock"] = _steering_lock_flags(channels, lock_rad)
+    if "sideslip_rad" in names:
+        recorded["sideslip_rad"] = np.arctan2(recorded["vy_mps"], np.abs(recorded["vx_mps"]))
+    for w in _WHEELS:
+        if f"slip_angle_{w}_rad" in names:
+            recorded[f"slip_angle_{w}_rad"] = np.arctan(recorded[f"tan_slip_angle_{w}"])
+    channels = {name: recorded[name] for name in names}
+    units = {name: "rad" if name in DERIVED else kernel_units[name] for name in names}
+    empty = np.zeros((n, 0))  # for the tyre checks of channels not recorded (dropped below)
+    flags, notes = tyre_flags({c: channels.get(c, empty) for c in FLAG_CHANNELS.values()},
+                              front_tyre.tir, rear_tyre.tir)
+    if "steering_wheel_angle_rad" in channels:
+        flags["steering_beyond_lock"] = _steering_lock_flags(channels, lock_rad)
     notes["steering_beyond_lock"] = (
         "steering-wheel angle (steering_wheel_angle_rad) beyond the steering lock "
         "(steering.steering_wheel_lock_deg): the closed-loop driver asked for more than the "
         "car has")
+    flags = {f: flags[f] for f in flag_names}
+    notes = {f: notes[f] for f in flag_names}
     result = Result(
         time_s=np.arange(n_out) * out_every * h,
         channels=channels,
@@ -387,6 +545,10 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         flag_notes=notes,
         energy_j=energy_j,
     )
-    if strict or n == 1:
+    if strict or (strict is None and n == 1):
         result.raise_for_status()
     return result
+
+
+simulate.output_bytes = output_bytes  # ``sim.simulate`` is the function: sim.simulate.output_bytes
+simulate.channel_names = channel_names

@@ -9,7 +9,7 @@ import numpy as np
 from sim.adm import kernel as k
 from sim.errors import SpecError
 from sim.mass import mass_properties
-from sim.params import linear_single_track, load_tyre
+from sim.params import linear_single_track, tyre_parameters
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle
 from sim.tyre.mf61 import peak_friction
 from sim.units import GRAVITY_MPS2, deg_to_rad
@@ -49,11 +49,11 @@ def tyre_peak_friction(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE) -> 
     the smaller of the front and rear tyres' lateral peak (MF 6.1 ``muy``) at each axle's
     mean static wheel load, (N,). What a controller knows of its tyres."""
     mp = mass_properties(vehicle, load_case)
-    front, rear = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
+    front, rear = (tyre_parameters(vehicle, axle, mp.batch_size) for axle in ("front", "rear"))
     fz_front = 0.5 * (mp.wheel_loads_n[:, 0] + mp.wheel_loads_n[:, 1])
     fz_rear = 0.5 * (mp.wheel_loads_n[:, 2] + mp.wheel_loads_n[:, 3])
-    mu_front = np.abs(peak_friction(front.parameters, fz_front)[1])
-    mu_rear = np.abs(peak_friction(rear.parameters, fz_rear)[1])
+    mu_front = np.abs(peak_friction(front, fz_front)[1])
+    mu_rear = np.abs(peak_friction(rear, fz_rear)[1])
     return np.minimum(mu_front, mu_rear)
 
 

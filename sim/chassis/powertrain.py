@@ -662,15 +662,22 @@ def powertrain_tables(vehicle, params: np.ndarray, soc=0.9):
     return bp, dup, xe0, pt0, in_loop
 
 
-def absent_channel_names(vehicle) -> tuple[str, ...]:
-    """The channels of :data:`CHANNEL_NAMES` that say nothing for ``vehicle``: the battery's
-    without a battery in the loop, the engine's (:data:`COMBUSTION_CHANNEL_NAMES`) without a
-    combustion engine."""
+def in_the_loop(vehicle) -> tuple[bool, bool]:
+    """``(battery, engine)``: whether ``vehicle`` has its battery in the loop (a
+    ``[battery]`` and an electric machine, as :func:`powertrain_tables` decides) and a
+    combustion engine driving (a ``[combustion]`` and a combustion machine)."""
     motors = vehicle.drivetrain.motors.values() if vehicle.drivetrain is not None else ()
-    in_loop = vehicle.battery is not None and any(m.kind == "electric" for m in motors)
-    engine = vehicle.combustion is not None and any(m.kind == "combustion" for m in motors)
-    battery = tuple(n for n in CHANNEL_NAMES if n not in COMBUSTION_CHANNEL_NAMES)
-    return (() if in_loop else battery) + (() if engine else COMBUSTION_CHANNEL_NAMES)
+    kinds = {m.kind for m in motors}
+    return (vehicle.battery is not None and "electric" in kinds,
+            vehicle.combustion is not None and "combustion" in kinds)
+
+
+def absent_channel_names(battery: bool, engine: bool) -> tuple[str, ...]:
+    """The channels of :data:`CHANNEL_NAMES` that say nothing for a vehicle without its
+    battery in the loop (``battery`` False: the battery's) or without a combustion engine
+    (``engine`` False: :data:`COMBUSTION_CHANNEL_NAMES`); see :func:`in_the_loop`."""
+    cells = tuple(n for n in CHANNEL_NAMES if n not in COMBUSTION_CHANNEL_NAMES)
+    return (() if battery else cells) + (() if engine else COMBUSTION_CHANNEL_NAMES)
 
 
 __all__ = ["CHANNEL_NAMES", "CHANNEL_UNITS", "ENERGY_NAMES", "ENERGY_STATE_NAMES",
@@ -680,5 +687,6 @@ __all__ = ["CHANNEL_NAMES", "CHANNEL_UNITS", "ENERGY_NAMES", "ENERGY_STATE_NAMES
            "powertrain_rhs", "powertrain_tables", "saturate_to_battery",
            "COMBUSTION_CHANNEL_NAMES", "POWERTRAIN_PARAMETER_COUNT",
            "POWERTRAIN_PARAMETER_NAMES", "absent_channel_names", "combustion_wheel_torques",
+           "in_the_loop",
            "passive_wheel_torques", "regenerative_wheel_torques",
            "terminal_power_w"]

@@ -318,7 +318,7 @@ def run_set(vehicle: Vehicle, runs, *, speed_kmh, duration_s: float,
             steering_wheel_angle_rad=0.0, force_demand_n=0.0, controller: str = "passive",
             load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0,
             tyre_model: str = "mf61", linear_tyre_stiffness=None,
-            numerics: Numerics | None = None) -> tuple[Result, np.ndarray]:
+            numerics: Numerics | None = None, record=None) -> tuple[Result, np.ndarray]:
     """One :func:`sim.simulate` call for ``runs`` runs of each of the N members of ``vehicle``.
 
     ``runs``: an int (the same number for every member), or a 1-D integer array giving, for
@@ -328,9 +328,8 @@ def run_set(vehicle: Vehicle, runs, *, speed_kmh, duration_s: float,
     shared (one row). Returns ``(result, rows)`` with ``rows`` a list of N index arrays: the
     Result rows of each member (an (N, runs) array for an int).
     Members that spin out or go non-finite are flagged in ``result.status``, never raised,
-    also for a single run (which is then simulated twice, identically, as a batch of two:
-    :func:`sim.simulate` raises on a failed single run; members are independent bit for bit,
-    and two SIMD lanes cost about what one does).
+    also for a single run (``strict=False``). ``record``: the channels to keep (None: all;
+    see :func:`sim.simulate`).
     """
     n = vehicle.batch_size
     if isinstance(runs, numbers.Integral):
@@ -341,17 +340,15 @@ def run_set(vehicle: Vehicle, runs, *, speed_kmh, duration_s: float,
             raise SpecError(_SOURCE, "runs", runs, "a member index per run, non-decreasing")
     total = owner.size
     batch = select_members(vehicle, owner)
-    pad = total == 1
-    kwargs = dict(speed_kmh=np.full(2, speed_kmh, dtype=float) if pad else speed_kmh,
+    kwargs = dict(speed_kmh=speed_kmh,
                   duration_s=duration_s, steering_wheel_angle_rad=steering_wheel_angle_rad,
                   force_demand_n=force_demand_n, controller=controller, load_case=load_case,
                   road_friction=road_friction, tyre_model=tyre_model,
-                  linear_tyre_stiffness=linear_tyre_stiffness, numerics=numerics)
-    if not pad and n == 1 and np.ndim(speed_kmh) == 0:
+                  linear_tyre_stiffness=linear_tyre_stiffness, numerics=numerics,
+                  strict=False, record=record)
+    if n == 1 and np.ndim(speed_kmh) == 0:
         kwargs["speed_kmh"] = np.full(total, float(speed_kmh))  # N runs of one vehicle
     result = simulate(batch, **kwargs)
-    if pad:
-        result = _take(result, np.array([0]))
     if isinstance(runs, numbers.Integral):
         return result, np.arange(total).reshape(n, int(runs))
     return result, [np.flatnonzero(owner == i) for i in range(n)]

@@ -29,7 +29,11 @@ from sim.simulate import Numerics
 from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import GRAVITY_MPS2, kmh_to_mps, rad_to_deg
 
-__all__ = ["SINE_WITH_DWELL_UNITS", "find_sis_angle_deg", "sine_with_dwell"]
+__all__ = ["METRIC_CHANNELS", "SINE_WITH_DWELL_UNITS", "find_sis_angle_deg", "sine_with_dwell"]
+
+#: The channels the sine-with-dwell metrics read (what ``histories=False`` records; the
+#: steering comes from the input profile).
+METRIC_CHANNELS = ("yaw_rate_radps", "ay_mps2")
 
 _SOURCE = "<argument>"
 #: Time the steering input begins [s] (straight coasting before it).
@@ -71,7 +75,7 @@ PER_RUN_UNITS = {
 def find_sis_angle_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
                        rate_deg_per_s: float = 13.5, load_case: str = DEFAULT_LOAD_CASE,
                        road_friction=1.0, tyre_model: str = "mf61", linear_tyre_stiffness=None,
-                       numerics: Numerics | None = None):
+                       numerics: Numerics | None = None, record=None):
     """FMVSS 126 Slowly Increasing Steer, module off: A [deg] per member.
 
     The car coasts (force demand 0) from ``speed_kmh`` (80 km/h); from 0.5 s the steering
@@ -110,7 +114,8 @@ def find_sis_angle_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
                         steering_wheel_angle_rad=profile, force_demand_n=0.0,
                         controller="passive", load_case=load_case, road_friction=road_friction,
                         tyre_model=tyre_model, linear_tyre_stiffness=linear_tyre_stiffness,
-                        numerics=numerics)
+                        numerics=numerics,
+                        record=None if record is None else ("ay_mps2", *record))
     # a run that spun out late in the ramp: measure every run up to the earliest end
     end = int(np.min(np.sum(np.isfinite(res["ay_mps2"]).cumprod(axis=1), axis=1))) - 1
     t = res.time_s[:end + 1]
@@ -124,7 +129,8 @@ def find_sis_angle_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
 def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_deg=None,
                     speed_kmh: float = 80.0, load_case: str = DEFAULT_LOAD_CASE,
                     road_friction=1.0, tyre_model: str = "mf61", linear_tyre_stiffness=None,
-                    numerics: Numerics | None = None) -> ManeuverResult:
+                    numerics: Numerics | None = None, histories: bool = True
+                    ) -> ManeuverResult:
     """FMVSS 126 sine with dwell of every member of ``vehicle``: A, every run, the verdict.
 
     1. **A** (steering-wheel angle giving 0.3 g in the Slowly Increasing Steer test) is found
@@ -153,7 +159,8 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
     that failed (NaN when none did), counts, and ``passed``. Per run (N, R) in ``per_run``
     (:data:`PER_RUN_UNITS`), columns ``run_labels`` ("ccw 0", ... then "cw 0", ...), padded
     where a member has fewer runs (``valid`` False there). Run sets: ``"sis"`` (only when A was
-    found) and ``"swd"``.
+    found) and ``"swd"``. ``histories=False`` keeps only the channels the metrics read
+    (:data:`METRIC_CHANNELS`): the same metrics, bit for bit, for less memory.
     """
     vehicle = require_vehicle(vehicle)
     speed = check_speed_kmh(speed_kmh)
@@ -161,10 +168,12 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
     n = vehicle.batch_size
     common = dict(load_case=load_case, road_friction=road_friction, tyre_model=tyre_model,
                   linear_tyre_stiffness=linear_tyre_stiffness, numerics=numerics)
+    record = None if histories else METRIC_CHANNELS
     results, rows_of, inputs = {}, {}, {}
     left = right = np.full(n, np.nan)
     if sis_angle_deg is None:
-        a_deg, left, right, sis_res = find_sis_angle_deg(vehicle, speed_kmh=speed, **common)
+        a_deg, left, right, sis_res = find_sis_angle_deg(vehicle, speed_kmh=speed,
+                                                         record=record, **common)
         results["sis"], inputs["sis"] = sis_res
         rows_of["sis"] = np.arange(2 * n).reshape(n, 2)
         found = "found (module off, one run per direction)"
@@ -190,7 +199,7 @@ def sine_with_dwell(vehicle: Vehicle, *, controller: str = "passive", sis_angle_
     profile = swd_profile(amplitude, direction, STEER_START_S, duration_s=duration)
     res, rows = run_set(vehicle, owner, speed_kmh=speed, duration_s=duration,
                         steering_wheel_angle_rad=profile, force_demand_n=0.0,
-                        controller=controller, **common)
+                        controller=controller, record=record, **common)
     results["swd"], inputs["swd"] = res, profile
     rows_of["swd"] = rows
     gvwr = np.broadcast_to(np.asarray(vehicle.info.gross_vehicle_weight_rating_kg, dtype=float),

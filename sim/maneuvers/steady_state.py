@@ -65,6 +65,13 @@ _ENTRY_RAMP_S = 4.0
 _LINEAR_RANGE_MPS2 = 4.0
 
 
+#: The channels the metrics of :func:`constant_radius` and :func:`constant_speed` read (what
+#: ``histories=False`` records).
+CONSTANT_RADIUS_CHANNELS = ("steering_wheel_angle_rad", "ay_mps2", "yaw_rate_radps", "vx_mps",
+                            "sideslip_rad", "driver_lateral_offset_m")
+CONSTANT_SPEED_CHANNELS = ("ay_mps2", "steering_wheel_angle_rad", "sideslip_rad", "vx_mps")
+
+
 def _put_fit(values: dict, i: int, cornering) -> None:
     """Member ``i``'s gradients from a :class:`sim.metrics.SteadyStateCornering` of one."""
     values["understeer_gradient_deg_per_g"][i] = cornering.understeer_gradient_deg_per_g[0]
@@ -116,8 +123,8 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
                     ay_step_mps2: float = 0.25, settle_s: float = 8.0, average_s: float = 2.0,
                     max_offset_m: float | None = None, driver: Driver | None = None,
                     load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0,
-                    tyre_model: str = "mf61", numerics: Numerics | None = None
-                    ) -> ManeuverResult:
+                    tyre_model: str = "mf61", numerics: Numerics | None = None,
+                    histories: bool = True) -> ManeuverResult:
     """ISO 4138 constant-radius test of every member of ``vehicle``.
 
     Test points: lateral accelerations ``ay_step_mps2, 2 ay_step_mps2, ... <= max_ay_mps2``
@@ -130,6 +137,8 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
     :data:`STEADY_STATE_UNITS` per member; ``per_run`` the steady points (lateral acceleration,
     steering-wheel and road-wheel angle, sideslip, speed, steady flag) with ``run_labels`` the
     nominal a_y of each point; run set ``"points"`` (rows ``result_rows["points"]``).
+    ``histories=False`` keeps only the channels the metrics read
+    (:data:`CONSTANT_RADIUS_CHANNELS`): the same metrics, bit for bit, for less memory.
     """
     vehicle = require_vehicle(vehicle)
     sign = check_direction(direction)
@@ -157,7 +166,8 @@ def constant_radius(vehicle: Vehicle, *, radius_m: float = 40.0, direction="left
                    controller=controller, path=Path.circle(radius, direction=sign, laps=laps),
                    target_speed_kmh=target,
                    driver=driver, load_case=load_case, road_friction=road_friction,
-                   tyre_model=tyre_model, numerics=numerics)
+                   tyre_model=tyre_model, numerics=numerics, strict=False,
+                   record=None if histories else CONSTANT_RADIUS_CHANNELS)
     last = res.time_s >= duration - window - 1e-9
 
     def mean(name):
@@ -212,15 +222,16 @@ def constant_speed(vehicle: Vehicle, *, speed_kmh: float = 100.0, direction="lef
                    controller: str = "passive", steer_rate_deg_per_s: float = 5.0,
                    max_steering_wheel_angle_deg: float = 90.0, driver: Driver | None = None,
                    load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0,
-                   tyre_model: str = "mf61", numerics: Numerics | None = None
-                   ) -> ManeuverResult:
+                   tyre_model: str = "mf61", numerics: Numerics | None = None,
+                   histories: bool = True) -> ManeuverResult:
     """ISO 4138 constant-speed test: at ``speed_kmh`` held by the speed controller, the
     steering-wheel angle rises slowly (``steer_rate_deg_per_s``, 5 deg/s: quasi-steady) from 0
     to ``max_steering_wheel_angle_deg``; every 0.1 s of the ramp is a point. The radius changes
     from point to point, so the Ackermann term L a_y / v² is removed
     (:func:`sim.metrics.iso4138_constant_speed`). The run ends early (and the points with it)
     when the car spins out. Metrics as :func:`constant_radius`; the maximum lateral
-    acceleration is the largest reached on the ramp (quasi-steady)."""
+    acceleration is the largest reached on the ramp (quasi-steady). ``histories=False``
+    keeps only the channels the metrics read (:data:`CONSTANT_SPEED_CHANNELS`)."""
     vehicle = require_vehicle(vehicle)
     sign = check_direction(direction)
     controller = check_controller(controller)
@@ -230,12 +241,13 @@ def constant_speed(vehicle: Vehicle, *, speed_kmh: float = 100.0, direction="lef
     numerics = numerics or Numerics()
     duration = round((1.0 + top / rate) / numerics.output_interval_s) * numerics.output_interval_s
     n = vehicle.batch_size
-    speeds = np.full(max(n, 2), speed)  # at least two lanes: a single run would raise
+    speeds = np.full(n, speed)
     profile = ramp(deg_to_rad(sign * rate), 1.0, duration_s=duration)
     res = simulate(vehicle, speed_kmh=speeds,
                    duration_s=duration, steering_wheel_angle_rad=profile, controller=controller,
                    target_speed_kmh=speeds, driver=driver, load_case=load_case,
-                   road_friction=road_friction, tyre_model=tyre_model, numerics=numerics)
+                   road_friction=road_friction, tyre_model=tyre_model, numerics=numerics,
+                   strict=False, record=None if histories else CONSTANT_SPEED_CHANNELS)
     take = np.arange(n)
     pick = (res.time_s >= 1.0) & (np.round(res.time_s / 0.1, 6) % 1 == 0)
     ay = res.channels["ay_mps2"][take][:, pick]

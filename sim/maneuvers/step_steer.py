@@ -57,6 +57,10 @@ STEP_STEER_UNITS = {
 }
 
 
+#: The channels the step-steer metrics read (what ``histories=False`` records).
+METRIC_CHANNELS = ("yaw_rate_radps", "ay_mps2", "sideslip_rad", "vx_mps")
+
+
 def _check_positive(value, name: str, high: float = math.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) \
             or not math.isfinite(value) or not 0.0 < value <= high:
@@ -76,7 +80,8 @@ def find_step_steer_amplitude_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
                                   steady_window_s: float = 1.0, tolerance: float = 0.01,
                                   max_iterations: int = 4, load_case: str = DEFAULT_LOAD_CASE,
                                   road_friction=1.0, tyre_model: str = "mf61",
-                                  linear_tyre_stiffness=None, numerics: Numerics | None = None):
+                                  linear_tyre_stiffness=None, numerics: Numerics | None = None,
+                                  record=None):
     """Steering-wheel amplitude [deg] that gives ``target_ay_mps2`` steady with the module off.
 
     Always ``controller="passive"`` (ISO 7401 amplitudes are found for the car as it is; issue
@@ -92,7 +97,8 @@ def find_step_steer_amplitude_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
     Returns ``(amplitude_deg (N,), steady_ay_mps2 (N,), iterations (N,), result)``: the signed
     amplitude (positive left), the steady a_y it gave, how many runs each member took, and the
     last run's :class:`sim.Result`. A member that spins out keeps its last finite amplitude
-    and has NaN a_y (its ``result.status`` says why).
+    and has NaN a_y (its ``result.status`` says why). ``record``: the channels the runs keep
+    (None: all; ``ay_mps2`` is always kept, the search reads it).
     """
     vehicle = require_vehicle(vehicle)
     sign = check_direction(direction)
@@ -124,7 +130,8 @@ def find_step_steer_amplitude_deg(vehicle: Vehicle, *, speed_kmh: float = 80.0,
                          steering_wheel_angle_rad=profile, force_demand_n=force,
                          controller="passive", load_case=load_case, road_friction=road_friction,
                          tyre_model=tyre_model, linear_tyre_stiffness=linear_tyre_stiffness,
-                         numerics=numerics)
+                         numerics=numerics,
+                         record=None if record is None else ("ay_mps2", *record))
         iterations += ~done
         ay_now = sign * _steady(res, "ay_mps2", steady_window_s)
         ay = np.where(done, ay, ay_now)
@@ -147,7 +154,8 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
                steering_wheel_amplitude_deg=None, rate_deg_per_s: float = 400.0,
                duration_s: float = 4.0, steady_window_s: float = 1.0, tolerance: float = 0.01,
                load_case: str = DEFAULT_LOAD_CASE, road_friction=1.0, tyre_model: str = "mf61",
-               linear_tyre_stiffness=None, numerics: Numerics | None = None) -> ManeuverResult:
+               linear_tyre_stiffness=None, numerics: Numerics | None = None,
+               histories: bool = True) -> ManeuverResult:
     """ISO 7401 step steer of every member of ``vehicle``, one :func:`sim.simulate` call.
 
     The car runs straight at ``speed_kmh`` (80 km/h), then at ``STEER_START_S`` = 0.5 s the
@@ -180,6 +188,10 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
     included: the amplitude the search stopped at is not an answer (it is in the run set and
     in ``labels["amplitude_tried_deg"]``).
 
+    ``histories=False`` keeps only the channels the metrics read (:data:`METRIC_CHANNELS`;
+    the run set's Result then holds those, and flags for them only): the metrics are the
+    same, bit for bit, for a fraction of the memory (studies).
+
     Returns a :class:`ManeuverResult` named ``"iso7401_step_steer"`` with the run set
     ``"run"`` and the metrics of :data:`STEP_STEER_UNITS`.
     """
@@ -190,6 +202,7 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
     duration = _check_positive(duration_s, "duration_s", 600.0)
     window = _check_positive(steady_window_s, "steady_window_s", duration)
     rate = _check_positive(rate_deg_per_s, "rate_deg_per_s", 1e5)
+    record = None if histories else METRIC_CHANNELS
     common = dict(load_case=load_case, road_friction=road_friction, tyre_model=tyre_model,
                   linear_tyre_stiffness=linear_tyre_stiffness, numerics=numerics)
     n = vehicle.batch_size
@@ -198,7 +211,7 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
         amp, ay_found, iterations, last = find_step_steer_amplitude_deg(
             vehicle, speed_kmh=speed, target_ay_mps2=target_ay_mps2, direction=sign,
             rate_deg_per_s=rate, duration_s=duration, steady_window_s=window,
-            tolerance=tolerance, **common)
+            tolerance=tolerance, record=record, **common)
         found = "found (module off)"
         res = last if controller == "passive" else None
         with np.errstate(invalid="ignore"):
@@ -223,7 +236,7 @@ def step_steer(vehicle: Vehicle, *, speed_kmh: float = 80.0, target_ay_mps2: flo
         force = resistance_force_n(vehicle, kmh_to_mps(speed), load_case)
         res, _ = run_set(vehicle, 1, speed_kmh=speed, duration_s=duration,
                          steering_wheel_angle_rad=profile, force_demand_n=force,
-                         controller=controller, **common)
+                         controller=controller, record=record, **common)
 
     values = {k: np.full(n, np.nan) for k in STEP_STEER_UNITS}
     ok = res.ok & (res.status == "ok")

@@ -26,6 +26,43 @@ LAYOUTS: Mapping[str, frozenset[str]] = {
 }
 
 
+def _scaling(doc: str):
+    return quantity(doc + " (multiplies the .tir file's own value)", "-", gt=0.0, le=10.0,
+                    default=1.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TyreScaling:
+    """``[tyres.front.scaling]`` / ``[tyres.rear.scaling]``: the MF 6.1 user scaling factors
+    (Pacejka, *Tyre and Vehicle Dynamics*, 3rd ed. 2012, ch. 4: the "lambda" factors of
+    the .tir file's [SCALING_COEFFICIENTS]) that act on the forces the two-track model uses.
+    Each multiplies the file's factor; 1 leaves the tyre as fitted. Per-member quantities:
+    a batch may sweep them (``tyres.front.scaling.LMUY``). The aligning-moment factors (LTR,
+    LRES, LS, LKZC) are left out: the two-track model does not use the aligning moment."""
+
+    LFZO: float = _scaling("nominal (rated) load")
+    LCX: float = _scaling("longitudinal shape factor Cx")
+    LMUX: float = _scaling("longitudinal peak friction coefficient")
+    LEX: float = _scaling("longitudinal curvature factor Ex")
+    LKX: float = _scaling("longitudinal slip stiffness")
+    LHX: float = _scaling("longitudinal horizontal shift")
+    LVX: float = _scaling("longitudinal vertical shift")
+    LCY: float = _scaling("lateral shape factor Cy")
+    LMUY: float = _scaling("lateral peak friction coefficient")
+    LEY: float = _scaling("lateral curvature factor Ey")
+    LKY: float = _scaling("cornering stiffness")
+    LHY: float = _scaling("lateral horizontal shift")
+    LVY: float = _scaling("lateral vertical shift")
+    LXAL: float = _scaling("influence of slip angle on Fx (combined slip)")
+    LYKA: float = _scaling("influence of slip ratio on Fy (combined slip)")
+    LVYKA: float = _scaling("slip-ratio-induced ply-steer Fy (combined slip)")
+    LKYC: float = _scaling("camber force stiffness")
+
+
+#: The MF 6.1 scaling factors a vehicle file may set (the fields of :class:`TyreScaling`).
+TYRE_SCALING_NAMES = tuple(f for f in TyreScaling.__dataclass_fields__)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Tyre:
     """``[tyres.front]`` / ``[tyres.rear]``: the tyre model of an axle."""
@@ -34,6 +71,8 @@ class Tyre:
     relaxation_length_m: float = quantity(
         "first-order lateral relaxation length (0: slip angle acts instantly)", "m",
         ge=0.0, le=5.0, default=0.0)
+    scaling: TyreScaling = section(TyreScaling, "MF 6.1 scaling factors on top of the file's",
+                                   defaulted=True)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -73,10 +73,15 @@ def text(doc: str, *, choices: tuple[str, ...] | None = None, default: Any = _NO
                              metadata=dict(kind="text", doc=doc, choices=choices))
 
 
-def section(cls: type, doc: str, *, optional: bool = False):
-    """Declare a nested section of type ``cls``; ``optional`` sections default to ``None``."""
+def section(cls: type, doc: str, *, optional: bool = False, defaulted: bool = False):
+    """Declare a nested section of type ``cls``; ``optional`` sections default to ``None``,
+    ``defaulted`` ones to ``cls()`` (every field at its default: a section of factors that
+    all default to 1, whose dotted paths exist even when the file leaves it out)."""
+    meta = dict(kind="section", doc=doc, cls=cls)
+    if defaulted:
+        return dataclasses.field(default_factory=cls, metadata=meta)
     default = None if optional else _NO_DEFAULT
-    return dataclasses.field(default=default, metadata=dict(kind="section", doc=doc, cls=cls))
+    return dataclasses.field(default=default, metadata=meta)
 
 
 def table(cls: type, doc: str, *, optional: bool = True):

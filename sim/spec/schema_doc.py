@@ -6,6 +6,8 @@ two identical, so the reference can never drift from the code.
 
 from __future__ import annotations
 
+import dataclasses
+
 from sim.spec.fields import allowed_range, array_shape_text, file_key
 from sim.spec.vehicle import Vehicle, fields_of
 
@@ -29,7 +31,9 @@ def _rows(cls) -> list[str]:
         else:
             allowed = f"{kind} of `{m['cls'].__name__}`"
         required = f.default is f.default_factory  # both MISSING: no default
+        defaulted = kind == "section" and f.default_factory is not dataclasses.MISSING
         default = "required" if required else (
+            "optional (absent: every field at its default)" if defaulted else
             "optional" if f.default is None or kind in ("table", "quantity_table")
             else f"default `{f.default!r}`")
         rows.append(f"| `{file_key(f)}` | {m['doc']} | {allowed} | {default} |")

@@ -25,7 +25,7 @@ from sim.chassis import two_track as tt
 from sim.driver import closed_loop as cl
 from sim.driver import iso7401_step_steer, sine_with_dwell
 from sim.errors import SpecError
-from sim.params import two_track_parameters
+from sim.params import two_track_parameters, tyre_sets
 from sim.simulate import Numerics, simulate
 from sim.units import kmh_to_mps
 
@@ -100,13 +100,15 @@ def _kernel(params, tyre_params, x0, steer, force, *, lanes, h=0.005, n_steps=40
     bp, dup, xe0, pt0, _ = pw.powertrain_tables(COUPE, params)
     dparams = cl.driver_parameters(cl.Driver(), n, follow_path=False, control_speed=False)
     dstate0 = np.zeros((n, len(cl.DRIVER_STATE_NAMES)))
+    sets, tyre_set = tyre_sets(tyre_params)
+    order = integrator.chunk_order(x0[:, tt.S_VX], tyre_set)
     integrator.integrate_batch(
-        tt.CONTROLLER_PASSIVE, params, tyre_params, x0, np.zeros((n, 1)), np.zeros((n, 1)),
-        dparams, dstate0, bp, dup, xe0, pt0, integrator.chunk_order(x0[:, tt.S_VX]), lanes, 2,
-        0.0, 0.5 * h,
+        tt.CONTROLLER_PASSIVE, params, sets, tyre_set, x0, np.zeros((n, 1)), np.zeros((n, 1)),
+        dparams, dstate0, bp, dup, xe0, pt0, order,
+        integrator.chunk_bounds(order, lanes, tyre_set), 2, 0.0, 0.5 * h,
         steer_table, force_table, np.zeros_like(force_table), torques, torques,
         np.zeros((n, 2, 2)), h, n_steps, out_every, 1.0, 0.5, np.radians(45.0), out, status,
-        end_time, end_state, end_energy)
+        end_time, end_state, end_energy, np.arange(rows, dtype=np.int64))
     return out, status, end_time, end_state
 
 
@@ -141,7 +143,7 @@ def test_failing_lanes_leave_their_chunk_without_disturbing_it():
         assert np.all(np.isfinite(out[:, m, :last]))
         assert np.all(np.isnan(out[:, m, last + 1:]))
     for m in (0, 2):  # the healthy members, alone, give the very same bits
-        alone = _kernel(params[m:m + 1], tyre_params, x0[m:m + 1], steer[m:m + 1],
+        alone = _kernel(params[m:m + 1], tyre_params[m:m + 1], x0[m:m + 1], steer[m:m + 1],
                         force[m:m + 1], lanes=1)
         np.testing.assert_array_equal(out[:, m], alone[0][:, 0])
         np.testing.assert_array_equal(end_state[m], alone[3][0])
@@ -154,7 +156,7 @@ def test_a_failing_lane_does_not_change_its_neighbours_substeps():
     params, tyre_params, x0, steer, force = _failing_batch()
     out, *_ = _kernel(params, tyre_params, x0, steer, force, lanes=5)
     keep = [0, 2, 4]
-    healthy = _kernel(params[keep], tyre_params, x0[keep], steer[keep], force[keep], lanes=5)
+    healthy = _kernel(params[keep], tyre_params[keep], x0[keep], steer[keep], force[keep], lanes=5)
     np.testing.assert_array_equal(out[:, keep], healthy[0])
 
 
