@@ -78,6 +78,7 @@ from sim.chassis.two_track import (
     mechanical_power,
     passive_drivetrain,
     rhs,
+    stiff_diagonal,
     stiffest_rate,
 )
 from sim.driver.closed_loop import (
@@ -94,6 +95,7 @@ from sim.driver.closed_loop import (
     speed_control_force_n,
     steering_update_rad,
 )
+from sim.lanes import interp_uniform
 
 _lanes = numba.njit(cache=True, error_model="numpy", _nrt=False)
 _scalar = numba.njit(cache=True, _nrt=False)
@@ -121,16 +123,23 @@ Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state", "end_
 #: every ``out_every`` steps, slip-denominator floor ``v_low`` [m/s]; a member stops below
 #: ``v_stop`` [m/s] and spins out beyond the sideslip ``max_sideslip`` [rad].
 Stepping = namedtuple("Stepping", ["h", "n_steps", "out_every", "v_low", "v_stop",
-                                   "max_sideslip"])
+                                   "max_sideslip", "scheme"])
+
+#: Integration schemes (``Stepping.scheme``; :class:`sim.simulate.Numerics` ``scheme``):
+#: the linearly implicit Rosenbrock-W scheme ROS34PW2 (:func:`_rosenbrock_step`, the
+#: default) and classical RK4 with stability substeps (the reference).
+SCHEME_RK4, SCHEME_ROSENBROCK = 0, 1
+SCHEME_NAMES = ("rk4", "rosenbrock")
 
 #: A chunk's integrator workspace: lane tables of the four RK4 stage derivatives ``k``, the
 #: stage state ``stage`` and the step's start ``last_x`` (N_STATES rows each), the stiffness
 #: bound ``bound`` (3 rows), each lane's substep size ``h_sub`` [s] (1 row); per lane its
 #: substep count ``substeps`` and whether it ``ended`` in the last step; the same for the
 #: powertrain and energy states (``ke``, ``stage_e``, ``last_xe``, N_ENERGY_STATES rows) and
-#: the battery kernels' scratch ``bx``, ``bdx``.
+#: the battery kernels' scratch ``bx``, ``bdx``; the Rosenbrock-W scheme's Jacobian diagonal
+#: ``diag`` (N_STATES rows, :func:`sim.chassis.two_track.stiff_diagonal`).
 Workspace = namedtuple("Workspace", ["k", "stage", "last_x", "bound", "h_sub", "substeps",
-                                     "ended", "ke", "stage_e", "last_xe", "bx", "bdx"])
+                                     "ended", "ke", "stage_e", "last_xe", "bx", "bdx", "diag"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,21 +213,6 @@ def _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n):
 
 
 @_scalar
-def _interp(table, t0, dt, t):
-    """Linear interpolation of a uniformly sampled row ``table`` (first sample at ``t0``,
-    spacing ``dt``); held constant beyond its ends."""
-    u = (t - t0) / dt
-    last = table.shape[0] - 1
-    if u <= 0.0:
-        return table[0]
-    if u >= last:
-        return table[last]
-    i = int(u)
-    f = u - i
-    return table[i] * (1.0 - f) + table[i + 1] * f
-
-
-@_scalar
 def _steer_lanes(inputs, ln, members, n, t, j, fraction, h_sub):
     """Steering-wheel angle [rad] of lanes ``0..n-1`` (members ``members[lane]``) at their stage
     times ``(t + j h_l) + fraction h_l`` (substep ``j`` of size ``h_l``) into ``ln.steer``: the
@@ -228,8 +222,8 @@ def _steer_lanes(inputs, ln, members, n, t, j, fraction, h_sub):
             ln.steer[lane] = ln.ds[DS_STEER * LANES + lane]
         else:
             t_sub = t + j * h_sub[lane]
-            ln.steer[lane] = _interp(inputs.steer[members[lane]], inputs.t0_s, inputs.dt_s,
-                                     t_sub + fraction * h_sub[lane])
+            ln.steer[lane] = interp_uniform(inputs.steer[members[lane]], inputs.t0_s,
+                                            inputs.dt_s, t_sub + fraction * h_sub[lane])
 
 
 @_scalar
@@ -245,13 +239,13 @@ def _driver_lanes(inputs, ln, members, n, t, x, h):
             target = path_steer_rad(ln.p, ln.dp, ln.ds, lane, x, inputs.path[m], h)
             ln.ds[at_steer] = steering_update_rad(ln.dp, lane, ln.ds[at_steer], target, h)
         else:
-            ln.ds[at_steer] = _interp(inputs.steer[m], t0, dt, t)
+            ln.ds[at_steer] = interp_uniform(inputs.steer[m], t0, dt, t)
         if ln.dp[DP_SPEED_MODE * LANES + lane] == SPEED_CONTROL:
-            target_speed = _interp(inputs.speed[m], t0, dt, t)
+            target_speed = interp_uniform(inputs.speed[m], t0, dt, t)
             ln.ds[DS_TARGET_SPEED * LANES + lane] = target_speed
             ln.ds[at_force] = speed_control_force_n(ln.p, ln.dp, ln.ds, lane, x, target_speed, h)
         else:
-            ln.ds[at_force] = _interp(inputs.force[m], t0, dt, t)
+            ln.ds[at_force] = interp_uniform(inputs.force[m], t0, dt, t)
 
 
 @_scalar
@@ -302,6 +296,112 @@ def _rk4_substep(j, t, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
     _rk4_update_rows(xe, e1, e2, e3, e4, h_sub, j, substeps, n, N_ENERGY_STATES)
 
 
+# --------------------------------------------------------------------------------------------
+# The linearly implicit scheme: Rosenbrock-W ROS34PW2 with a diagonal Jacobian estimate.
+#
+# Rang & Angermann, "New Rosenbrock W-methods of order 3 for partial differential algebraic
+# equations of index 1", BIT 45 (2005) 761-787: 4 stages, order 3 for any matrix W (a
+# W-method: the Jacobian need only be estimated), L-stable with W exact, stiffly accurate.
+# In the form of Hairer & Wanner (Solving ODEs II, IV.7): with D the Jacobian estimate,
+# (I - gamma h D) K_i = h f(x + sum_j a_ij K_j) + h D sum_j g_ij K_j, x_new = x + sum b_i K_i.
+# D is diagonal (sim.chassis.two_track.stiff_diagonal), so the "solve" is one division per
+# state, and rows with D = 0 (positions, heading, every powertrain and energy state) take the
+# explicit Runge-Kutta method (a, b) of order 3 that the W-method conditions contain.
+
+_ROS_GAMMA = 4.3586652150845900e-01
+_ROS_A21 = 8.7173304301691801e-01
+_ROS_A31, _ROS_A32 = 8.4457060015369423e-01, -1.1299064236484185e-01
+_ROS_A43 = 1.0  # a41 = a42 = 0
+_ROS_G21 = -8.7173304301691801e-01
+_ROS_G31, _ROS_G32 = -9.0338057013044082e-01, 5.4180672388095326e-02
+_ROS_G41, _ROS_G42, _ROS_G43 = (2.4212380706095346e-01, -1.2232505839045147e+00,
+                                5.4526025533510214e-01)
+_ROS_B = (2.4212380706095346e-01, -1.2232505839045147e+00, 1.5452602553351020e+00,
+          4.3586652150845900e-01)
+#: Stage times as fractions of the step (c_i = sum_j a_ij).
+_ROS_C2, _ROS_C3 = _ROS_A21, _ROS_A31 + _ROS_A32
+
+
+@_lanes
+def _ros_increment(f, diag, g1, g2, g3, k1, k2, k3, h, n, rows, out):
+    """Stage increment ``K_i = (h f + h D (g1 K1 + g2 K2 + g3 K3)) / (1 - gamma h D)`` in
+    place of the derivative ``f`` (``out`` may be ``f``), over ``rows`` rows of lane tables."""
+    for i in range(rows):
+        for lane in range(n):
+            at = i * LANES + lane
+            d = h * diag[at]
+            out[at] = (h * f[at] + d * (g1 * k1[at] + g2 * k2[at] + g3 * k3[at])) \
+                / (1.0 - _ROS_GAMMA * d)
+
+
+@_lanes
+def _ros_increment_explicit(f, h, n, rows, out):
+    """:func:`_ros_increment` for rows without stiffness (D = 0): ``K_i = h f``."""
+    for i in range(rows):
+        for lane in range(n):
+            at = i * LANES + lane
+            out[at] = h * f[at]
+
+
+@_lanes
+def _ros_stage(x, a1, a2, a3, k1, k2, k3, n, rows, out):
+    """Stage state ``out = x + a1 K1 + a2 K2 + a3 K3``."""
+    for i in range(rows):
+        for lane in range(n):
+            at = i * LANES + lane
+            out[at] = x[at] + a1 * k1[at] + a2 * k2[at] + a3 * k3[at]
+
+
+@_lanes
+def _ros_update(x, k1, k2, k3, k4, n, rows):
+    """``x += sum b_i K_i``."""
+    b1, b2, b3, b4 = _ROS_B
+    for i in range(rows):
+        for lane in range(n):
+            at = i * LANES + lane
+            x[at] = x[at] + (b1 * k1[at] + b2 * k2[at] + b3 * k3[at] + b4 * k4[at])
+
+
+@_scalar
+def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
+    """One ROS34PW2 step of lanes ``0..n-1`` from ``t`` to ``t + h`` (wheel torques held), the
+    Jacobian diagonal estimated at the step's start (:func:`stiff_diagonal`); ``ws.k[0]``,
+    ``ws.ke[0]`` hold the derivatives at the step's start (from the evaluation that also
+    gave the recorded signals, which is what :func:`stiff_diagonal` reads). The powertrain
+    and energy states take the same stages (their rows have D = 0), so that their integrals
+    are of the same order as the chassis states. ``ws.h_sub`` must hold ``h``."""
+    k1, k2, k3, k4 = ws.k
+    e1, e2, e3, e4 = ws.ke
+    stage, stage_e, diag = ws.stage, ws.stage_e, ws.diag
+    stiff_diagonal(ln, n, tyre_params, v_low, x, diag)
+    ne = N_ENERGY_STATES
+    _ros_increment(k1, diag, 0.0, 0.0, 0.0, k1, k1, k1, h, n, N_STATES, k1)
+    _ros_increment_explicit(e1, h, n, ne, e1)
+    # stage 2
+    _ros_stage(x, _ROS_A21, 0.0, 0.0, k1, k1, k1, n, N_STATES, stage)
+    _ros_stage(xe, _ROS_A21, 0.0, 0.0, e1, e1, e1, n, ne, stage_e)
+    _steer_lanes(inputs, ln, members, n, t, 0, _ROS_C2, ws.h_sub)
+    _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k2, e2, ws)
+    _ros_increment(k2, diag, _ROS_G21, 0.0, 0.0, k1, k1, k1, h, n, N_STATES, k2)
+    _ros_increment_explicit(e2, h, n, ne, e2)
+    # stage 3
+    _ros_stage(x, _ROS_A31, _ROS_A32, 0.0, k1, k2, k2, n, N_STATES, stage)
+    _ros_stage(xe, _ROS_A31, _ROS_A32, 0.0, e1, e2, e2, n, ne, stage_e)
+    _steer_lanes(inputs, ln, members, n, t, 0, _ROS_C3, ws.h_sub)
+    _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k3, e3, ws)
+    _ros_increment(k3, diag, _ROS_G31, _ROS_G32, 0.0, k1, k2, k2, h, n, N_STATES, k3)
+    _ros_increment_explicit(e3, h, n, ne, e3)
+    # stage 4 (a41 = a42 = 0)
+    _ros_stage(x, 0.0, 0.0, _ROS_A43, k1, k2, k3, n, N_STATES, stage)
+    _ros_stage(xe, 0.0, 0.0, _ROS_A43, e1, e2, e3, n, ne, stage_e)
+    _steer_lanes(inputs, ln, members, n, t, 0, 1.0, ws.h_sub)
+    _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k4, e4, ws)
+    _ros_increment(k4, diag, _ROS_G41, _ROS_G42, _ROS_G43, k1, k2, k3, h, n, N_STATES, k4)
+    _ros_increment_explicit(e4, h, n, ne, e4)
+    _ros_update(x, k1, k2, k3, k4, n, N_STATES)
+    _ros_update(xe, e1, e2, e3, e4, n, ne)
+
+
 @_scalar
 def _wheel_torques(controller, inputs, members, n, t, x, ln):
     """The controller hook: wheel torques ``ln.drive``, ``ln.brake`` [N·m per wheel, brake >=
@@ -315,8 +415,9 @@ def _wheel_torques(controller, inputs, members, n, t, x, ln):
         m = members[lane]
         if controller == CONTROLLER_DIRECT:
             for w in range(4):
-                ln.drive[w * LANES + lane] = _interp(inputs.drive[m, w], t0, dt, t)
-                ln.brake[w * LANES + lane] = max(_interp(inputs.brake[m, w], t0, dt, t), 0.0)
+                ln.drive[w * LANES + lane] = interp_uniform(inputs.drive[m, w], t0, dt, t)
+                ln.brake[w * LANES + lane] = max(interp_uniform(inputs.brake[m, w], t0, dt, t),
+                                                 0.0)
         elif controller == CONTROLLER_ADM:
             adm_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane],
                               ln.ds[DS_STEER * LANES + lane])
@@ -476,6 +577,9 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepp
     """The time loop of a chunk whose lanes ``0..n-1`` hold members ``members[lane]``, with
     parameters and initial states in ``ln.p``, ``x`` and ``xe`` (see :func:`_run_chunk`)."""
     h, v_low = stepping.h, stepping.v_low
+    for lane in range(LANES):  # the Rosenbrock-W step: one step of h, no substeps
+        ws.h_sub[lane] = h
+        ws.substeps[lane] = 1
     # sensors for the controller's first step: the initial state with zero torques
     _driver_lanes(inputs, ln, members, n, 0.0, x, 0.0)
     _steer_lanes(inputs, ln, members, n, 0.0, 0, 0.0, ws.h_sub)
@@ -498,12 +602,15 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepp
             break
         _copy(x, N_STATES, n, ws.last_x)
         _copy(xe, N_ENERGY_STATES, n, ws.last_xe)
-        stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
-        most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
-        _sort_by_substeps(n, ln, x, xe, ws, members)
-        for j in range(most):
-            _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
-                         inputs, v_low, x, xe, ws)
+        if stepping.scheme == SCHEME_ROSENBROCK:
+            _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws)
+        else:
+            stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
+            most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
+            _sort_by_substeps(n, ln, x, xe, ws, members)
+            for j in range(most):
+                _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
+                             inputs, v_low, x, xe, ws)
         if _ended(x, ws.last_x, xe, ws.last_xe, members, n, t + h,
                   step // stepping.out_every + 1, v_low, stepping.v_stop,
                   stepping.max_sideslip, outputs, ws.ended) > 0:
@@ -571,7 +678,8 @@ def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, d
                    (lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES),
                     lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES)),
                    lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES),
-                   np.zeros(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES))
+                   np.zeros(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES),
+                   lane_table(N_STATES))
     _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepping, outputs)
 
 
@@ -587,7 +695,7 @@ def integrate_batch(controller, params, tyre_params, x0, cparams, cstate0, dpara
                     bp, dup, xe0, pt0, order, lanes, threads, t0_in, dt_in, steer_table,
                     force_table, speed_table, drive_table, brake_table, path, h, n_steps,
                     out_every, v_low, v_stop, max_sideslip, out, status, end_time, end_state,
-                    end_energy):
+                    end_energy, scheme=SCHEME_RK4):
     """Integrate every batch member. The members ``order[c L : (c + 1) L]`` (``L = lanes``,
     at most :data:`LANES`) form chunk c and run as the lanes of one computation (see "Lanes"
     in the module docstring); ``threads`` threads share the chunks. A member's results depend
@@ -622,7 +730,7 @@ def integrate_batch(controller, params, tyre_params, x0, cparams, cstate0, dpara
                        bp, dup, xe0, pt0, order[c * lanes:min((c + 1) * lanes, n_members)],
                        Inputs(t0_in, dt_in, steer_table, force_table, speed_table, drive_table,
                               brake_table, path),
-                       Stepping(h, n_steps, out_every, v_low, v_stop, max_sideslip),
+                       Stepping(h, n_steps, out_every, v_low, v_stop, max_sideslip, scheme),
                        Outputs(out, status, end_time, end_state, end_energy))
 
 
@@ -633,5 +741,6 @@ def chunk_order(speed_mps: np.ndarray) -> np.ndarray:
     return np.argsort(np.asarray(speed_mps, dtype=float), kind="stable").astype(np.int64)
 
 
-__all__ = ["Inputs", "Outputs", "Stepping", "Workspace", "chunk_lanes", "chunk_order",
+__all__ = ["SCHEME_NAMES", "SCHEME_RK4", "SCHEME_ROSENBROCK", "Inputs", "Outputs", "Stepping",
+           "Workspace", "chunk_lanes", "chunk_order",
            "integrate_batch"]

@@ -713,6 +713,79 @@ def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
         bound[0 * LANES + lane] = max(bound[0 * LANES + lane], lateral)
 
 
+#: Slip increments [-] of the finite-difference slopes in :func:`stiff_diagonal` (longitudinal
+#: slip kappa, lateral tan(alpha)): well inside the linear range of a tyre (about 0.02), and
+#: large against rounding (the slope is a Jacobian estimate of a W-method: its error changes
+#: the step's error constant, not the order or the stability).
+_SLOPE_DKAPPA = 1e-3
+_SLOPE_DTAN = 1e-3
+
+
+@_lane
+def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, diag):
+    """Wheel ``w``'s part of :func:`stiff_diagonal`: its spin row, its relaxation row, and its
+    share of the ``vx``, ``vy`` and yaw-rate rows. Inlined into :func:`stiff_diagonal`."""
+    p, brake, aux, heading = ln.p, ln.brake, ln.aux, ln.heading
+    w = w & 3  # w >= 0 for LLVM (see _wheel_lanes)
+    axle = w // 2
+    for lane in range(n):
+        vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
+        radius = p[P_RW * LANES + lane]
+        c, s = heading[w * LANES + lane], heading[(4 + w) * LANES + lane]
+        x_w, y_w = _wheel_position(p, lane, w)
+        vwx = vx - r * y_w
+        vwy = vy + r * x_w
+        v_den = max(abs(vwx * c + vwy * s), v_low)
+        fz = aux[(A_FZ + w) * LANES + lane]
+        kappa, tan_alpha = aux[(A_KAPPA + w) * LANES + lane], aux[(A_ALPHA + w) * LANES + lane]
+        fx, fy = aux[(A_FX + w) * LANES + lane], aux[(A_FY + w) * LANES + lane]
+        fx_k, _ = _tyre_forces(p, lane, tp, w, kappa + _SLOPE_DKAPPA, tan_alpha, fz)
+        _, fy_a = _tyre_forces(p, lane, tp, w, kappa, tan_alpha + _SLOPE_DTAN, fz)
+        # slopes of the current state, the falling branch beyond the peak counted as 0
+        k_x = max((fx_k - fx) / _SLOPE_DKAPPA, 0.0)
+        k_y = max(-(fy_a - fy) / _SLOPE_DTAN, 0.0)
+        spin_inertia = p[(P_J + w) * LANES + lane]
+        resist = (brake[w * LANES + lane] + p[P_FRR * LANES + lane] * fz * radius) \
+            * _smooth_sign_slope(x[(S_OMEGA + w) * LANES + lane])
+        diag[(S_OMEGA + w) * LANES + lane] = -(radius * radius * k_x / v_den + resist) \
+            / spin_inertia
+        diag[S_VX * LANES + lane] -= k_x * c * c / (p[P_MASS * LANES + lane] * v_den)
+        sigma = p[(P_SIGMA_F + axle) * LANES + lane]
+        relaxed = sigma > 0.0
+        diag[(S_ALPHA + w) * LANES + lane] = -v_den / (sigma if relaxed else 1.0) \
+            if relaxed else 0.0
+        # without relaxation the slip angle follows vy and r at once: the lateral modes
+        lateral = 0.0 if relaxed else k_y * c * c / v_den
+        diag[S_VY * LANES + lane] -= lateral / p[P_MASS * LANES + lane]
+        diag[S_R * LANES + lane] -= x_w * x_w * lateral / p[P_IZ * LANES + lane]
+
+
+@_lanes
+def stiff_diagonal(ln, n, tyre_params, v_low, x, diag):
+    """The diagonal of the Jacobian of :func:`rhs` over its stiff couplings, at the states ``x``
+    of lanes ``0..n-1``, into the lane table ``diag`` (N_STATES rows, each <= 0 [1/s]): wheel
+    spin ``-(R² K_x / v + T_b' ) / J`` with the tyre's slope ``K_x = dFx/dkappa`` at the
+    current slip and load (finite difference; the falling branch beyond the peak counted as
+    0) and the slope ``T_b'`` of the smoothed brake and rolling-resistance torque, forward
+    speed ``-sum K_x cos² delta / (m v)``, lateral relaxation ``-v / sigma``, the
+    load-transfer lags ``-1 / tau``; without relaxation, the lateral modes ``-sum K_y / (m
+    v)``, ``-sum x_w² K_y / (I_z v)``; 0 for the other states. The linearly implicit
+    (Rosenbrock-W) step of :mod:`sim.integrator` divides by ``1 - gamma h diag``: these modes
+    no longer bound the step. Reads what :func:`rhs` left in ``ln.aux`` and ``ln.heading``
+    for the same ``x`` (slips, loads, forces, wheel angles): call it after :func:`rhs`."""
+    p = ln.p
+    for i in range(N_STATES):
+        for lane in range(n):
+            diag[i * LANES + lane] = 0.0
+    for lane in range(n):
+        lag = -1.0 / p[P_TAU_LT * LANES + lane]
+        diag[S_AXF * LANES + lane] = lag
+        diag[S_AYF * LANES + lane] = lag
+    for w in range(4):
+        tp = _tyre_row(tyre_params, w // 2)
+        _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, diag)
+
+
 # --------------------------------------------------------------------------------------------
 # Controller and drivetrain: scalar code, once per step and lane.
 
@@ -787,5 +860,5 @@ __all__ = [
     "PARAMETER_NAMES", "POWER_NAMES",
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
     "machine_wheel_torque_limit", "mechanical_power", "passive_drivetrain", "rhs",
-    "stiffest_rate",
+    "stiff_diagonal", "stiffest_rate",
 ]
