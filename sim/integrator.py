@@ -54,14 +54,19 @@ from sim.chassis.two_track import (
     A_FZ,
     CONTROLLER_ADM,
     CONTROLLER_DIRECT,
+    D_SPIN_TO_VX,
+    D_VX_TO_SPIN,
     LANES,
     N_AUX,
+    N_JACOBIAN_ROWS,
     N_PARAMETERS,
     N_POWER,
     N_SENSORS,
     N_STATES,
     P_BRAKE_MAX_F,
     P_BRAKE_MAX_R,
+    P_RW,
+    S_OMEGA,
     S_VX,
     S_VY,
     SN_AX,
@@ -323,15 +328,45 @@ _ROS_C2, _ROS_C3 = _ROS_A21, _ROS_A31 + _ROS_A32
 
 
 @_lanes
-def _ros_increment(f, diag, g1, g2, g3, k1, k2, k3, h, n, rows, out):
-    """Stage increment ``K_i = (h f + h D (g1 K1 + g2 K2 + g3 K3)) / (1 - gamma h D)`` in
-    place of the derivative ``f`` (``out`` may be ``f``), over ``rows`` rows of lane tables."""
-    for i in range(rows):
+def _ros_increment(f, diag, g1, g2, g3, k1, k2, k3, h, n, out):
+    """Stage increment ``K_i`` from ``(I - gamma h J) K_i = h f + h J (g1 K1 + g2 K2 + g3
+    K3)`` in place of the derivative ``f`` (``out`` may be ``f``; lane tables of N_STATES
+    rows), ``J`` the Jacobian estimate ``diag`` (:func:`sim.chassis.two_track.stiff_diagonal`):
+    diagonal rows divide; the forward speed and the four wheel speeds, coupled through the
+    slip, form an arrowhead block solved exactly (eliminating the wheel speeds)."""
+    for i in range(N_STATES):
+        if i == S_VX or (S_OMEGA <= i < S_OMEGA + 4):
+            continue
         for lane in range(n):
             at = i * LANES + lane
             d = h * diag[at]
             out[at] = (h * f[at] + d * (g1 * k1[at] + g2 * k2[at] + g3 * k3[at])) \
                 / (1.0 - _ROS_GAMMA * d)
+    gh = _ROS_GAMMA * h
+    for lane in range(n):
+        v = S_VX * LANES + lane
+        g_v = g1 * k1[v] + g2 * k2[v] + g3 * k3[v]
+        d_v = diag[v]
+        r_v = h * f[v] + h * d_v * g_v
+        pivot = 1.0 - gh * d_v
+        for w in range(4):
+            at = (S_OMEGA + w) * LANES + lane
+            g_w = g1 * k1[at] + g2 * k2[at] + g3 * k3[at]
+            j_vw = diag[(D_SPIN_TO_VX + w) * LANES + lane]
+            j_wv = diag[(D_VX_TO_SPIN + w) * LANES + lane]
+            r_v += h * j_vw * g_w
+            r_w = h * f[at] + h * (j_wv * g_v + diag[at] * g_w)
+            a_w = 1.0 - gh * diag[at]
+            # eliminate wheel w: its row gives K_w = (r_w + gh j_wv K_v) / a_w
+            pivot -= gh * j_vw * gh * j_wv / a_w
+            r_v += gh * j_vw * r_w / a_w
+            out[at] = r_w  # the wheel's right-hand side, until K_v is known
+        k_v = r_v / pivot
+        for w in range(4):
+            at = (S_OMEGA + w) * LANES + lane
+            out[at] = (out[at] + gh * diag[(D_VX_TO_SPIN + w) * LANES + lane] * k_v) \
+                / (1.0 - gh * diag[at])
+        out[v] = k_v
 
 
 @_lanes
@@ -373,33 +408,59 @@ def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws
     k1, k2, k3, k4 = ws.k
     e1, e2, e3, e4 = ws.ke
     stage, stage_e, diag = ws.stage, ws.stage_e, ws.diag
-    stiff_diagonal(ln, n, tyre_params, v_low, x, diag)
+    stiff_diagonal(ln, n, tyre_params, v_low, x, k1, h, diag)
     ne = N_ENERGY_STATES
-    _ros_increment(k1, diag, 0.0, 0.0, 0.0, k1, k1, k1, h, n, N_STATES, k1)
+    _ros_increment(k1, diag, 0.0, 0.0, 0.0, k1, k1, k1, h, n, k1)
     _ros_increment_explicit(e1, h, n, ne, e1)
     # stage 2
     _ros_stage(x, _ROS_A21, 0.0, 0.0, k1, k1, k1, n, N_STATES, stage)
     _ros_stage(xe, _ROS_A21, 0.0, 0.0, e1, e1, e1, n, ne, stage_e)
     _steer_lanes(inputs, ln, members, n, t, 0, _ROS_C2, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k2, e2, ws)
-    _ros_increment(k2, diag, _ROS_G21, 0.0, 0.0, k1, k1, k1, h, n, N_STATES, k2)
+    _ros_increment(k2, diag, _ROS_G21, 0.0, 0.0, k1, k1, k1, h, n, k2)
     _ros_increment_explicit(e2, h, n, ne, e2)
     # stage 3
     _ros_stage(x, _ROS_A31, _ROS_A32, 0.0, k1, k2, k2, n, N_STATES, stage)
     _ros_stage(xe, _ROS_A31, _ROS_A32, 0.0, e1, e2, e2, n, ne, stage_e)
     _steer_lanes(inputs, ln, members, n, t, 0, _ROS_C3, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k3, e3, ws)
-    _ros_increment(k3, diag, _ROS_G31, _ROS_G32, 0.0, k1, k2, k2, h, n, N_STATES, k3)
+    _ros_increment(k3, diag, _ROS_G31, _ROS_G32, 0.0, k1, k2, k2, h, n, k3)
     _ros_increment_explicit(e3, h, n, ne, e3)
     # stage 4 (a41 = a42 = 0)
     _ros_stage(x, 0.0, 0.0, _ROS_A43, k1, k2, k3, n, N_STATES, stage)
     _ros_stage(xe, 0.0, 0.0, _ROS_A43, e1, e2, e3, n, ne, stage_e)
     _steer_lanes(inputs, ln, members, n, t, 0, 1.0, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k4, e4, ws)
-    _ros_increment(k4, diag, _ROS_G41, _ROS_G42, _ROS_G43, k1, k2, k3, h, n, N_STATES, k4)
+    _ros_increment(k4, diag, _ROS_G41, _ROS_G42, _ROS_G43, k1, k2, k3, h, n, k4)
     _ros_increment_explicit(e4, h, n, ne, e4)
     _ros_update(x, k1, k2, k3, k4, n, N_STATES)
     _ros_update(xe, e1, e2, e3, e4, n, ne)
+
+
+#: Wheel speed [m/s at the rolling radius] below which regenerative torque hands over to the
+#: friction brake, linearly to none at standstill (invented: electric cars blend regeneration
+#: out below walking pace, where a machine's braking torque would drive the car backwards).
+REGEN_FADE_MPS = 1.0
+
+
+@_scalar
+def _regeneration_fade(ln, lane, x):
+    """The standstill hold of a regenerating controller: each wheel's braking machine torque
+    (negative drive torque) scaled by ``min(|omega| R / REGEN_FADE_MPS, 1)``, the rest moved
+    to its friction brake (within the brake's maximum), so that a car braked to rest stands
+    on its friction brakes (whose torque opposes rotation and vanishes at rest) instead of
+    being driven backwards by its machines, and starts again when the demand turns
+    positive."""
+    radius = ln.p[P_RW * LANES + lane]
+    for w in range(4):
+        at = w * LANES + lane
+        torque = ln.drive[at]
+        speed = abs(x[(S_OMEGA + w) * LANES + lane]) * radius
+        fade = min(speed / REGEN_FADE_MPS, 1.0)
+        moved = (1.0 - fade) * -torque if torque < 0.0 else 0.0
+        limit = ln.p[(P_BRAKE_MAX_F if w < 2 else P_BRAKE_MAX_R) * LANES + lane]
+        ln.drive[at] = torque + moved
+        ln.brake[at] = min(ln.brake[at] + moved, max(limit, ln.brake[at]))
 
 
 @_scalar
@@ -421,6 +482,7 @@ def _wheel_torques(controller, inputs, members, n, t, x, ln):
         elif controller == CONTROLLER_ADM:
             adm_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane],
                               ln.ds[DS_STEER * LANES + lane])
+            _regeneration_fade(ln, lane, x)
         else:
             passive_drivetrain(ln.p, lane, x, ln.ds[DS_FORCE * LANES + lane], ln.drive,
                                ln.brake)
@@ -474,7 +536,8 @@ def _ended(x, last_x, xe, last_xe, members, n, t_end, unrecorded, v_low, v_stop,
            max_sideslip, outputs, ended):
     """After a step ending at ``t_end`` [s]: mark in ``ended`` the lanes that went non-finite,
     spun out (sideslip beyond ``max_sideslip`` [rad]) or stopped (forward speed below
-    ``v_stop`` [m/s] and falling: a car speeding up from rest runs on), record their
+    ``v_stop`` [m/s] and falling: a car speeding up from rest runs on; never when ``v_stop``
+    is 0, which lets a car stand and start again), record their
     status, time and state (the step's finite start ``last_x`` for a non-finite lane) and
     set their output rows from ``unrecorded`` on to NaN.
     Returns how many ended."""
@@ -492,8 +555,9 @@ def _ended(x, last_x, xe, last_xe, members, n, t_end, unrecorded, v_low, v_stop,
             code = STATUS_NONFINITE
         elif abs(math.atan2(vy, max(abs(vx), v_low))) > max_sideslip:
             code = STATUS_SPUN_OUT
-        elif vx < v_stop and vx < last_x[S_VX * LANES + lane]:  # slowing: a standing
-            # start (at rest, speeding up) is not a stop
+        elif v_stop > 0.0 and vx < v_stop and vx < last_x[S_VX * LANES + lane]:
+            # slowing: a standing start (at rest, speeding up) is not a stop; v_stop = 0: the
+            # car may stand and start again (drive cycles)
             code = STATUS_STOPPED
         else:
             ended[lane] = False
@@ -672,14 +736,14 @@ def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, d
         _fill(ln.dp, dparams, m, lane)
         _fill(ln.ds, dstate0, m, lane)
     ws = Workspace((lane_table(N_STATES), lane_table(N_STATES), lane_table(N_STATES),
-                    lane_table(N_STATES)), lane_table(N_STATES), lane_table(N_STATES),
+                    lane_table(N_JACOBIAN_ROWS)), lane_table(N_STATES), lane_table(N_STATES),
                    lane_table(3), lane_table(1), np.zeros(LANES, dtype=np.int64),
                    np.zeros(LANES, dtype=np.bool_),
                    (lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES),
                     lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES)),
                    lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES),
                    np.zeros(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES),
-                   lane_table(N_STATES))
+                   lane_table(N_JACOBIAN_ROWS))
     _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepping, outputs)
 
 

@@ -49,7 +49,9 @@ class Numerics:
     ``output_interval_s``: spacing of the recorded samples [s] (a multiple of the step).
     ``low_speed_mps``: floor of the slip denominators ``max(|v_cx|, v_low)`` (the usual
     low-speed regularisation of slip, as MFeval's VXLOW). ``stop_speed_mps``: a member whose
-    forward speed falls below it ends with status ``stopped``. ``max_sideslip_deg``: a member
+    forward speed falls below it ends with status ``stopped``; 0: no member stops, a car
+    braked to rest stands on its brakes and starts again when its demand turns positive
+    (drive cycles). ``max_sideslip_deg``: a member
     whose sideslip at the centre of mass exceeds it has **spun out** (no road car recovers from
     45 degrees without the driver catching it; the run is frozen and flagged).
     ``chunk_lanes``: members integrated together as the SIMD lanes of one chunk, at most

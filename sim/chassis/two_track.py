@@ -713,6 +713,13 @@ def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
         bound[0 * LANES + lane] = max(bound[0 * LANES + lane], lateral)
 
 
+#: Rows of the Jacobian estimate of :func:`stiff_diagonal` beyond its diagonal (N_STATES rows):
+#: per wheel, the coupling of the forward speed with the wheel speed, ``d vx' / d omega_w``
+#: (4 rows from ``D_SPIN_TO_VX``) and ``d omega_w' / d vx`` (4 rows from ``D_VX_TO_SPIN``).
+D_SPIN_TO_VX = N_STATES
+D_VX_TO_SPIN = N_STATES + 4
+N_JACOBIAN_ROWS = N_STATES + 8
+
 #: Slip increments [-] of the finite-difference slopes in :func:`stiff_diagonal` (longitudinal
 #: slip kappa, lateral tan(alpha)): well inside the linear range of a tyre (about 0.02), and
 #: large against rounding (the slope is a Jacobian estimate of a W-method: its error changes
@@ -722,7 +729,14 @@ _SLOPE_DTAN = 1e-3
 
 
 @_lane
-def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, diag):
+def _toward_zero(a, b):
+    """The point of the interval between ``a`` and ``b`` closest to 0."""
+    low, high = min(a, b), max(a, b)
+    return min(max(0.0, low), high)
+
+
+@_lane
+def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag):
     """Wheel ``w``'s part of :func:`stiff_diagonal`: its spin row, its relaxation row, and its
     share of the ``vx``, ``vy`` and yaw-rate rows. Inlined into :func:`stiff_diagonal`."""
     p, brake, aux, heading = ln.p, ln.brake, ln.aux, ln.heading
@@ -738,18 +752,31 @@ def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, diag):
         v_den = max(abs(vwx * c + vwy * s), v_low)
         fz = aux[(A_FZ + w) * LANES + lane]
         kappa, tan_alpha = aux[(A_KAPPA + w) * LANES + lane], aux[(A_ALPHA + w) * LANES + lane]
-        fx, fy = aux[(A_FX + w) * LANES + lane], aux[(A_FY + w) * LANES + lane]
-        fx_k, _ = _tyre_forces(p, lane, tp, w, kappa + _SLOPE_DKAPPA, tan_alpha, fz)
+        omega = x[(S_OMEGA + w) * LANES + lane]
+        omega_rate = dx[(S_OMEGA + w) * LANES + lane]
+        # the stiffest point of the explicit predictor's path through the step (slopes are
+        # steepest at zero slip and at rest): a step that ends in the steep part of the slip
+        # curve or of the smoothed brake torque is treated as stiff from its start
+        kappa_s = _toward_zero(kappa, kappa + h * radius * omega_rate / v_den)
+        omega_s = _toward_zero(omega, omega + h * omega_rate)
+        fx_0, _ = _tyre_forces(p, lane, tp, w, kappa_s, tan_alpha, fz)
+        fx_k, _ = _tyre_forces(p, lane, tp, w, kappa_s + _SLOPE_DKAPPA, tan_alpha, fz)
+        fy_0 = aux[(A_FY + w) * LANES + lane]
         _, fy_a = _tyre_forces(p, lane, tp, w, kappa, tan_alpha + _SLOPE_DTAN, fz)
-        # slopes of the current state, the falling branch beyond the peak counted as 0
-        k_x = max((fx_k - fx) / _SLOPE_DKAPPA, 0.0)
-        k_y = max(-(fy_a - fy) / _SLOPE_DTAN, 0.0)
+        # the falling branch beyond the peak counted by its magnitude (damped, not excited)
+        k_x = abs((fx_k - fx_0) / _SLOPE_DKAPPA)
+        k_y = abs((fy_a - fy_0) / _SLOPE_DTAN)
         spin_inertia = p[(P_J + w) * LANES + lane]
         resist = (brake[w * LANES + lane] + p[P_FRR * LANES + lane] * fz * radius) \
-            * _smooth_sign_slope(x[(S_OMEGA + w) * LANES + lane])
+            * _smooth_sign_slope(omega_s)
         diag[(S_OMEGA + w) * LANES + lane] = -(radius * radius * k_x / v_den + resist) \
             / spin_inertia
-        diag[S_VX * LANES + lane] -= k_x * c * c / (p[P_MASS * LANES + lane] * v_den)
+        mass = p[P_MASS * LANES + lane]
+        diag[S_VX * LANES + lane] -= k_x * c * c / (mass * v_den)
+        # the couplings of the wheel with the forward speed (through the slip): d vx'/d omega,
+        # d omega'/d vx
+        diag[(D_SPIN_TO_VX + w) * LANES + lane] = k_x * c * radius / (mass * v_den)
+        diag[(D_VX_TO_SPIN + w) * LANES + lane] = radius * k_x * c / (spin_inertia * v_den)
         sigma = p[(P_SIGMA_F + axle) * LANES + lane]
         relaxed = sigma > 0.0
         diag[(S_ALPHA + w) * LANES + lane] = -v_den / (sigma if relaxed else 1.0) \
@@ -761,12 +788,17 @@ def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, diag):
 
 
 @_lanes
-def stiff_diagonal(ln, n, tyre_params, v_low, x, diag):
-    """The diagonal of the Jacobian of :func:`rhs` over its stiff couplings, at the states ``x``
-    of lanes ``0..n-1``, into the lane table ``diag`` (N_STATES rows, each <= 0 [1/s]): wheel
-    spin ``-(R² K_x / v + T_b' ) / J`` with the tyre's slope ``K_x = dFx/dkappa`` at the
-    current slip and load (finite difference; the falling branch beyond the peak counted as
-    0) and the slope ``T_b'`` of the smoothed brake and rolling-resistance torque, forward
+def stiff_diagonal(ln, n, tyre_params, v_low, x, dx, h, diag):
+    """An estimate of the Jacobian of :func:`rhs` over its stiff couplings, at the states ``x``
+    of lanes ``0..n-1``, into the lane table ``diag`` (:data:`N_JACOBIAN_ROWS` rows): its
+    diagonal (N_STATES rows, each <= 0 [1/s]) and the couplings of each wheel's speed with the
+    forward speed through the slip (rows from :data:`D_SPIN_TO_VX`, :data:`D_VX_TO_SPIN`:
+    with the diagonal, an arrowhead block that is solved exactly). The diagonal: wheel
+    spin ``-(R² K_x / v + T_b' ) / J`` with the tyre's slope ``K_x = |dFx/dkappa|`` at the
+    wheel's load (finite difference) and the slope ``T_b'`` of the smoothed brake and
+    rolling-resistance torque, both at the stiffest point of the step's explicit predictor
+    path ``kappa + h kappa'``, ``omega + h omega'`` (``dx``: the derivatives at ``x``; ``h``
+    [s] the step), forward
     speed ``-sum K_x cos² delta / (m v)``, lateral relaxation ``-v / sigma``, the
     load-transfer lags ``-1 / tau``; without relaxation, the lateral modes ``-sum K_y / (m
     v)``, ``-sum x_w² K_y / (I_z v)``; 0 for the other states. The linearly implicit
@@ -783,7 +815,7 @@ def stiff_diagonal(ln, n, tyre_params, v_low, x, diag):
         diag[S_AYF * LANES + lane] = lag
     for w in range(4):
         tp = _tyre_row(tyre_params, w // 2)
-        _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, diag)
+        _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag)
 
 
 # --------------------------------------------------------------------------------------------
@@ -860,5 +892,5 @@ __all__ = [
     "PARAMETER_NAMES", "POWER_NAMES",
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
     "machine_wheel_torque_limit", "mechanical_power", "passive_drivetrain", "rhs",
-    "stiff_diagonal", "stiffest_rate",
+    "D_SPIN_TO_VX", "D_VX_TO_SPIN", "N_JACOBIAN_ROWS", "stiff_diagonal", "stiffest_rate",
 ]

@@ -259,7 +259,7 @@ def drive_cycle(vehicle: Vehicle, cycle="wltc_class3b", *, load_case: str = DEFA
 
 def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
                     load_case: str = DEFAULT_LOAD_CASE, soc: float = 0.9,
-                    controller: str = "passive", time_step_s: float = 0.005,
+                    controller: str = "passive", time_step_s: float = 0.01,
                     output_interval_s: float = 1.0):
     """Drive ``vehicle`` over ``cycle`` with the two-track model instead (tyres, wheel spin,
     load transfer; the closed-loop speed controller of :mod:`sim.driver.closed_loop` following
@@ -268,9 +268,11 @@ def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
     Known limits (not yet the 1 % agreement with :func:`drive_cycle` that issue 12 asks
     for): the two-track model's passive drivetrain brakes by friction only (no regeneration),
     so over WLTC it draws 36 % more at the battery terminals than the longitudinal model,
-    which regenerates; with ``controller="adm"`` (which regenerates) the run ends at the
-    trace's first standstill (status ``stopped``). ``time_step_s`` [s]: the two-track
-    integrator's step; ``output_interval_s`` [s]: the recorded samples."""
+    which regenerates; ``controller="adm"`` regenerates (down to walking pace, where the
+    friction brakes take over: :data:`sim.integrator.REGEN_FADE_MPS`) and stands on its
+    brakes at every stop of the trace. ``time_step_s`` [s]: the two-track integrator's step
+    (the Rosenbrock-W scheme: set by accuracy, see :mod:`sim.integrator`);
+    ``output_interval_s`` [s]: the recorded samples."""
     from sim.driver.open_loop import Profile
     from sim.simulate import Numerics, simulate
 
