@@ -29,11 +29,13 @@ The model, one physics idea per function:
   the linear road-load term ``B vx`` of coast-down coefficients (0 unless the vehicle file
   gives ``[road_load]``) and grade, ground-frame position and heading.
 
-Numerics: classical RK4 with a fixed step ``h``. The wheel-spin equation is stiff at low speed
-(eigenvalue about ``R² K_xk / (J v)``); each step bounds the fastest eigenvalue of the wheel,
-lateral, relaxation and load-transfer modes from the current loads and speeds
-(:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 2.7`` (inside RK4's real
-stability limit 2.785), so a too-large step is never silently wrong.
+Numerics (:mod:`sim.integrator`). The wheel-spin equation is stiff at low speed (eigenvalue
+about ``R² K_xk / (J v)``), and so are the smoothed brake torque at rest, the relaxation and
+the lateral modes at low speed. The default scheme treats them linearly implicitly with the
+Jacobian estimate :func:`stiff_diagonal` (Rosenbrock-W: no substeps, the step set by
+accuracy); the reference scheme, RK4, bounds the fastest eigenvalue from the current loads
+and speeds (:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 2.7`` (inside
+RK4's real stability limit 2.785), so a too-large step is never silently wrong.
 
 Parameters reach the kernels as a float64 array of shape (N, P) whose columns are named by
 :data:`PARAMETER_NAMES` (index constants ``P_<NAME>``), the tyres as one (2, PT) table of MF 6.1
@@ -60,11 +62,12 @@ gives up), the tyre parameters read as tuples (constants of the loop, in registe
 loop bodies free of calls and of branches that are not selects (:mod:`sim.fastmath`, IEEE
 division, no reference counting in the loops).
 
-Each lane integrates with **its own substep count** (from its own stiffness bound): lanes are
-sorted by it, and substep j runs over the lanes that take it (rounded up to a SIMD width; the
-others in that range keep their state). A lane that goes non-finite, spins out or stops is
-recorded and leaves the running lanes (see :mod:`sim.integrator`). So a member's results do
-not depend on the chunk size, on the order of the batch or on its neighbours, bit for bit
+Under RK4 each lane integrates with **its own substep count** (from its own stiffness
+bound): lanes are sorted by it, and substep j runs over the lanes that take it (rounded up to a
+SIMD width; the others in that range keep their state). A lane that goes non-finite, spins
+out or stops is recorded and leaves the running lanes (see :mod:`sim.integrator`). So a
+member's results do not depend on the chunk size, on the order of the batch or on its
+neighbours, bit for bit
 (tested in ``tests/unit/test_two_track_kernel.py``); those only set the speed.
 """
 
