@@ -30,6 +30,22 @@ def lane_table(rows):
     return np.zeros(rows * LANES)
 
 
+@numba.njit(cache=True, inline="always")
+def interp_uniform(table, t0, dt, t):
+    """Linear interpolation of a uniformly sampled row ``table`` (first sample at ``t0``,
+    spacing ``dt``) at ``t``; held constant beyond its ends. Shared by the time loops of
+    :mod:`sim.integrator` (driver input tables) and :mod:`sim.energy.longitudinal` (traces)."""
+    u = (t - t0) / dt
+    last = table.shape[0] - 1
+    if u <= 0.0:
+        return table[0]
+    if u >= last:
+        return table[last]
+    i = int(u)
+    f = u - i
+    return table[i] * (1.0 - f) + table[i + 1] * f
+
+
 def index_of(names: tuple[str, ...], name: str) -> int:
     """Row of ``name`` in a table declared by the tuple ``names`` (ImportError naming both
     when absent: a layout mistake is found when the module loads, not in a kernel)."""
@@ -39,4 +55,4 @@ def index_of(names: tuple[str, ...], name: str) -> int:
         raise ImportError(f"no row {name!r} in the table declared as {names[:3]}...") from None
 
 
-__all__ = ["LANES", "index_of", "lane_table"]
+__all__ = ["LANES", "index_of", "interp_uniform", "lane_table"]

@@ -29,11 +29,13 @@ The model, one physics idea per function:
   the linear road-load term ``B vx`` of coast-down coefficients (0 unless the vehicle file
   gives ``[road_load]``) and grade, ground-frame position and heading.
 
-Numerics: classical RK4 with a fixed step ``h``. The wheel-spin equation is stiff at low speed
-(eigenvalue about ``R² K_xk / (J v)``); each step bounds the fastest eigenvalue of the wheel,
-lateral, relaxation and load-transfer modes from the current loads and speeds
-(:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 2.7`` (inside RK4's real
-stability limit 2.785), so a too-large step is never silently wrong.
+Numerics (:mod:`sim.integrator`). The wheel-spin equation is stiff at low speed (eigenvalue
+about ``R² K_xk / (J v)``), and so are the smoothed brake torque at rest, the relaxation and
+the lateral modes at low speed. The default scheme treats them linearly implicitly with the
+Jacobian estimate :func:`stiff_diagonal` (Rosenbrock-W: no substeps, the step set by
+accuracy); the reference scheme, RK4, bounds the fastest eigenvalue from the current loads
+and speeds (:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 2.7`` (inside
+RK4's real stability limit 2.785), so a too-large step is never silently wrong.
 
 Parameters reach the kernels as a float64 array of shape (N, P) whose columns are named by
 :data:`PARAMETER_NAMES` (index constants ``P_<NAME>``), the tyres as one (2, PT) table of MF 6.1
@@ -60,11 +62,12 @@ gives up), the tyre parameters read as tuples (constants of the loop, in registe
 loop bodies free of calls and of branches that are not selects (:mod:`sim.fastmath`, IEEE
 division, no reference counting in the loops).
 
-Each lane integrates with **its own substep count** (from its own stiffness bound): lanes are
-sorted by it, and substep j runs over the lanes that take it (rounded up to a SIMD width; the
-others in that range keep their state). A lane that goes non-finite, spins out or stops is
-recorded and leaves the running lanes (see :mod:`sim.integrator`). So a member's results do
-not depend on the chunk size, on the order of the batch or on its neighbours, bit for bit
+Under RK4 each lane integrates with **its own substep count** (from its own stiffness
+bound): lanes are sorted by it, and substep j runs over the lanes that take it (rounded up to a
+SIMD width; the others in that range keep their state). A lane that goes non-finite, spins
+out or stops is recorded and leaves the running lanes (see :mod:`sim.integrator`). So a
+member's results do not depend on the chunk size, on the order of the batch or on its
+neighbours, bit for bit
 (tested in ``tests/unit/test_two_track_kernel.py``); those only set the speed.
 """
 
@@ -714,6 +717,111 @@ def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
         bound[0 * LANES + lane] = max(bound[0 * LANES + lane], lateral)
 
 
+#: Rows of the Jacobian estimate of :func:`stiff_diagonal` beyond its diagonal (N_STATES rows):
+#: per wheel, the coupling of the forward speed with the wheel speed, ``d vx' / d omega_w``
+#: (4 rows from ``D_SPIN_TO_VX``) and ``d omega_w' / d vx`` (4 rows from ``D_VX_TO_SPIN``).
+D_SPIN_TO_VX = N_STATES
+D_VX_TO_SPIN = N_STATES + 4
+N_JACOBIAN_ROWS = N_STATES + 8
+
+#: Slip increments [-] of the finite-difference slopes in :func:`stiff_diagonal` (longitudinal
+#: slip kappa, lateral tan(alpha)): well inside the linear range of a tyre (about 0.02), and
+#: large against rounding (the slope is a Jacobian estimate of a W-method: its error changes
+#: the step's error constant, not the order or the stability).
+_SLOPE_DKAPPA = 1e-3
+_SLOPE_DTAN = 1e-3
+
+
+@_lane
+def _toward_zero(a, b):
+    """The point of the interval between ``a`` and ``b`` closest to 0."""
+    low, high = min(a, b), max(a, b)
+    return min(max(0.0, low), high)
+
+
+@_lane
+def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag):
+    """Wheel ``w``'s part of :func:`stiff_diagonal`: its spin row, its relaxation row, and its
+    share of the ``vx``, ``vy`` and yaw-rate rows. Inlined into :func:`stiff_diagonal`."""
+    p, brake, aux, heading = ln.p, ln.brake, ln.aux, ln.heading
+    w = w & 3  # w >= 0 for LLVM (see _wheel_lanes)
+    axle = w // 2
+    for lane in range(n):
+        vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
+        radius = p[P_RW * LANES + lane]
+        c, s = heading[w * LANES + lane], heading[(4 + w) * LANES + lane]
+        x_w, y_w = _wheel_position(p, lane, w)
+        vwx = vx - r * y_w
+        vwy = vy + r * x_w
+        v_den = max(abs(vwx * c + vwy * s), v_low)
+        fz = aux[(A_FZ + w) * LANES + lane]
+        kappa, tan_alpha = aux[(A_KAPPA + w) * LANES + lane], aux[(A_ALPHA + w) * LANES + lane]
+        omega = x[(S_OMEGA + w) * LANES + lane]
+        omega_rate = dx[(S_OMEGA + w) * LANES + lane]
+        # the stiffest point of the explicit predictor's path through the step (slopes are
+        # steepest at zero slip and at rest): a step that ends in the steep part of the slip
+        # curve or of the smoothed brake torque is treated as stiff from its start
+        kappa_s = _toward_zero(kappa, kappa + h * radius * omega_rate / v_den)
+        omega_s = _toward_zero(omega, omega + h * omega_rate)
+        fx_0, _ = _tyre_forces(p, lane, tp, w, kappa_s, tan_alpha, fz)
+        fx_k, _ = _tyre_forces(p, lane, tp, w, kappa_s + _SLOPE_DKAPPA, tan_alpha, fz)
+        fy_0 = aux[(A_FY + w) * LANES + lane]
+        _, fy_a = _tyre_forces(p, lane, tp, w, kappa, tan_alpha + _SLOPE_DTAN, fz)
+        # the falling branch beyond the peak counted by its magnitude (damped, not excited)
+        k_x = abs((fx_k - fx_0) / _SLOPE_DKAPPA)
+        k_y = abs((fy_a - fy_0) / _SLOPE_DTAN)
+        spin_inertia = p[(P_J + w) * LANES + lane]
+        resist = (brake[w * LANES + lane] + p[P_FRR * LANES + lane] * fz * radius) \
+            * _smooth_sign_slope(omega_s)
+        diag[(S_OMEGA + w) * LANES + lane] = -(radius * radius * k_x / v_den + resist) \
+            / spin_inertia
+        mass = p[P_MASS * LANES + lane]
+        diag[S_VX * LANES + lane] -= k_x * c * c / (mass * v_den)
+        # the couplings of the wheel with the forward speed (through the slip): d vx'/d omega,
+        # d omega'/d vx
+        diag[(D_SPIN_TO_VX + w) * LANES + lane] = k_x * c * radius / (mass * v_den)
+        diag[(D_VX_TO_SPIN + w) * LANES + lane] = radius * k_x * c / (spin_inertia * v_den)
+        sigma = p[(P_SIGMA_F + axle) * LANES + lane]
+        relaxed = sigma > 0.0
+        diag[(S_ALPHA + w) * LANES + lane] = -v_den / (sigma if relaxed else 1.0) \
+            if relaxed else 0.0
+        # without relaxation the slip angle follows vy and r at once: the lateral modes
+        lateral = 0.0 if relaxed else k_y * c * c / v_den
+        diag[S_VY * LANES + lane] -= lateral / p[P_MASS * LANES + lane]
+        diag[S_R * LANES + lane] -= x_w * x_w * lateral / p[P_IZ * LANES + lane]
+
+
+@_lanes
+def stiff_diagonal(ln, n, tyre_params, v_low, x, dx, h, diag):
+    """An estimate of the Jacobian of :func:`rhs` over its stiff couplings, at the states ``x``
+    of lanes ``0..n-1``, into the lane table ``diag`` (:data:`N_JACOBIAN_ROWS` rows): its
+    diagonal (N_STATES rows, each <= 0 [1/s]) and the couplings of each wheel's speed with the
+    forward speed through the slip (rows from :data:`D_SPIN_TO_VX`, :data:`D_VX_TO_SPIN`:
+    with the diagonal, an arrowhead block that is solved exactly). The diagonal: wheel
+    spin ``-(R² K_x / v + T_b' ) / J`` with the tyre's slope ``K_x = |dFx/dkappa|`` at the
+    wheel's load (finite difference) and the slope ``T_b'`` of the smoothed brake and
+    rolling-resistance torque, both at the stiffest point of the step's explicit predictor
+    path ``kappa + h kappa'``, ``omega + h omega'`` (``dx``: the derivatives at ``x``; ``h``
+    [s] the step), forward
+    speed ``-sum K_x cos² delta / (m v)``, lateral relaxation ``-v / sigma``, the
+    load-transfer lags ``-1 / tau``; without relaxation, the lateral modes ``-sum K_y / (m
+    v)``, ``-sum x_w² K_y / (I_z v)``; 0 for the other states. The linearly implicit
+    (Rosenbrock-W) step of :mod:`sim.integrator` divides by ``1 - gamma h diag``: these modes
+    no longer bound the step. Reads what :func:`rhs` left in ``ln.aux`` and ``ln.heading``
+    for the same ``x`` (slips, loads, forces, wheel angles): call it after :func:`rhs`."""
+    p = ln.p
+    for i in range(N_STATES):
+        for lane in range(n):
+            diag[i * LANES + lane] = 0.0
+    for lane in range(n):
+        lag = -1.0 / p[P_TAU_LT * LANES + lane]
+        diag[S_AXF * LANES + lane] = lag
+        diag[S_AYF * LANES + lane] = lag
+    for w in range(4):
+        tp = _tyre_row(tyre_params, w // 2)
+        _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag)
+
+
 # --------------------------------------------------------------------------------------------
 # Controller and drivetrain: scalar code, once per step and lane.
 
@@ -808,5 +916,5 @@ __all__ = [
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
     "friction_brakes", "machine_wheel_speed", "machine_wheel_torque_limit", "machine_wheels",
     "mechanical_power", "passive_drivetrain", "rhs",
-    "stiffest_rate",
+    "D_SPIN_TO_VX", "D_VX_TO_SPIN", "N_JACOBIAN_ROWS", "stiff_diagonal", "stiffest_rate",
 ]

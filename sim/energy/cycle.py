@@ -267,7 +267,7 @@ CYCLE_DRIVER = Driver(speed_gain_per_s=6.0, speed_integral_gain_per_s2=3.0)
 
 def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
                     load_case: str = DEFAULT_LOAD_CASE, soc: float = 0.9,
-                    controller: str = "passive", time_step_s: float = 0.005,
+                    controller: str = "passive", time_step_s: float = 0.01,
                     output_interval_s: float = 1.0):
     """Drive ``vehicle`` over ``cycle`` with the two-track model instead (tyres, wheel spin,
     load transfer; the closed-loop speed controller of :mod:`sim.driver.closed_loop` following
@@ -281,11 +281,12 @@ def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
     WLTC 3b the battery-terminal energy agrees with :func:`drive_cycle` within 1 % (coupé:
     +0.5 %, of which tyre slip 0.3 %) and the fuel within 2 % (combustion coupé)
     (tests/validation/test_two_track_cycles.py); ``energy_j`` then holds ``fuel_kg`` and the
-    fuel's energy ``fuel_chemical_j``. Known limit: with ``controller="adm"`` the run ends at
-    the trace's first standstill (status ``stopped``; the integrator's standstill hold).
+    fuel's energy ``fuel_chemical_j``. ``controller="adm"`` regenerates too (down to walking
+    pace, where the friction brakes take over: :data:`sim.integrator.REGEN_FADE_MPS`); both
+    stand on their brakes at every stop of the trace and start again.
 
-    ``time_step_s`` [s]: the two-track integrator's step; ``output_interval_s`` [s]: the
-    recorded samples."""
+    ``time_step_s`` [s]: the two-track integrator's step (the Rosenbrock-W scheme: set by
+    accuracy, see :mod:`sim.integrator`); ``output_interval_s`` [s]: the recorded samples."""
     from sim.driver.open_loop import Profile
     from sim.simulate import Numerics, simulate
 

@@ -54,7 +54,7 @@ import math
 import numba
 import numpy as np
 
-from sim.lanes import index_of
+from sim.lanes import index_of, interp_uniform
 from sim.powertrain.battery import (
     BATTERY_STATE_COUNT,
     available_powers_w,
@@ -179,26 +179,11 @@ BAND_MPS = 2.0 / 3.6
 
 
 @_kernel
-def _interp(table, dt, t):
-    """The trace ``table`` (sampled every ``dt`` from 0) at time ``t`` (held beyond its
-    ends)."""
-    u = t / dt
-    last = table.shape[0] - 1
-    if u <= 0.0:
-        return table[0]
-    if u >= last:
-        return table[last]
-    i = int(u)
-    f = u - i
-    return table[i] * (1.0 - f) + table[i + 1] * f
-
-
-@_kernel
 def band_low_mps(table, dt, t):
     """Lower limit of the speed band at ``t``: the lowest trace speed within ±1 s minus
     :data:`BAND_MPS` (the trace is linear between samples, so the lowest value is at a sample
     inside the window or at one of its ends)."""
-    low = min(_interp(table, dt, t - 1.0), _interp(table, dt, t + 1.0))
+    low = min(interp_uniform(table, 0.0, dt, t - 1.0), interp_uniform(table, 0.0, dt, t + 1.0))
     first = max(int(math.ceil((t - 1.0) / dt)), 0)
     last = min(int(math.floor((t + 1.0) / dt)), table.shape[0] - 1)
     for i in range(first, last + 1):
@@ -576,7 +561,7 @@ def _run_member(i, lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, 
                 shaft, radius, v, available, lp)
     for step in range(n_steps):
         t = step * h
-        v_target = max(_interp(trace, trace_dt, t + h), 0.0)
+        v_target = max(interp_uniform(trace, 0.0, trace_dt, t + h), 0.0)
         fuel, w_e, p_term, v_bus, ok = 0.0, 0.0, 0.0, 0.0, True
         if combustion:
             v_new, tractive, brake, resist, fuel, w_e = _combustion_step(
