@@ -295,7 +295,7 @@ def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
     t = cyc.time_s - cyc.time_s[0]
     target = Profile(t, cyc.speed_kmh[None, :])
     numerics = Numerics(time_step_s=time_step_s, output_interval_s=output_interval_s,
-                        stop_speed_mps=0.0)
+                        stop_speed_mps=0.0, scheme="rosenbrock")
     return simulate(vehicle, speed_kmh=float(cyc.speed_kmh[0]), duration_s=float(t[-1]),
                     target_speed_kmh=target, controller=controller, load_case=load_case,
                     soc=soc, numerics=numerics, driver=CYCLE_DRIVER)

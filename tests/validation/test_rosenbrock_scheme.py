@@ -127,7 +127,8 @@ def test_stop_and_go_stands_still_and_starts_again():
     NaN in slip) and starts again when the target rises."""
     t = np.array([0.0, 6.0, 12.0, 18.0, 24.0])
     target = ol.Profile(t, np.array([[0.0, 30.0, 0.0, 0.0, 30.0]]))
-    numerics = sim.Numerics(time_step_s=0.01, output_interval_s=0.01, stop_speed_mps=0.0)
+    numerics = sim.Numerics(time_step_s=0.01, output_interval_s=0.01, stop_speed_mps=0.0,
+                            scheme="rosenbrock")
     for controller in ("adm", "passive"):
         res = sim.simulate(COUPE, speed_kmh=0.0, duration_s=24.0, target_speed_kmh=target,
                            controller=controller, numerics=numerics)
