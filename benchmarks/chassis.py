@@ -169,9 +169,11 @@ def print_table(results: dict[str, tuple[float, float]], rows: list[Row], member
               f"{1e3 * median / members:13.4f}  {ratio}")
 
 
-#: Right-hand-side evaluations per integrator step of the two-track row (classical RK4: 4),
-#: each evaluating 4 tyres; the tyre-evaluation rate assumes this.
-RHS_EVALUATIONS_PER_STEP = 4
+#: The two-track rows' integration scheme -> (step [s], tyre evaluations per step): classical
+#: RK4 at 5 ms (4 right-hand sides of 4 tyres; its stability substeps, where taken, are not
+#: counted), Rosenbrock-W ROS34PW2 at 10 ms (4 stages of 4 tyres, plus 3 per tyre for the
+#: slip-stiffness estimate of its Jacobian). The tyre-evaluation rate assumes these.
+SCHEMES = {"rk4": (0.005, 4 * 4), "rosenbrock": (0.01, 4 * 4 + 3 * 4)}
 FRESH_PROCESS = """
 import time
 start = time.perf_counter()
@@ -257,8 +259,9 @@ def _lane_loop_assembly() -> dict:
 
 
 def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: bool,
-                      skip_cold: bool = False) -> None:
-    """Print the two-track rows (see the module docstring)."""
+                      skip_cold: bool = False, scheme: str = "rosenbrock") -> None:
+    """Print the two-track rows (see the module docstring) with integration ``scheme`` (a key
+    of :data:`SCHEMES`)."""
     import tempfile
 
     import sim
@@ -289,7 +292,8 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
             cached_adm, _ = _fresh_process(cold, controller="adm")
     rng = np.random.default_rng(2024)
     coupe = sim.load_vehicle("coupe")
-    numerics = Numerics(time_step_s=0.005, output_interval_s=0.01)
+    step, tyre_evaluations_per_step = SCHEMES[scheme]
+    numerics = Numerics(time_step_s=step, output_interval_s=0.01, scheme=scheme)
     one_profile = iso7401_step_steer(30.0, start_s=0.0, duration_s=DURATION_S)
 
     def one():
@@ -303,7 +307,8 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
     def many():
         return simulate(coupe, speed_kmh=speeds, duration_s=DURATION_S,
                         steering_wheel_angle_rad=batch_profile,
-                        numerics=Numerics(time_step_s=0.005, output_interval_s=0.05))
+                        numerics=Numerics(time_step_s=step, output_interval_s=0.05,
+                                          scheme=scheme))
 
     _, t_one = median_seconds(one, repeats)
     if not assembly:  # this process compiled the kernels (or loaded them: then no assembly)
@@ -314,8 +319,8 @@ def two_track_section(members: int, repeats: int, peer_runs: int, skip_peer: boo
     _, t_many = median_seconds(many, repeats)
     limit = machine_limit()  # measured now, on this host, under the same load
     steps = DURATION_S / numerics.time_step_s
-    evals = members * steps * RHS_EVALUATIONS_PER_STEP * 4  # 4 tyres per evaluation
-    print(f"two-track model (coupe, MF 6.1, RK4 at {numerics.time_step_s * 1e3:g} ms), "
+    evals = members * steps * tyre_evaluations_per_step
+    print(f"two-track model (coupe, MF 6.1, {scheme} at {numerics.time_step_s * 1e3:g} ms), "
           f"{DURATION_S:g} s step steers; medians")
     if skip_cold:
         print("  cold start: not measured (--skip-cold)")
@@ -357,6 +362,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-cold", action="store_true",
                         help="skip the cold-start processes (each compiles every kernel)")
     parser.add_argument("--section", choices=("linear", "two-track", "all"), default="all")
+    parser.add_argument("--scheme", choices=tuple(SCHEMES), default="rosenbrock",
+                        help="two-track integration scheme (rk4: 5 ms, rosenbrock: 10 ms)")
     parser.add_argument("--peer-runs", type=int, default=50,
                         help="CommonRoad MB runs actually timed (scaled to --members)")
     args = parser.parse_args(argv)
@@ -369,7 +376,7 @@ def main(argv: list[str] | None = None) -> None:
         print_table(results, rows, args.members)
     if args.section in ("two-track", "all"):
         two_track_section(args.members, args.repeats, args.peer_runs, args.skip_peer,
-                          args.skip_cold)
+                          args.skip_cold, args.scheme)
 
 
 if __name__ == "__main__":
