@@ -202,7 +202,8 @@ def _check_duration(value, name: str, low: float, high: float) -> float:
 
 #: The channels the straight-line metrics read (what ``histories=False`` records).
 METRIC_CHANNELS = ("vx_mps", *(f"kappa_{w}" for w in tt._WHEELS),
-                   *(f"brake_torque_{w}_nm" for w in tt._WHEELS))
+                   *(f"brake_torque_{w}_nm" for w in tt._WHEELS),
+                   *(f"drive_torque_{w}_nm" for w in tt._WHEELS))
 
 
 def straight_line(vehicle: Vehicle, *, controller: str = "passive",
@@ -237,7 +238,9 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
     maximum torque), one row each. The passive model has **no ABS**: a wheel locks when its
     brake exceeds what its tyre can take. ``stopping_distance_100_0_kmh_m`` is the shortest stop
     among the demands whose wheels never lock (``brake_demand_n`` the demand, ``brake_force_n``
-    what the brakes delivered: the fixed balance and each brake's maximum torque cap the demand;
+    what the friction brakes and the machines' regeneration delivered together: regeneration
+    first, within ``[energy]``'s limits; the fixed balance and each brake's maximum torque cap
+    the friction part;
     a driver threshold-braking at a constant pedal, a stand-in for ABS; demands 5 % of the
     weight apart, so the distance is within about 5 % of the best constant pedal), or the
     shortest of all runs when every demand locks (``brake_wheels_locked`` then True). The
@@ -333,8 +336,10 @@ def straight_line(vehicle: Vehicle, *, controller: str = "passive",
                        for w in tt._WHEELS], axis=0)
     locked = min_slip < LOCKED_SLIP
     # what the brakes deliver (the balance and each brake's maximum torque cap the demand):
-    # sum of brake torques / R, averaged while the car moves faster than 1 m/s
-    total_torque = sum(brk[f"brake_torque_{w}_nm"] for w in tt._WHEELS)
+    # friction brake torques plus the machines' regenerative (negative drive) torques, / R,
+    # averaged while the car moves faster than 1 m/s
+    total_torque = sum(brk[f"brake_torque_{w}_nm"] - np.minimum(brk[f"drive_torque_{w}_nm"], 0.0)
+                       for w in tt._WHEELS)
     radius = brk.parameters["wheel_radius_m"]
     brake_force = np.where(moving, total_torque, 0.0).sum(axis=1) / np.maximum(
         moving.sum(axis=1), 1) / radius

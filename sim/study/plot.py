@@ -130,8 +130,9 @@ def plot_scatter_matrix(frame, columns: Sequence[str], *, colour: str | None = N
             if i == j:
                 ax.hist(data[xj].to_numpy(dtype=float), bins=20, color="#777777")
             else:
+                colouring = {} if c is None else {"c": c, "cmap": "viridis"}
                 ax.scatter(data[xj].to_numpy(dtype=float), data[yi].to_numpy(dtype=float),
-                           s=6, c=c, cmap="viridis")
+                           s=6, **colouring)
             if i == k - 1:
                 ax.set_xlabel(xj, fontsize=7)
             if j == 0:

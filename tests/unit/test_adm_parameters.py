@@ -3,6 +3,7 @@ chassis parameters, initial states, labels, layouts it refuses, layout swaps."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -70,9 +71,12 @@ def test_labels_say_which_estimator():
 
 
 def test_the_module_refuses_what_it_cannot_drive():
-    with pytest.raises(sim.SpecError, match=r"coupe_ice: adm = None: controller='adm' needs an "
-                                            r"\[adm\] section"):
+    with pytest.raises(sim.SpecError, match=r"coupe_ice: drivetrain\.motors\.engine\.kind = "
+                                            r"'combustion': .* nothing to vectorise"):
         adm_parameters(sim.load_vehicle("coupe_ice"))
+    with pytest.raises(sim.SpecError, match=r"adm = None: controller='adm' needs an "
+                                            r"\[adm\] section"):
+        adm_parameters(dataclasses.replace(COUPE, adm=None))
     with pytest.raises(sim.SpecError, match=r"drivetrain\.layout = 'single_rear': a layout the "
                                             r"dynamic module can act through"):
         adm_parameters(with_layout(COUPE, "single_rear"))
