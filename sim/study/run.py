@@ -37,7 +37,6 @@ __all__ = ["StudyInterrupted", "point_history", "run_chunk", "run_study"]
 _SOURCE = "<study>"
 _META = "study.json"
 _CHUNKS = "chunks"
-_compiling_said = False
 
 
 class StudyInterrupted(SimError):
@@ -244,24 +243,6 @@ def _read_chunk(out: Path, index: int):
 
 # ------------------------------------------------------------------------ progress
 
-def _say_compiling() -> None:
-    """Once per process: on stderr, that the kernels are being compiled if the cache is cold."""
-    global _compiling_said
-    if _compiling_said:
-        return
-    _compiling_said = True
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
-    from sim._cache import cache_dir
-
-    folder = cache_dir()
-    if not folder.exists() or not any(folder.rglob("*.nbi")):
-        print(f"sim: first run in this environment: compiling the simulation kernels into "
-              f"{folder} (once: 1-3 minutes on an idle machine, longer on a busy one; "
-              "later runs load them in seconds)",
-              file=sys.stderr, flush=True)
-
-
 def _progress(total: int, enabled: bool, description: str):
     if not enabled:
         return None
@@ -371,11 +352,9 @@ def run_study(study: Study | str | os.PathLike, *, out=None, executor=None,
     pool, owned = _as_executor(executor)
     try:
         if todo and pool is None:
-            _say_compiling()
             for index in todo:
                 finish(index, run_chunk(study, index, plan))
         elif todo:
-            _say_compiling()
             futures = {pool.submit(_run_chunk_task, definition, i): i for i in todo}
             try:
                 for future in cf.as_completed(futures):
