@@ -50,6 +50,9 @@ import sim  # noqa: E402
 from sim.cycles import load_cycle  # noqa: E402
 from sim.energy import drive_cycle, two_track_cycle  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fastmath import cpu_flags  # noqa: E402
+
 
 def median_time(call, repeats: int) -> float:
     """Median wall time [s] of ``repeats`` calls after one untimed call."""
@@ -70,13 +73,8 @@ def median_times(call, repeats: int) -> tuple[float, float]:
 
 
 def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
+    """The CPU's model name (:func:`fastmath.cpu_flags`, the one reader of /proc/cpuinfo)."""
+    return cpu_flags()[0]
 
 
 def fastsim_peer():

@@ -26,35 +26,15 @@ factor 1.5 of the bare batch.
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from energy import cpu_model  # noqa: E402
+from energy import median_time as median_s
 
 DURATION_S = 4.0
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def median_s(call, repeats: int) -> float:
-    call()  # warm-up (cache loading, first-touch memory)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -116,7 +96,6 @@ def main(argv: list[str] | None = None) -> None:
     show("bare batch: final simulate only", median_s(bare_simulate, args.repeats))
     peer = None
     if not args.skip_peer:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         from peers.commonroad_mb import time_mb_runs
 
         timing = time_mb_runs(args.peer_runs, repeats=1, duration_s=DURATION_S)
