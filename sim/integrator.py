@@ -73,6 +73,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -120,7 +121,6 @@ from sim.chassis.two_track import (
     STATUS_SPUN_OUT,
     STATUS_STOPPED,
     Lanes,
-    lane_table,
     mechanical_power,
     rhs,
     stiff_diagonal,
@@ -144,6 +144,9 @@ from sim.lanes import interp_uniform
 
 _lanes = numba.njit(cache=True, error_model="numpy", _nrt=False)
 _scalar = numba.njit(cache=True, _nrt=False)
+# Inlined at numba IR level where they are called: small helpers that are called with
+# literal arguments (a separately compiled function gets one specialisation per literal).
+_inline = numba.njit(inline="always", _nrt=False)
 _RK4_REAL_LIMIT = 2.7       # h * lambda allowed per substep (RK4 real-axis limit is 2.785)
 _MAX_SUBSTEPS = 10_000
 
@@ -260,7 +263,7 @@ def _rk4_update(x, k1, k2, k3, k4, h_sub, j, substeps, n):
             x[at] = x[at] + step if j < substeps[lane] else x[at]
 
 
-@_scalar
+@_inline
 def _steer_lanes(inputs, ln, members, n, t, j, fraction, h_sub):
     """Steering-wheel angle [rad] of lanes ``0..n-1`` (members ``members[lane]``) at their stage
     times ``(t + j h_l) + fraction h_l`` (substep ``j`` of size ``h_l``) into ``ln.steer``: the
@@ -619,7 +622,7 @@ def _ended(x, last_x, xe, last_xe, members, n, t_end, unrecorded, v_low, v_stop,
     return count
 
 
-@_scalar
+@_inline
 def _swap_columns(table, rows, a, b):
     """Swap lanes ``a`` and ``b`` of a lane table of ``rows`` rows."""
     for i in range(rows):
@@ -675,7 +678,7 @@ def _pass_width(substeps, n, j):
     return min(n, -(-count // _SIMD_WIDTH) * _SIMD_WIDTH)
 
 
-@_scalar
+@numba.njit(cache=True, nogil=True, _nrt=False)
 def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepping,
                outputs):
     """The time loop of a chunk whose lanes ``0..n-1`` hold members ``members[lane]``, with
@@ -735,57 +738,54 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepp
             outputs.end_energy[m, i] = xe[i * LANES + lane]
 
 
-@_scalar
-def _fill(table, rows, member, lane):
-    """Lane ``lane`` of a lane table from row ``member`` of an (N, R) array."""
-    for k in range(rows.shape[1]):
-        table[k * LANES + lane] = rows[member, k]
+def _plain(array, dtype=np.float64):
+    """``array`` as a writable C-contiguous array of ``dtype``: every call of the compiled
+    time loop then has the same argument types (a read-only or strided view would compile
+    another specialisation of the whole loop)."""
+    array = np.asarray(array)
+    if array.dtype == dtype and array.flags.c_contiguous and array.flags.writeable:
+        return array
+    return np.array(array, dtype=dtype, order="C")
 
 
-@numba.njit(cache=True)
+def _lanes_of(rows, chunk):
+    """The lane table of rows ``rows[chunk]`` (an (N, R) array): lane l holds member
+    ``chunk[l]``, unused lanes zero."""
+    table = np.zeros((rows.shape[1], LANES))
+    table[:, :chunk.size] = rows[chunk].T
+    return table.reshape(-1)
+
+
+def _table(rows):
+    """A zeroed lane table of ``rows`` rows."""
+    return np.zeros(rows * LANES)
+
+
 def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0, bp,
                dup, xe0, pt0, chunk, inputs, stepping, outputs):
     """Integrate the members ``chunk`` (at most :data:`LANES`), as set by ``stepping``.
 
     Each member runs in a lane; the lanes ``0..n-1`` are the running ones, lane l carries
     member ``members[l]``. Each step: wheel torques from the controller; the derivative at
-    the step's start (which also gives the recorded signals); each lane's substep count from
-    :func:`stiffest_rate`, lanes sorted by it; RK4 substep ``j`` over the lanes that take it
-    (lane l steps with its own ``h_l = h / substeps_l``, so that its result does not depend
-    on the other lanes); then the failure checks: a lane that went non-finite, spun out or
-    stopped is recorded and leaves the running lanes (swapped behind them), so that nothing
-    of it reaches the others. This function allocates the chunk's lane tables; the time loop
-    (:func:`_run_lanes`) runs without reference counting.
+    the step's start (which also gives the recorded signals); the step (see the module
+    docstring); then the failure checks: a lane that went non-finite, spun out or stopped
+    is recorded and leaves the running lanes (swapped behind them), so that nothing of it
+    reaches the others. This function allocates the chunk's lane tables (numpy); the time
+    loop (:func:`_run_lanes`) is compiled, allocates nothing and releases the GIL.
     """
-    n = chunk.size
-    members = chunk.copy()
-    ln = Lanes(lane_table(N_PARAMETERS), lane_table(4), lane_table(4), lane_table(1),
-               lane_table(N_AUX), lane_table(8), lane_table(3), lane_table(cparams.shape[1]),
-               lane_table(cstate0.shape[1]), lane_table(N_SENSORS),
-               lane_table(N_DRIVER_PARAMETERS), lane_table(N_DRIVER_STATES),
-               lane_table(N_POWER), lane_table(N_PT), bp, dup, members)
-    x = lane_table(N_STATES)
-    xe = lane_table(N_ENERGY_STATES)
-    for lane in range(n):
-        m = members[lane]
-        _fill(ln.p, params, m, lane)
-        _fill(x, x0, m, lane)
-        _fill(xe, xe0, m, lane)
-        _fill(ln.pt, pt0, m, lane)
-        _fill(ln.cp, cparams, m, lane)
-        _fill(ln.cs, cstate0, m, lane)
-        _fill(ln.dp, dparams, m, lane)
-        _fill(ln.ds, dstate0, m, lane)
-    ws = Workspace((lane_table(N_STATES), lane_table(N_STATES), lane_table(N_STATES),
-                    lane_table(N_JACOBIAN_ROWS)), lane_table(N_STATES), lane_table(N_STATES),
-                   lane_table(3), lane_table(1), np.zeros(LANES, dtype=np.int64),
+    members = np.array(chunk, dtype=np.int64)
+    ln = Lanes(_lanes_of(params, members), _table(4), _table(4), _table(1), _table(N_AUX),
+               _table(8), _table(3), _lanes_of(cparams, members), _lanes_of(cstate0, members),
+               _table(N_SENSORS), _lanes_of(dparams, members), _lanes_of(dstate0, members),
+               _table(N_POWER), _lanes_of(pt0, members), bp, dup, members)
+    ws = Workspace(tuple(_table(N_STATES) for _ in range(4)), _table(N_STATES),
+                   _table(N_STATES), _table(3), _table(1), np.zeros(LANES, dtype=np.int64),
                    np.zeros(LANES, dtype=np.bool_),
-                   (lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES),
-                    lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES)),
-                   lane_table(N_ENERGY_STATES), lane_table(N_ENERGY_STATES),
-                   np.zeros(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES),
-                   lane_table(N_JACOBIAN_ROWS))
-    _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepping, outputs)
+                   tuple(_table(N_ENERGY_STATES) for _ in range(4)), _table(N_ENERGY_STATES),
+                   _table(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES),
+                   np.zeros(N_ENERGY_STATES), _table(N_JACOBIAN_ROWS))
+    _run_lanes(controller, tyre_params, members.size, members, ln,
+               _lanes_of(x0, members), _lanes_of(xe0, members), ws, inputs, stepping, outputs)
 
 
 def chunk_lanes(members: int, threads: int | None = None) -> int:
@@ -795,7 +795,6 @@ def chunk_lanes(members: int, threads: int | None = None) -> int:
     return max(1, min(LANES, -(-members // max(threads, 1))))
 
 
-@numba.njit(parallel=True, cache=True)
 def integrate_batch(controller, params, tyre_params, tyre_set, x0, cparams, cstate0, dparams,
                     dstate0, bp, dup, xe0, pt0, order, bounds, threads, t0_in, dt_in,
                     steer_table, force_table, speed_table, drive_table, brake_table, path, h,
@@ -803,10 +802,10 @@ def integrate_batch(controller, params, tyre_params, tyre_set, x0, cparams, csta
                     end_state, end_energy, picked, scheme=SCHEME_RK4):
     """Integrate every batch member. The members ``order[bounds[c] : bounds[c + 1]]`` (at most
     :data:`LANES` of them, all with the same tyre set) form chunk c and run as the lanes of
-    one computation (see "Lanes" in the module docstring); ``threads`` threads share the
-    chunks. A member's results depend on none of ``order``, ``bounds``, ``threads`` or the
-    other members, bit for bit; those only set the speed (see :func:`chunk_order`,
-    :func:`chunk_bounds`).
+    one computation (see "Lanes" in :mod:`sim.chassis.two_track`); ``threads`` threads share
+    the chunks (the compiled time loop releases the GIL). A member's results depend on none of
+    ``order``, ``bounds``, ``threads`` or the other members, bit for bit; those only set the
+    speed (see :func:`chunk_order`, :func:`chunk_bounds`).
 
     ``params`` (N, P) chassis parameters (:data:`~sim.chassis.two_track.PARAMETER_NAMES`);
     ``tyre_params`` (S, 2, PT) the distinct front and rear MF 6.1 parameter vectors of the
@@ -819,27 +818,47 @@ def integrate_batch(controller, params, tyre_params, tyre_set, x0, cparams, csta
     initial powertrain and energy states and initial powertrain lane table
     (:func:`sim.chassis.powertrain.powertrain_tables`); ``order`` (N,) a permutation of the
     members, ``bounds`` (C + 1,) the chunks' limits in it; the driver's input tables as in
-    :class:`Inputs`; numerical settings as in :class:`Stepping`; outputs as in
-    :class:`Outputs` (every element of ``out`` is written).
+    :class:`Inputs`; numerical settings as in :class:`Stepping` (``scheme``: one of
+    :data:`SCHEME_NAMES`' indices); outputs as in :class:`Outputs` (every element of ``out``
+    is written, in place: ``out``, ``status``, ``end_time``, ``end_state`` and
+    ``end_energy`` must be writable C-contiguous arrays of float64, int64 for ``status``).
     """
-    n_chunks = bounds.size - 1
-    threads = max(1, min(threads, n_chunks))
-    # Chunks follow ``order``: slow (costly) members first. Thread b takes chunk b of the first
-    # ``threads`` chunks, then chunk ``threads - 1 - b`` of the next ones, and so on back and
-    # forth, so that every thread gets an equal share of costly and cheap chunks.
-    for b in numba.prange(threads):
-        for first in range(0, n_chunks, threads):
-            c = first + (b if (first // threads) % 2 == 0 else threads - 1 - b)
-            if c >= n_chunks:
-                continue
-            c = int(c)  # the prange index is unsigned: c would be typed float
-            chunk = order[bounds[c]:bounds[c + 1]]
-            _run_chunk(controller, params, tyre_params[tyre_set[chunk[0]]], x0, cparams,
-                       cstate0, dparams, dstate0, bp, dup, xe0, pt0, chunk,
-                       Inputs(t0_in, dt_in, steer_table, force_table, speed_table, drive_table,
-                              brake_table, path),
-                       Stepping(h, n_steps, out_every, v_low, v_stop, max_sideslip, scheme),
-                       Outputs(out, status, end_time, end_state, end_energy, picked))
+    for name, array, dtype in (("out", out, np.float64), ("status", status, np.int64),
+                               ("end_time", end_time, np.float64),
+                               ("end_state", end_state, np.float64),
+                               ("end_energy", end_energy, np.float64)):
+        if array.dtype != dtype or not (array.flags.c_contiguous and array.flags.writeable):
+            raise ValueError(f"integrate_batch: {name} must be a writable C-contiguous "
+                             f"{np.dtype(dtype).name} array, got {array.dtype} "
+                             f"(flags {array.flags.c_contiguous=}, {array.flags.writeable=})")
+    params, x0, cparams, cstate0, dparams, dstate0, bp, dup, xe0, pt0 = (
+        _plain(a) for a in (params, x0, cparams, cstate0, dparams, dstate0, bp, dup, xe0, pt0))
+    tyre_params = _plain(tyre_params)
+    inputs = Inputs(float(t0_in), float(dt_in), *(_plain(a) for a in (
+        steer_table, force_table, speed_table, drive_table, brake_table, path)))
+    stepping = Stepping(float(h), int(n_steps), int(out_every), float(v_low), float(v_stop),
+                        float(max_sideslip), int(scheme))
+    outputs = Outputs(out, status, end_time, end_state, end_energy,
+                      _plain(picked, np.int64))
+    order, bounds = np.asarray(order, dtype=np.int64), np.asarray(bounds, dtype=np.int64)
+    tyre_set = np.asarray(tyre_set, dtype=np.int64)
+    # Chunks follow ``order``: slow (costly) members first; the pool hands them out in that
+    # order, so that the costly ones start first.
+    chunks = [order[bounds[c]:bounds[c + 1]] for c in range(bounds.size - 1)]
+
+    def run(chunk):
+        _run_chunk(int(controller), params, tyre_params[tyre_set[chunk[0]]], x0, cparams,
+                   cstate0, dparams, dstate0, bp, dup, xe0, pt0, chunk, inputs, stepping,
+                   outputs)
+
+    threads = max(1, min(int(threads), len(chunks)))
+    if threads == 1:
+        for chunk in chunks:
+            run(chunk)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        for future in [pool.submit(run, chunk) for chunk in chunks]:
+            future.result()
 
 
 def chunk_order(speed_mps: np.ndarray, tyre_set: np.ndarray | None = None) -> np.ndarray:

@@ -282,6 +282,9 @@ SIDESLIP_WASHOUT_S = 1.0
 _SLIP_SPEED_FLOOR_MPS = 1.0
 
 _scalar = numba.njit(cache=True, _nrt=False, error_model="numpy")
+# Inlined at numba IR level where they are called: helpers called with literal arguments (a
+# wheel, a row, a unit index), which a separately compiled function specialises per literal.
+_inline = numba.njit(inline="always", _nrt=False, error_model="numpy")
 
 _POW3 = (1, 3, 9, 27)
 
@@ -295,7 +298,7 @@ def _clip(value, low, high):
     return min(max(value, low), high)
 
 
-@_scalar
+@_inline
 def _vertex_value(j, free, pattern, u_free, lo, hi):
     """Variable ``j`` of a vertex: ``u_free`` if it is the free one, else the bound that bit j
     of ``pattern`` selects (0: lower, 1: upper)."""
@@ -304,7 +307,7 @@ def _vertex_value(j, free, pattern, u_free, lo, hi):
     return hi[j] if (pattern >> j) & 1 else lo[j]
 
 
-@_scalar
+@_inline
 def _face_value(j, c, l1, l2, b_fx, b_mz, weight, lo, hi):
     """Variable ``j`` on face ``c`` (base-3 digit j: 0 free, 1 lower, 2 upper bound): a free
     variable takes the weighted least-norm value ``(b_j . lambda) / W_j``."""
@@ -469,7 +472,7 @@ def allocate(fx_demand_n, mz_demand_nm, b_fx, b_mz, weight, lo, hi):
 # Layout: which machine drives which wheel.
 
 
-@_scalar
+@_inline
 def machine_of_wheel(p, lane, w):
     """``(k, wheels)``: the machine slot driving wheel ``w`` and how many wheels it drives
     (2 for an axle machine through an open differential), or ``(-1, 0)``."""
@@ -487,13 +490,13 @@ def _regenerates(p, lane, cp, k):
             and machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC)
 
 
-@_scalar
+@_inline
 def _get4(table, row, lane):
     return (table[row * LANES + lane], table[(row + 1) * LANES + lane],
             table[(row + 2) * LANES + lane], table[(row + 3) * LANES + lane])
 
 
-@_scalar
+@_inline
 def _set4(table, row, lane, values):
     for w in range(4):
         table[(row + w) * LANES + lane] = values[w]
@@ -681,7 +684,7 @@ def _traction_limit(drive, brake, before, after):
             (brake[0] * front, brake[1] * front, brake[2] * rear, brake[3] * rear))
 
 
-@_scalar
+@_inline
 def _unit(p, lane, cp, braking, j):
     """Allocation variable ``j``: the wheels it moves ``(first, second)`` (second -1 for one
     wheel; first -1: unused). Drive: machine slot j (an axle machine moves both wheels
@@ -879,7 +882,7 @@ def _sample(ln, lane, x, force_demand_n, steer_sw_rad):
     cs[CS_FX_CMD * LANES + lane] = fx_cmd
 
 
-@_scalar
+@_inline
 def _unit_data(p, lane, cp, x, braking, j, c, arm, grip, fz, mu):
     """Allocation variable ``j``'s ``(b_fx, b_mz, W, lo, hi)``: summed over its wheels, bounds
     the tighter of its wheels' (an axle's wheels carry the same force). A variable moving

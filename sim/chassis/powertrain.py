@@ -111,6 +111,9 @@ from sim.powertrain.layout import (
 )
 
 _scalar = numba.njit(cache=True, _nrt=False, error_model="numpy")
+# Inlined at numba IR level where they are called: helpers called with literal arguments (a
+# wheel, a machine slot, a field), which a separately compiled function specialises per literal.
+_inline = numba.njit(inline="always", _nrt=False, error_model="numpy")
 
 #: Integrated energy terms [J] (and the distance [m], the time the battery could not deliver
 #: the power asked [s], the fuel burnt [kg]), rows of ``xe`` after the battery's states.
@@ -206,7 +209,7 @@ def electric_wheels(ln, lane):
     return mask
 
 
-@_scalar
+@_inline
 def _wheel_speed(x, lane, w):
     return x[(S_OMEGA + w) * LANES + lane]
 
@@ -217,7 +220,7 @@ def _scaled(torque, omega, motoring_scale, generating_scale):
     return torque * (motoring_scale if torque * omega > 0.0 else generating_scale)
 
 
-@_scalar
+@_inline
 def _slot_input(ln, lane, x, drive, k, motoring_scale, generating_scale):
     """Machine slot ``k`` of lane ``lane`` as :func:`sim.powertrain.drive_unit.drive_unit_sums`
     takes it: ``(wheel-side torque [N·m], wheel speed [rad/s], reduction, active)``; an axle

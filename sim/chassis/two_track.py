@@ -322,6 +322,9 @@ Lanes = namedtuple("Lanes", ["p", "drive", "brake", "steer", "aux", "heading", "
 _lane = numba.njit(cache=True, error_model="numpy", inline="always")
 _lanes = numba.njit(cache=True, error_model="numpy", _nrt=False)
 _scalar = numba.njit(cache=True, _nrt=False)
+# Inlined at numba IR level where they are called: helpers called with literal arguments (a
+# wheel, a machine slot, a field), which a separately compiled function specialises per literal.
+_inline = numba.njit(inline="always", _nrt=False, error_model="numpy")
 
 # The linear tyre and the slip relaxation of sim.tyre.linear compiled the same way: the very
 # same Python functions (one implementation). Not cached on their own: they only exist inlined
@@ -826,14 +829,14 @@ def stiff_diagonal(ln, n, tyre_params, v_low, x, dx, h, diag):
 # Controller and drivetrain: scalar code, once per step and lane.
 
 
-@_scalar
+@_inline
 def machine_parameter(p, lane, k, field):
     """Parameter ``field`` (:data:`sim.powertrain.layout.MACHINE_FIELDS` index ``M_*``) of
     machine slot ``k`` of lane ``lane``."""
     return p[(P_MACHINE0 + k * MACHINE_STRIDE + field) * LANES + lane]
 
 
-@_scalar
+@_inline
 def machine_wheels(p, lane, k):
     """Wheels ``(first, second)`` machine slot ``k`` of lane ``lane`` drives
     (:func:`sim.powertrain.layout.drives_wheels`: second -1 for one wheel, both -1 for an
@@ -841,7 +844,7 @@ def machine_wheels(p, lane, k):
     return drives_wheels(machine_parameter(p, lane, k, M_DRIVES))
 
 
-@_scalar
+@_inline
 def machine_wheel_speed(p, lane, x, k):
     """Wheel speed [rad/s] machine ``k`` turns with (the mean of an axle's wheels, as the
     open differential's carrier; 0 for an empty slot)."""

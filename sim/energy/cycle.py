@@ -243,7 +243,7 @@ def drive_cycle(vehicle: Vehicle, cycle="wltc_class3b", *, load_case: str = DEFA
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
     lo.run_batch(np.ascontiguousarray(lp), dup, bp, bx, ep, gp, gs, combustion,
-                 trace, dt, h, n_steps, out_every,
+                 np.array(trace, dtype=float), dt, h, n_steps, out_every,
                  bool(break_off), out, energy, status, end_time)
     time_s = cyc.time_s[0] + np.arange(t_out) * out_every * h
     channels = {name: out[c] for c, name in enumerate(lo.CHANNEL_NAMES) if name != "time_s"}

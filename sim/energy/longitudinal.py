@@ -599,5 +599,6 @@ def run_batch(lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, n_ste
     len(ENERGY_TERMS)) accumulated [J] (zeroed by the caller); ``status`` (N,) int,
     ``end_time`` (N,) [s]."""
     for i in numba.prange(lp.shape[0]):
-        _run_member(i, lp[i], dup[i], bp[i], bx[i], ep[i], gp[i], gs[i], combustion[i], trace,
+        m = np.int64(i)  # the prange index is unsigned: one signature of _run_member, not two
+        _run_member(m, lp[m], dup[m], bp[m], bx[m], ep[m], gp[m], gs[m], combustion[m], trace,
                     trace_dt, h, n_steps, out_every, break_off, out, energy, status, end_time)
