@@ -33,6 +33,9 @@ from sim.powertrain.drive_unit import wheel_drive_unit_power
 from sim.powertrain.electric_machine import DRIVE_UNIT_PARAMETER_COUNT
 
 _kernel = numba.njit(cache=True, error_model="numpy", inline="always")
+# Compiled once as functions of their own and called (scalar code, once per step and member;
+# inlining them at every call site multiplied the compile time of their callers).
+_function = numba.njit(cache=True, error_model="numpy", _nrt=False)
 
 
 @_kernel
@@ -46,7 +49,7 @@ def regenerative_axle_share(brake_front_share, front_regenerates, rear_regenerat
     return front if axle == 0 else rear
 
 
-@_kernel
+@_function
 def regenerative_wheel_torque_nm(enabled, share, brake_force_n, max_regenerative_force_n,
                                  wheel_radius_m, limit_nm, dup, ratio, omega_wheel_radps,
                                  bus_voltage_v):

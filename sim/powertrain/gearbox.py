@@ -89,6 +89,9 @@ IX_GEAR_EFFICIENCY = _index("gear_efficiency_0")
 _RPM_TO_RADPS = np.pi / 30.0
 
 _kernel = numba.njit(cache=True, error_model="numpy", inline="always")
+# Compiled once as functions of their own and called (scalar code, once per step and member;
+# inlining them at every call site multiplied the compile time of their callers).
+_function = numba.njit(cache=True, error_model="numpy", _nrt=False)
 
 
 @_kernel
@@ -236,7 +239,7 @@ def powertrain_axle_torque(ep, gp, gear, shift_timer_s, wheel_speed_radps,
     return axle, w_e, brake, fuel, clutch_slip_power_w(t_clutch, w_e, w_c)
 
 
-@_kernel
+@_function
 def combustion_drive(ep, gp, gear, shift_timer_s, wheel_speed_radps, axle_demand_nm,
                      aux_power_w):
     """The combustion powertrain answering an axle torque demand, auxiliaries included: the
@@ -276,7 +279,7 @@ def combustion_drive(ep, gp, gear, shift_timer_s, wheel_speed_radps, axle_demand
     return axle, w_e, t_clutch, fuel, slipping, (1.0 if coasting else 0.0)
 
 
-@_kernel
+@_function
 def combustion_gear_update(ep, gp, gear, shift_timer_s, wheel_speed_radps, axle_demand_nm,
                            aux_power_w, dt_s):
     """One step of the shift strategy (:func:`gear_update`) for an axle torque demand
