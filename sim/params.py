@@ -134,7 +134,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
                          members: int | None = None, road_friction=1.0, road_grade_rad=0.0,
                          tyre_model: str = "mf61", linear_tyre_stiffness=None
                          ) -> tuple[np.ndarray, np.ndarray, MassProperties]:
-    """Pack ``vehicle`` (a batch of N) for :func:`sim.chassis.two_track.integrate_batch`.
+    """Pack ``vehicle`` (a batch of N) for :func:`sim.integrator.integrate_batch`.
 
     Returns ``(params (N, P), tyre_params (N, 2, PT), mass)``: per-member chassis parameters,
     and each member's front and rear MF 6.1 parameter vectors (the tyre files with the
