@@ -17,11 +17,13 @@ Each integrator step of a lane (a batch member, see "Lanes" in :mod:`sim.chassis
 4. The derivative at the step's start, which also gives the recorded signals and the sensors.
 5. The step (``Stepping.scheme``):
 
-   * ``SCHEME_ROSENBROCK`` (default): one linearly implicit Rosenbrock-W step (ROS34PW2,
-     :func:`_rosenbrock_step`) with a Jacobian estimate of the stiff couplings at the step's
-     start (:func:`sim.chassis.two_track.stiff_diagonal`): the wheel-spin, lateral,
-     relaxation and load-transfer modes on the diagonal, the slip coupling of each wheel
-     speed with the forward speed as an arrowhead block solved exactly. No substeps.
+   * ``SCHEME_ROSENBROCK`` (:func:`sim.energy.two_track_cycle`'s scheme; see
+     :class:`sim.simulate.Numerics` for the default): one linearly implicit Rosenbrock-W
+     step (ROS34PW2, :func:`_rosenbrock_step`) with a Jacobian estimate of the stiff
+     couplings at the step's start (:func:`sim.chassis.two_track.stiff_diagonal`): the
+     wheel-spin, lateral, relaxation and load-transfer modes on the diagonal, the slip
+     coupling of each wheel speed with the forward speed as an arrowhead block solved
+     exactly. No substeps.
    * ``SCHEME_RK4`` (the reference): each lane's substep count from
      :func:`sim.chassis.two_track.stiffest_rate`, lanes sorted by it, RK4 substeps.
 
@@ -78,6 +80,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.adm.kernel import adm_wheel_torques
 from sim.chassis.powertrain import (
     N_ENERGY_STATES,
@@ -738,16 +741,6 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepp
             outputs.end_energy[m, i] = xe[i * LANES + lane]
 
 
-def _plain(array, dtype=np.float64):
-    """``array`` as a writable C-contiguous array of ``dtype``: every call of the compiled
-    time loop then has the same argument types (a read-only or strided view would compile
-    another specialisation of the whole loop)."""
-    array = np.asarray(array)
-    if array.dtype == dtype and array.flags.c_contiguous and array.flags.writeable:
-        return array
-    return np.array(array, dtype=dtype, order="C")
-
-
 def _lanes_of(rows, chunk):
     """The lane table of rows ``rows[chunk]`` (an (N, R) array): lane l holds member
     ``chunk[l]``, unused lanes zero."""
@@ -831,15 +824,15 @@ def integrate_batch(controller, params, tyre_params, tyre_set, x0, cparams, csta
             raise ValueError(f"integrate_batch: {name} must be a writable C-contiguous "
                              f"{np.dtype(dtype).name} array, got {array.dtype} "
                              f"(flags {array.flags.c_contiguous=}, {array.flags.writeable=})")
-    params, x0, cparams, cstate0, dparams, dstate0, bp, dup, xe0, pt0 = (
-        _plain(a) for a in (params, x0, cparams, cstate0, dparams, dstate0, bp, dup, xe0, pt0))
-    tyre_params = _plain(tyre_params)
-    inputs = Inputs(float(t0_in), float(dt_in), *(_plain(a) for a in (
+    params, tyre_params, x0, cparams, cstate0, dparams, dstate0, bp, dup, xe0, pt0 = (
+        kernel_array(a) for a in (params, tyre_params, x0, cparams, cstate0, dparams, dstate0,
+                                  bp, dup, xe0, pt0))
+    inputs = Inputs(float(t0_in), float(dt_in), *(kernel_array(a) for a in (
         steer_table, force_table, speed_table, drive_table, brake_table, path)))
     stepping = Stepping(float(h), int(n_steps), int(out_every), float(v_low), float(v_stop),
                         float(max_sideslip), int(scheme))
     outputs = Outputs(out, status, end_time, end_state, end_energy,
-                      _plain(picked, np.int64))
+                      kernel_array(picked, np.int64))
     order, bounds = np.asarray(order, dtype=np.int64), np.asarray(bounds, dtype=np.int64)
     tyre_set = np.asarray(tyre_set, dtype=np.int64)
     # Chunks follow ``order``: slow (costly) members first; the pool hands them out in that

@@ -317,26 +317,29 @@ def saturate_to_battery(ln, lane, x, drive, brake, brake_max_front, brake_max_re
     mask = electric_wheels(ln, lane)
     d0, d1, d2, d3 = drive
     b0, b1, b2, b3 = brake
-    if full > discharge:
-        f = _bisect(ln, lane, x, drive, True, discharge)
+    # one call site with a run-time flag: one compiled search, not one per literal
+    motoring = full > discharge
+    if not (motoring or full < -charge):
+        return drive, brake
+    f = _bisect(ln, lane, x, drive, motoring, discharge if motoring else charge)
+    if motoring:
         d0 = d0 * f if (mask & 1) and d0 * _wheel_speed(x, lane, 0) > 0.0 else d0
         d1 = d1 * f if (mask & 2) and d1 * _wheel_speed(x, lane, 1) > 0.0 else d1
         d2 = d2 * f if (mask & 4) and d2 * _wheel_speed(x, lane, 2) > 0.0 else d2
         d3 = d3 * f if (mask & 8) and d3 * _wheel_speed(x, lane, 3) > 0.0 else d3
-    elif full < -charge:
-        g = _bisect(ln, lane, x, drive, False, charge)
+    else:
         r0 = (mask & 1) and d0 * _wheel_speed(x, lane, 0) < 0.0
         r1 = (mask & 2) and d1 * _wheel_speed(x, lane, 1) < 0.0
         r2 = (mask & 4) and d2 * _wheel_speed(x, lane, 2) < 0.0
         r3 = (mask & 8) and d3 * _wheel_speed(x, lane, 3) < 0.0
-        b0 = min(b0 + abs(d0) * (1.0 - g), brake_max_front) if r0 else b0
-        b1 = min(b1 + abs(d1) * (1.0 - g), brake_max_front) if r1 else b1
-        b2 = min(b2 + abs(d2) * (1.0 - g), brake_max_rear) if r2 else b2
-        b3 = min(b3 + abs(d3) * (1.0 - g), brake_max_rear) if r3 else b3
-        d0 = d0 * g if r0 else d0
-        d1 = d1 * g if r1 else d1
-        d2 = d2 * g if r2 else d2
-        d3 = d3 * g if r3 else d3
+        b0 = min(b0 + abs(d0) * (1.0 - f), brake_max_front) if r0 else b0
+        b1 = min(b1 + abs(d1) * (1.0 - f), brake_max_front) if r1 else b1
+        b2 = min(b2 + abs(d2) * (1.0 - f), brake_max_rear) if r2 else b2
+        b3 = min(b3 + abs(d3) * (1.0 - f), brake_max_rear) if r3 else b3
+        d0 = d0 * f if r0 else d0
+        d1 = d1 * f if r1 else d1
+        d2 = d2 * f if r2 else d2
+        d3 = d3 * f if r3 else d3
     return (d0, d1, d2, d3), (b0, b1, b2, b3)
 
 

@@ -92,6 +92,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.chassis.two_track import (
     LANES,
     P_A,
@@ -508,7 +509,7 @@ class Path:
                                  axis=1)
         arc = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(length, axis=1)], axis=1)
         table = np.stack([x, y, arc, heading], axis=-1)
-        return np.ascontiguousarray(np.broadcast_to(table, (n, *table.shape[1:])))
+        return kernel_array(np.broadcast_to(table, (n, *table.shape[1:])))
 
     @classmethod
     def circle(cls, radius_m: float, *, direction: int = 1, laps: float = 1.0,

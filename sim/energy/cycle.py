@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.cycles import DriveCycle, load_cycle, speed_trace_violations
 from sim.driver.closed_loop import Driver
 from sim.energy import longitudinal as lo
@@ -242,8 +243,8 @@ def drive_cycle(vehicle: Vehicle, cycle="wltc_class3b", *, load_case: str = DEFA
     energy = np.zeros((n, lo.N_ENERGY_TERMS))
     status = np.zeros(n, dtype=np.int64)
     end_time = np.zeros(n)
-    lo.run_batch(np.ascontiguousarray(lp), dup, bp, bx, ep, gp, gs, combustion,
-                 np.array(trace, dtype=float), dt, h, n_steps, out_every,
+    lo.run_batch(kernel_array(lp), dup, bp, bx, ep, gp, gs, combustion,
+                 kernel_array(trace), dt, h, n_steps, out_every,
                  bool(break_off), out, energy, status, end_time)
     time_s = cyc.time_s[0] + np.arange(t_out) * out_every * h
     channels = {name: out[c] for c, name in enumerate(lo.CHANNEL_NAMES) if name != "time_s"}

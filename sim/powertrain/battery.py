@@ -59,6 +59,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.spec.battery import (
     SOC_GRID_PERCENT,
@@ -502,7 +503,7 @@ def _check_batch(params, state) -> tuple[np.ndarray, np.ndarray]:
     p = _check_params(params)
     rows = np.shape(state)[0] if np.ndim(state) == 2 else 1
     if p.shape[0] == 1 and rows > 1:
-        p = np.ascontiguousarray(np.broadcast_to(p, (rows, p.shape[1])))
+        p = kernel_array(np.broadcast_to(p, (rows, p.shape[1])))
     return p, _check_state(state, p.shape[0])
 
 
@@ -518,7 +519,7 @@ def _check_params(params) -> np.ndarray:
             or np.any(strings.sum(axis=1) <= 0):
         raise SpecError("<argument>", "params", "non-finite or no strings",
                         "finite values (caps may be inf) and at least one pack with strings")
-    return np.ascontiguousarray(p)
+    return kernel_array(p)
 
 
 def _check_state(state, n: int) -> np.ndarray:
@@ -531,7 +532,7 @@ def _check_state(state, n: int) -> np.ndarray:
         raise SpecError("<argument>", "state", x.shape if x.shape != (n, BATTERY_STATE_COUNT)
                         else "non-finite", f"finite battery states of shape ({n}, "
                         f"{BATTERY_STATE_COUNT}) laid out by BATTERY_STATE_NAMES")
-    return np.ascontiguousarray(x)
+    return kernel_array(x)
 
 
 def battery_state(soc, rc_voltage_v=0.0, n: int = 1) -> np.ndarray:
@@ -586,7 +587,7 @@ def battery_operating_point(params, state, power_w) -> BatteryOperatingPoint:
     drawn; a number or (N,))."""
     p, x = _check_batch(params, state)
     n = p.shape[0]
-    power = np.ascontiguousarray(np.broadcast_to(np.asarray(power_w, dtype=float), (n,)))
+    power = kernel_array(np.broadcast_to(np.asarray(power_w, dtype=float), (n,)))
     if not np.all(np.isfinite(power)):
         raise SpecError("<argument>", "power_w", float(power[~np.isfinite(power)][0]),
                         "finite terminal powers [W]")

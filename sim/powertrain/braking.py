@@ -28,6 +28,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.powertrain.drive_unit import wheel_drive_unit_power
 from sim.powertrain.electric_machine import DRIVE_UNIT_PARAMETER_COUNT
@@ -101,7 +102,7 @@ def regenerative_wheel_torques_nm(enabled, share, brake_force_n, max_regenerativ
             raise SpecError("<argument>", name, float(a[bad].flat[0]) if a.ndim else float(a),
                             f"finite, >= {low:g}")
     shape = np.broadcast_shapes(*(a.shape for a in args))
-    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).ravel() for a in args]
+    flat = [kernel_array(np.broadcast_to(a, shape)).ravel() for a in args]
     out = np.empty(flat[0].size)
     _regen_many(*flat[:6], dup, *flat[6:], out)
     return out.reshape(shape)

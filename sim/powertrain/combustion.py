@@ -12,6 +12,7 @@ import math
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.powertrain.engine import (
     ENGINE_PARAMETER_COUNT,
@@ -127,7 +128,7 @@ def _broadcast(ep, args):
         lead = (n,) + (1,) * (ndim - 1)
         shape = np.broadcast_shapes(lead, *shapes)
         member = np.broadcast_to(np.arange(n, dtype=np.int64).reshape(lead), shape)
-    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).ravel() for a in args]
+    flat = [kernel_array(np.broadcast_to(a, shape)).ravel() for a in args]
     return np.ascontiguousarray(member).ravel(), flat, shape
 
 

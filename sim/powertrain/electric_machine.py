@@ -40,6 +40,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.powertrain.inverter import (
     inverter_conduction_loss_w,
@@ -367,8 +368,8 @@ def drive_unit_losses(lp, torque_shaft_nm, omega_shaft_radps, bus_voltage_v) -> 
         raise SpecError("drive_unit_losses", "bus_voltage_v", v[~(np.isfinite(v) & (v > 0))][0],
                         "finite numbers > 0 [V]")
     shape = np.broadcast_shapes(t.shape, lp.shape[:-1])
-    t, w, v = (np.broadcast_to(a, shape).ravel() for a in (t, w, v))
-    lps = np.ascontiguousarray(np.broadcast_to(lp, shape + (DRIVE_UNIT_PARAMETER_COUNT,))
+    t, w, v = (kernel_array(np.broadcast_to(a, shape)).ravel() for a in (t, w, v))
+    lps = kernel_array(np.broadcast_to(lp, shape + (DRIVE_UNIT_PARAMETER_COUNT,))
                                .reshape(-1, DRIVE_UNIT_PARAMETER_COUNT))
     out = _drive_unit_many(lps, t, w, v)
     return DriveUnitLosses(*(out[k].reshape(shape) for k in range(7)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.powertrain.electric_machine import shaft_torque_limit_nm
 
@@ -57,7 +58,7 @@ def wheel_torque_limits_nm(peak_torque_nm, peak_power_w, max_speed_radps, gear_r
         if not np.all(np.isfinite(a)):
             raise SpecError("<argument>", name, "non-finite entry", "finite numbers")
     shape = np.broadcast_shapes(*(a.shape for a in args))
-    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).ravel() for a in args]
+    flat = [kernel_array(np.broadcast_to(a, shape)).ravel() for a in args]
     out = np.empty(flat[0].size)
     _limit_many(*flat, out)
     return out.reshape(shape)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.units import AIR_DENSITY_KGPM3, GRAVITY_MPS2
 
@@ -128,7 +129,7 @@ def _abc_v(a_n, b_n_per_mps, c_n_per_mps2, speed_mps):
     c = _checked("c_n_per_mps2", c_n_per_mps2, low=0.0, unit="N/(m/s)^2")
     v = _checked("speed_mps", speed_mps, low=0.0, unit="m/s (forward travel)")
     shape = np.broadcast_shapes(a.shape, b.shape, c.shape, v.shape)
-    flat = [np.ascontiguousarray(np.broadcast_to(x, shape)).ravel() for x in (a, b, c, v)]
+    flat = [kernel_array(np.broadcast_to(x, shape)).ravel() for x in (a, b, c, v)]
     return flat, shape
 
 

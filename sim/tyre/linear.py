@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.tyre import mf61
 
@@ -140,7 +141,7 @@ class LinearTyre:
         if np.any(mu < 0.0):
             raise SpecError(_ARG, "mu_road", float(np.min(mu)), "must be finite and >= 0")
         shape = np.broadcast_shapes(kappa.shape, alpha.shape, fz.shape, mu.shape)
-        flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).ravel()
+        flat = [kernel_array(np.broadcast_to(a, shape)).ravel()
                 for a in (kappa, alpha, fz, mu)]
         fx = np.empty(flat[0].size)
         fy = np.empty(flat[0].size)

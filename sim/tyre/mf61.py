@@ -76,6 +76,7 @@ import numba
 import numpy as np
 
 from sim import fastmath as fm
+from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.tyre.tir import MF61_REQUIRED_KEYS, TirFile, read_tir, write_tir
 
@@ -673,11 +674,6 @@ def _checked(name: str, value, low: float, high: float, low_open: bool, unit: st
     return a
 
 
-def _writable(a) -> np.ndarray:
-    """``a`` as a C-contiguous, writable float64 array (a copy when it is read-only)."""
-    return np.require(a, dtype=np.float64, requirements=("C", "W"))
-
-
 def _flatten(p, args):
     """Broadcast p (..., P) and the argument arrays; return flat arrays and the shape.
 
@@ -686,12 +682,12 @@ def _flatten(p, args):
     vector, a broadcast scalar) is another type than a writable one; mixing them made the
     first two-track result compile ``_forces_many`` twice (``tools/compile_profile.py``)."""
     shape = np.broadcast_shapes(p.shape[:-1], *(a.shape for a in args))
-    p2d = _writable(p.reshape(-1, MF61_PARAMETER_COUNT))
+    p2d = kernel_array(p.reshape(-1, MF61_PARAMETER_COUNT))
     tyre = np.broadcast_to(
         np.arange(p2d.shape[0], dtype=np.int64).reshape(p.shape[:-1]), shape
     ).ravel()
-    flat = [_writable(np.broadcast_to(a, shape)).ravel() for a in args]
-    return p2d, np.require(tyre, dtype=np.int64, requirements=("C", "W")), flat, shape
+    flat = [kernel_array(np.broadcast_to(a, shape)).ravel() for a in args]
+    return p2d, kernel_array(tyre, np.int64), flat, shape
 
 
 def _shaped(values, shape):

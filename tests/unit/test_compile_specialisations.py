@@ -3,8 +3,9 @@
 numba compiles one specialisation per tuple of argument types, and a read-only array is
 another type than a writable one: a tyre vector from a frozen vehicle and a broadcast scalar
 are read-only. ``tools/compile_profile.py`` found the first two-track result compiling
-``sim.tyre.mf61._forces_many`` twice for that reason; the entry points now hand the
-compiled loops writable arrays only.
+``sim.tyre.mf61._forces_many`` twice for that reason, and the test suite the whole two-track
+time loop four times; the entry points now hand the compiled loops writable C-contiguous
+arrays only (:func:`sim._arrays.kernel_array`).
 """
 
 from __future__ import annotations
@@ -91,3 +92,29 @@ def test_time_loops_compile_one_specialisation_whatever_the_inputs_look_like():
     assert len(integrator._run_lanes.signatures) == 1, integrator._run_lanes.signatures
     assert len(lo.run_batch.signatures) == 1, lo.run_batch.signatures
     assert len(lo._run_member.signatures) <= 1, lo._run_member.signatures  # 0 when cached
+
+
+def _read_only(value):
+    a = np.array(value, dtype=float)
+    a.setflags(write=False)
+    return a
+
+
+def test_powertrain_edges_compile_one_specialisation_for_read_only_and_writable_inputs():
+    """The numpy edges of the machine envelope, the drive unit and the battery: a read-only
+    input (a broadcast scalar, a frozen table) reaches the compiled loop as a writable one."""
+    import sim
+    from sim.powertrain import battery as b
+    from sim.powertrain import electric_machine as em
+    from sim.powertrain import envelope
+    from tests.unit.test_drive_unit import LP
+
+    speeds = np.array([100.0, 600.0])
+    for make in (np.array, _read_only):
+        envelope.wheel_torque_limits_nm(make(400.0), make(2e5), make(2000.0), make(9.0),
+                                        make(speeds))
+        em.drive_unit_losses(make(LP), make([150.0, 20.0]), make(speeds), make(800.0))
+        p = b.battery_parameters(sim.load_vehicle("coupe"))[0]
+        b.battery_operating_point(make(p), make(b.battery_state(0.5)), make(1e5))
+    for kernel in (envelope._limit_many, em._drive_unit_many, b._operating_points):
+        assert len(kernel.signatures) <= 1, (kernel, kernel.signatures)
