@@ -60,13 +60,14 @@ def configure() -> None:
 
 
 #: The line :func:`announce_compiles` writes (``{cache}``: the cache folder). The figures are
-#: cold compiles on 2-core machines of the project's kind (README, Speed, and issue 11: 40 to
-#: 46 s to a first two-track result, 41 s to a minute module-on, 71 s for a cycle on a loaded
-#: machine); a busy machine takes longer.
+#: cold compiles on an idle 2-core AMD EPYC (``tools/compile_profile.py --scenario all``,
+#: README, Speed: 186 s to a first two-track result, 207 s module-on, 65 s to a first
+#: cycle); a busy machine takes longer.
 COMPILE_NOTICE = (
     "sim: compiling numba kernels into {cache} (first run after an install or a kernel change; "
-    "about a minute before a first two-track, module-on or cycle result on 2 cores, longer "
-    "on a busy machine; later runs load them in about a second)\n")
+    "about three minutes before a first two-track or module-on result and one before a first "
+    "cycle result on 2 cores, longer on a busy machine; later runs load them in about a "
+    "second)\n")
 
 
 def announce_compiles(stream=None) -> None:
