@@ -124,6 +124,7 @@ from sim.chassis.two_track import (
     STATUS_SPUN_OUT,
     STATUS_STOPPED,
     Lanes,
+    lane_table,
     mechanical_power,
     rhs,
     stiff_diagonal,
@@ -749,9 +750,8 @@ def _lanes_of(rows, chunk):
     return table.reshape(-1)
 
 
-def _table(rows):
-    """A zeroed lane table of ``rows`` rows."""
-    return np.zeros(rows * LANES)
+#: A zeroed lane table of ``rows`` rows, allocated by numpy (the compiled helper's source).
+_table = lane_table.py_func
 
 
 def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0, bp,

@@ -129,7 +129,7 @@ def _broadcast(ep, args):
         shape = np.broadcast_shapes(lead, *shapes)
         member = np.broadcast_to(np.arange(n, dtype=np.int64).reshape(lead), shape)
     flat = [kernel_array(np.broadcast_to(a, shape)).ravel() for a in args]
-    return np.ascontiguousarray(member).ravel(), flat, shape
+    return kernel_array(member, np.int64).ravel(), flat, shape
 
 
 def constant_speed_fuel_consumption(ep, gp, speed_kmh, road_load_force_n, wheel_radius_m):

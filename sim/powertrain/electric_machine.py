@@ -370,7 +370,7 @@ def drive_unit_losses(lp, torque_shaft_nm, omega_shaft_radps, bus_voltage_v) -> 
     shape = np.broadcast_shapes(t.shape, lp.shape[:-1])
     t, w, v = (kernel_array(np.broadcast_to(a, shape)).ravel() for a in (t, w, v))
     lps = kernel_array(np.broadcast_to(lp, shape + (DRIVE_UNIT_PARAMETER_COUNT,))
-                               .reshape(-1, DRIVE_UNIT_PARAMETER_COUNT))
+                       .reshape(-1, DRIVE_UNIT_PARAMETER_COUNT))
     out = _drive_unit_many(lps, t, w, v)
     return DriveUnitLosses(*(out[k].reshape(shape) for k in range(7)))
 

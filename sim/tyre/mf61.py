@@ -53,8 +53,11 @@ becomes SIMD code (:mod:`sim.chassis.two_track` runs its batch that way):
 * transcendental functions come from :mod:`sim.fastmath` (plain arithmetic, within 1.5 ulp
   of the true value, bit-identical in compiled code and in Python); libm calls would keep a
   loop scalar. ``cos(atan(x))`` is :func:`sim.fastmath.cos_atan`.
-* every kernel is inlined into its compiled caller at numba IR level (``inline="always"``)
-  and divides with IEEE semantics (``error_model="numpy"``: no ZeroDivisionError branch);
+* every kernel is inlined into its compiled caller, at numba IR level (``inline="always"``)
+  inside this module and by LLVM (``forceinline``) for the entry points other modules'
+  loops call (:func:`mf61_forces_tan`, :func:`mf61_characteristics`: compiled once, not
+  copied into each call site), and divides with IEEE semantics (``error_model="numpy"``: no
+  ZeroDivisionError branch);
 * no early ``return`` on a special case: zero load and zero road friction compute a value
   and select it (a divisor that would be zero is replaced first, so that the Python twin
   ``.py_func`` computes the same and never raises);

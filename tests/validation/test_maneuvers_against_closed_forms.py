@@ -119,11 +119,12 @@ def effective_mass_kg(result) -> float:
     return p["mass_kg"][0] + spin / p["wheel_radius_m"][0] ** 2
 
 
-def time_to(mass, v0_kmh, v1_kmh, force):
-    """Time [s] from v0 to v1 under the net force ``force(v)`` [N] (vectorised over v [m/s]):
-    m dv/dt = F(v), so t = integral of m / F(v) dv (Simpson's rule on a fine grid)."""
+def over_speed(integrand, v0_kmh, v1_kmh):
+    """Integral of ``integrand(v)`` (vectorised over v [m/s]) dv from v0 to v1 (Simpson's
+    rule on a fine grid). Under m dv/dt = F(v): time t = integral of m / F dv, distance
+    s = integral of m v / F dv."""
     speeds = np.linspace(v0_kmh / 3.6, v1_kmh / 3.6, 20001)
-    return float(simpson(mass / force(speeds), x=speeds))
+    return float(simpson(integrand(speeds), x=speeds))
 
 
 def test_acceleration_times_match_the_integrated_envelope(coupe, stiff_line):
@@ -135,9 +136,9 @@ def test_acceleration_times_match_the_integrated_envelope(coupe, stiff_line):
 
     assert stiff_line["launch_peak_slip"][0] < 0.005 and not stiff_line["launch_wheel_spin"][0]
     assert stiff_line["time_0_100_kmh_s"][0] == pytest.approx(
-        time_to(mass, 0.0, 100.0, net), rel=0.005)
+        over_speed(lambda v: mass / net(v), 0.0, 100.0), rel=0.005)
     assert stiff_line["time_80_120_kmh_s"][0] == pytest.approx(
-        time_to(mass, 80.0, 120.0, net), rel=0.005)
+        over_speed(lambda v: mass / net(v), 80.0, 120.0), rel=0.005)
 
 
 def test_top_speed_matches_the_force_balance(coupe, stiff_line):
@@ -163,9 +164,8 @@ def test_braking_distance_matches_newton_with_the_chosen_brake_force(coupe):
     assert brake == pytest.approx(2.0 * (p["max_brake_torque_front_nm"][0]
                                          + p["max_brake_torque_rear_nm"][0])
                                   / p["wheel_radius_m"][0], rel=1e-9)
-    speeds = np.linspace(0.0, 100.0 / 3.6, 20001)
-    integrand = mass * speeds / (brake + resistance_force_n(coupe, speeds)[0])
-    expected = float(np.sum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(speeds)))
+    expected = over_speed(lambda v: mass * v / (brake + resistance_force_n(coupe, v)[0]),
+                          0.0, 100.0)
     assert stiff_line["stopping_distance_100_0_kmh_m"][0] == pytest.approx(expected, rel=0.01)
 
 
