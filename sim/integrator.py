@@ -750,8 +750,9 @@ def _lanes_of(rows, chunk):
     return table.reshape(-1)
 
 
-#: A zeroed lane table of ``rows`` rows, allocated by numpy (the compiled helper's source).
-_table = lane_table.py_func
+#: A zeroed lane table of ``rows`` rows, allocated by numpy (the compiled helper's source;
+#: the helper itself under ``NUMBA_DISABLE_JIT``).
+_table = getattr(lane_table, "py_func", lane_table)
 
 
 def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, dstate0, bp,
