@@ -16,12 +16,17 @@ While kernels compile (an empty or outdated cache: the first run after an instal
 of a kernel's source), :func:`announce_compiles` writes **one line** to stderr saying so and
 about how long it takes, once per process; with a warm cache nothing compiles and nothing is
 written. ``SIM_COMPILE_NOTICE=0`` silences it.
+
+:func:`warm` fills the cache ahead of use: it reaches each kind of first result
+(:data:`FIRST_RESULTS`) in its own process, all at once (the test suite's controller does
+this before its workers start, so that they do not compile the same kernels side by side).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -104,3 +109,48 @@ def numba_cache_dir() -> str:
     from numba.core import config
 
     return config.CACHE_DIR or str(cache_dir())
+
+
+#: Code reaching each kind of first result, which compiles what that result needs: the
+#: two-track time loop (passive; its one compiled signature serves every controller and
+#: scheme), the same module-on, and the longitudinal cycle model over WLTC.
+FIRST_RESULTS = {
+    "two-track": """
+import sim
+from sim.driver import iso7401_step_steer
+sim.simulate(sim.load_vehicle("coupe"), speed_kmh=80.0, duration_s=2.0,
+             steering_wheel_angle_rad=iso7401_step_steer(30.0, start_s=0.0, duration_s=2.0))
+""",
+    "adm": """
+import sim
+from sim.driver import iso7401_step_steer
+sim.simulate(sim.load_vehicle("coupe"), speed_kmh=80.0, duration_s=2.0, controller="adm",
+             steering_wheel_angle_rad=iso7401_step_steer(30.0, start_s=0.0, duration_s=2.0))
+""",
+    "cycle": """
+import sim
+from sim.energy import drive_cycle
+drive_cycle(sim.load_vehicle("coupe"), "wltc_class3b")
+""",
+}
+
+
+def warm(results=("two-track", "cycle"), env: dict | None = None) -> None:
+    """Compile the kernels of ``results`` (keys of :data:`FIRST_RESULTS`) into the cache, each
+    in its own Python process, the processes side by side; returns when all have finished.
+    ``env``: their environment (default this process's). Raises ``RuntimeError`` with the
+    child's stderr when one fails."""
+    unknown = sorted(set(results) - set(FIRST_RESULTS))
+    if unknown:
+        raise ValueError(f"results: unknown {unknown}; allowed: {sorted(FIRST_RESULTS)}")
+    env = dict(os.environ if env is None else env, SIM_COMPILE_NOTICE="0")
+    children = [subprocess.Popen([sys.executable, "-c", FIRST_RESULTS[name]], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                for name in results]
+    failed = []
+    for name, child in zip(results, children, strict=True):
+        _, err = child.communicate()
+        if child.returncode:
+            failed.append(f"{name}: {err.strip()}")
+    if failed:
+        raise RuntimeError("sim: warming the kernel cache failed:\n" + "\n".join(failed))

@@ -1,8 +1,10 @@
-"""Shared fixtures: a minimal hand-checkable vehicle file and hypothesis profiles."""
+"""Shared fixtures: a minimal hand-checkable vehicle file and hypothesis profiles; under
+pytest-xdist, the kernel cache warmed before the workers start."""
 
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -15,6 +17,26 @@ settings.register_profile("ci", parent=settings.get_profile("default"), derandom
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_sessionstart(session):
+    """The suite runs on pytest-xdist workers (``-n`` in pyproject's addopts). With an empty
+    kernel cache every worker would compile the same time loop side by side (minutes each);
+    so the controller first compiles a two-track and a cycle result in two processes
+    (:func:`sim._cache.warm`) and the workers load them. Skipped on a worker, without
+    ``-n``, and when this source tree's cache holds compiled code already."""
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    from sim._cache import cache_dir, warm
+
+    if os.environ.get("NUMBA_CACHE_DIR") or any(cache_dir().rglob("*.nbc")):
+        return
+    sys.stderr.write(f"conftest: compiling the kernels into {cache_dir()} before the workers "
+                     "start (a few minutes, once per kernel change)\n")
+    warm()
+
+
 #: MFeval's sample tyre file (copied with attribution into tests/data) and the built-in tyres.
 SAMPLE_TIR = ROOT / "tests" / "data" / "MagicFormula61_Parameters.tir"
 INVENTED_TIR_DIR = ROOT / "sim" / "vehicles" / "tyres"
