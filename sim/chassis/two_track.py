@@ -722,10 +722,13 @@ def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
 
 #: Rows of the Jacobian estimate of :func:`stiff_diagonal` beyond its diagonal (N_STATES rows):
 #: per wheel, the coupling of the forward speed with the wheel speed, ``d vx' / d omega_w``
-#: (4 rows from ``D_SPIN_TO_VX``) and ``d omega_w' / d vx`` (4 rows from ``D_VX_TO_SPIN``).
+#: (4 rows from ``D_SPIN_TO_VX``) and ``d omega_w' / d vx`` (4 rows from ``D_VX_TO_SPIN``),
+#: and the tyre's longitudinal force per slip velocity, ``K_x / v`` [N·s/m] (4 rows from
+#: ``D_FX_SLOPE``: ``dFx = K_x / v (R d omega - cos(delta) d vx)``).
 D_SPIN_TO_VX = N_STATES
 D_VX_TO_SPIN = N_STATES + 4
-N_JACOBIAN_ROWS = N_STATES + 8
+D_FX_SLOPE = N_STATES + 8
+N_JACOBIAN_ROWS = N_STATES + 12
 
 #: Slip increments [-] of the finite-difference slopes in :func:`stiff_diagonal` (longitudinal
 #: slip kappa, lateral tan(alpha)): well inside the linear range of a tyre (about 0.02), and
@@ -784,6 +787,7 @@ def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag):
         # d omega'/d vx
         diag[(D_SPIN_TO_VX + w) * LANES + lane] = k_x * c * radius / (mass * v_den)
         diag[(D_VX_TO_SPIN + w) * LANES + lane] = radius * k_x * c / (spin_inertia * v_den)
+        diag[(D_FX_SLOPE + w) * LANES + lane] = k_x / v_den
         sigma = p[(P_SIGMA_F + axle) * LANES + lane]
         relaxed = sigma > 0.0
         diag[(S_ALPHA + w) * LANES + lane] = -v_den / (sigma if relaxed else 1.0) \
@@ -823,6 +827,25 @@ def stiff_diagonal(ln, n, tyre_params, v_low, x, dx, h, diag):
     for w in range(4):
         tp = _tyre_row(tyre_params, w // 2)
         _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag)
+
+
+@_lanes
+def linearised_forces(ln, n, x, at, diag):
+    """Move each tyre's longitudinal force in ``ln.aux`` (evaluated at the states ``x`` by
+    :func:`rhs`) to the states ``at`` along the slip slope of the Jacobian estimate ``diag``
+    (:func:`stiff_diagonal`, rows from :data:`D_FX_SLOPE`): ``Fx += K_x / v (R (omega_at -
+    omega_x) - cos(delta) (vx_at - vx_x))``, for lanes ``0..n-1``. With ``at`` the point at
+    which a linearly implicit stage's increment is an explicit derivative
+    (:func:`sim.integrator._rosenbrock_step`), :func:`mechanical_power` at ``at`` gives the
+    power flows that stage's wheel and forward speeds were integrated with."""
+    aux, heading, p = ln.aux, ln.heading, ln.p
+    for w in range(4):
+        for lane in range(n):
+            d_omega = x[(S_OMEGA + w) * LANES + lane] - at[(S_OMEGA + w) * LANES + lane]
+            d_vx = x[S_VX * LANES + lane] - at[S_VX * LANES + lane]
+            aux[(A_FX + w) * LANES + lane] -= diag[(D_FX_SLOPE + w) * LANES + lane] * (
+                p[P_RW * LANES + lane] * d_omega - heading[w * LANES + lane] * d_vx)
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -919,5 +942,6 @@ __all__ = [
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
     "friction_brakes", "machine_wheel_speed", "machine_wheel_torque_limit", "machine_wheels",
     "mechanical_power", "passive_drivetrain", "rhs",
-    "D_SPIN_TO_VX", "D_VX_TO_SPIN", "N_JACOBIAN_ROWS", "stiff_diagonal", "stiffest_rate",
+    "D_FX_SLOPE", "D_SPIN_TO_VX", "D_VX_TO_SPIN", "N_JACOBIAN_ROWS", "linearised_forces",
+    "stiff_diagonal", "stiffest_rate",
 ]

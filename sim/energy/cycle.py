@@ -288,11 +288,13 @@ def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
 
     ``time_step_s`` [s]: the two-track integrator's step; ``scheme``: ``"rk4"`` (default) or
     ``"rosenbrock"`` (:class:`sim.simulate.Numerics`): over WLTC 3b both give the same
-    battery-terminal energy (coupé: +0.47 % over :func:`drive_cycle`), but the Rosenbrock-W
-    scheme integrates the energy terms with its explicit part while the stiff tyre and brake
-    forces are implicit, so the balance closes only to -1.5 % at 10 ms and -0.12 % at 5 ms
-    (RK4 at 5 ms: 4e-9, about 4x slower); ``output_interval_s`` [s]: the recorded
-    samples."""
+    battery-terminal energy (coupé: +0.47 % over :func:`drive_cycle`); the Rosenbrock-W
+    scheme's balance closes to -1.5e-3 at 10 ms (3 s on an idle AMD EPYC core) and -6e-5 at
+    5 ms, RK4's at 5 ms to 4e-9 (about 20 s). At each standstill of the trace the 10 ms
+    Rosenbrock-W step holds the braked wheels in a small period-2 oscillation (about
+    ±0.13 rad/s) instead of at rest: its brake and slip work is counted (friction brakes
+    11 kJ over WLTC against 0.2 kJ with RK4; issue 11). ``output_interval_s`` [s]: the
+    recorded samples."""
     from sim.driver.open_loop import Profile
     from sim.simulate import Numerics, simulate
 
