@@ -113,7 +113,8 @@ def numba_cache_dir() -> str:
 
 #: Code reaching each kind of first result, which compiles what that result needs: the
 #: two-track time loop (passive; its one compiled signature serves every controller and
-#: scheme), the same module-on, and the longitudinal cycle model over WLTC.
+#: scheme), the same module-on, the longitudinal cycle model over WLTC, and the numpy edges
+#: of the straight-line envelope, DC charging and the MF 6.1 tyre (``edges``).
 FIRST_RESULTS = {
     "two-track": """
 import sim
@@ -132,25 +133,41 @@ import sim
 from sim.energy import drive_cycle
 drive_cycle(sim.load_vehicle("coupe"), "wltc_class3b")
 """,
+    "edges": """
+import numpy as np
+import sim
+from sim.maneuvers.straight_line import envelope_force_n
+from sim.powertrain.charging import charge
+from sim.tyre import mf61
+coupe = sim.load_vehicle("coupe")
+envelope_force_n(coupe, np.linspace(0.0, 80.0, 5))
+charge(coupe)
+tyre = mf61.mf61_parameter_vector(sim.tyre.read_tir(coupe.tyres["front"].file))
+mf61.evaluate(tyre, np.zeros(3), np.zeros(3), fz_n=4000.0)
+mf61.aligning_moment_nm(tyre, np.zeros(3), np.zeros(3), fz_n=4000.0)
+""",
 }
 
 
-def warm(results=("two-track", "cycle"), env: dict | None = None) -> None:
-    """Compile the kernels of ``results`` (keys of :data:`FIRST_RESULTS`) into the cache, each
-    in its own Python process, the processes side by side; returns when all have finished.
-    ``env``: their environment (default this process's). Raises ``RuntimeError`` with the
-    child's stderr when one fails."""
-    unknown = sorted(set(results) - set(FIRST_RESULTS))
+def warm(processes=(("two-track",), ("cycle", "edges")), env: dict | None = None) -> None:
+    """Compile the kernels of :data:`FIRST_RESULTS` into the cache: one Python process per item
+    of ``processes``, each reaching the results it names in turn, the processes side by side
+    (the default keeps 2 cores busy: the two-track time loop is the longest compile); returns
+    when all have finished. ``env``: their environment (default this process's). Raises
+    ``RuntimeError`` with the child's stderr when one fails."""
+    names = [name for group in processes for name in group]
+    unknown = sorted(set(names) - set(FIRST_RESULTS))
     if unknown:
-        raise ValueError(f"results: unknown {unknown}; allowed: {sorted(FIRST_RESULTS)}")
+        raise ValueError(f"processes: unknown {unknown}; allowed: {sorted(FIRST_RESULTS)}")
     env = dict(os.environ if env is None else env, SIM_COMPILE_NOTICE="0")
-    children = [subprocess.Popen([sys.executable, "-c", FIRST_RESULTS[name]], env=env,
+    children = [subprocess.Popen([sys.executable, "-c",
+                                  "".join(FIRST_RESULTS[name] for name in group)], env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                for name in results]
+                for group in processes]
     failed = []
-    for name, child in zip(results, children, strict=True):
+    for group, child in zip(processes, children, strict=True):
         _, err = child.communicate()
         if child.returncode:
-            failed.append(f"{name}: {err.strip()}")
+            failed.append(f"{' + '.join(group)}: {err.strip()}")
     if failed:
         raise RuntimeError("sim: warming the kernel cache failed:\n" + "\n".join(failed))

@@ -22,9 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def pytest_sessionstart(session):
     """The suite runs on pytest-xdist workers (``-n`` in pyproject's addopts). With an empty
     kernel cache every worker would compile the same time loop side by side (minutes each);
-    so the controller first compiles a two-track and a cycle result in two processes
-    (:func:`sim._cache.warm`) and the workers load them. Skipped on a worker, without
-    ``-n``, and when this source tree's cache holds compiled code already."""
+    so the controller first compiles them in two processes (:func:`sim._cache.warm`: a
+    two-track result; a cycle result and the numpy edges) and the workers load them.
+    Skipped on a worker, without ``-n``, and when this source tree's cache holds compiled
+    code already."""
     config = session.config
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         return
