@@ -2,12 +2,15 @@
 batch and against CommonRoad's multi-body model run one point after another.
 
     python benchmarks/study.py [--points 1000] [--repeats 3] [--chunk 250] [--peer-runs 20]
-                               [--skip-peer]
+                               [--skip-peer] [--scheme rk4|rosenbrock] [--search]
 
 Case: ``--points`` ISO 7401 step steers of the built-in coupe (two-track model, MF 6.1,
-``sim.maneuvers.step_steer``: the module-off amplitude search for 4 m/s² steady, then the run
-with ``controller="adm"``, 4 s each), one per point of a Latin-hypercube sample over the pack
-split (``split.front_energy_share`` 0.2-0.8) and the road friction (0.7-1.0).
+``sim.maneuvers.step_steer`` with ``controller="adm"``, 4 s each, at a steering-wheel
+amplitude of 30 degrees: one run per point, as the peer's), one per point of a
+Latin-hypercube sample over the pack split (``split.front_energy_share`` 0.2-0.8) and the
+road friction (0.7-1.0). ``--search``: each point first searches (module off) the amplitude
+that gives 4 m/s² steady, as ISO 7401 asks and the maneuver does by default, which the peer
+does not do (about twice the work).
 
 Rows (wall-clock medians of ``--repeats`` runs after one warm-up, kernels already cached):
 
@@ -18,6 +21,11 @@ Rows (wall-clock medians of ``--repeats`` runs after one warm-up, kernels alread
 * bare batch, simulate -- only the final module-on ``simulate`` of that maneuver, one call;
 * CommonRoad MB -- ``benchmarks/peers/commonroad_mb.py``, one 4 s step steer per point, one
   after another (measured on ``--peer-runs`` runs and scaled).
+
+``--scheme``: the integration of every sim row: ``rk4`` (the maneuver's default) or
+``rosenbrock`` (the Rosenbrock-W scheme at 10 ms, set in the study as ``numerics.*`` and
+passed to the bare batch alike; its step-steer metrics stay within 0.5 % of RK4's,
+tests/validation/test_rosenbrock_scheme.py).
 
 Targets (issue 10): the study at least 25x faster than the sequential peer, and within a
 factor 1.5 of the bare batch.
@@ -35,6 +43,7 @@ from energy import cpu_model  # noqa: E402
 from energy import median_time as median_s
 
 DURATION_S = 4.0
+AMPLITUDE_DEG = 30.0  # steering-wheel step of each point without --search
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,6 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chunk", type=int, default=250, help="points per chunk")
     parser.add_argument("--peer-runs", type=int, default=20)
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--scheme", choices=("rk4", "rosenbrock"), default="rk4")
+    parser.add_argument("--search", action="store_true",
+                        help="each point searches its ISO 7401 amplitude first")
     args = parser.parse_args(argv)
 
     import os
@@ -55,11 +67,19 @@ def main(argv: list[str] | None = None) -> None:
     from sim.maneuvers import resistance_force_n, step_steer
     from sim.study import Sample, Study, run_study
 
+    amplitude = {} if args.search else {"maneuver.steering_wheel_amplitude_deg": AMPLITUDE_DEG}
+    stepping = {} if args.scheme == "rk4" else {
+        "numerics.scheme": "rosenbrock", "numerics.time_step_s": 0.01,
+        "numerics.output_interval_s": 0.01}
+    # None: the maneuver's own default (RK4)
+    numerics = sim.Numerics(**{k.removeprefix("numerics."): v for k, v in stepping.items()}) \
+        if stepping else None
     study = Study(name="benchmark", variants=("coupe",), maneuvers=("step_steer",),
                   sample=Sample({"split.front_energy_share": (0.2, 0.8),
                                  "road.friction": (0.7, 1.0)}, n=args.points,
                                 method="latin_hypercube", seed=1),
-                  fixed={"maneuver.controller": "adm", "maneuver.duration_s": DURATION_S},
+                  fixed={"maneuver.controller": "adm", "maneuver.duration_s": DURATION_S,
+                         **stepping, **amplitude},
                   chunk_size=args.chunk)
     plan = study.plan()
     batch = plan.batch(list(range(len(plan))))
@@ -67,7 +87,8 @@ def main(argv: list[str] | None = None) -> None:
 
     def bare_maneuver():
         return step_steer(batch, controller="adm", duration_s=DURATION_S,
-                          road_friction=friction)
+                          road_friction=friction, numerics=numerics,
+                          steering_wheel_amplitude_deg=None if args.search else AMPLITUDE_DEG)
 
     found = bare_maneuver()
     amp = np.asarray(found.labels["amplitude_tried_deg"])
@@ -77,10 +98,13 @@ def main(argv: list[str] | None = None) -> None:
     def bare_simulate():
         return sim.simulate(batch, speed_kmh=80.0, duration_s=DURATION_S,
                             steering_wheel_angle_rad=profile, force_demand_n=force,
-                            controller="adm", road_friction=friction)
+                            controller="adm", road_friction=friction, numerics=numerics)
 
     print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); {args.points} step steers "
-          f"(coupe, module on, {DURATION_S:g} s), chunks of {args.chunk}; medians of "
+          f"(coupe, module on, {DURATION_S:g} s, "
+          f"{'RK4, the default step' if numerics is None else 'Rosenbrock-W at 10 ms'}, "
+          f"{'amplitude searched' if args.search else f'{AMPLITUDE_DEG:g} deg'}), "
+          f"chunks of {args.chunk}; medians of "
           f"{args.repeats} runs")
     rows = {}
 

@@ -177,8 +177,10 @@ class Numerics:
     :mod:`sim.integrator`, whose step is set by accuracy alone (the stiff wheel-spin,
     relaxation, lateral and load-transfer modes are treated implicitly: no substeps at any
     speed; at ``time_step_s=0.01`` maneuver metrics stay within 0.5 % of RK4 at 1 ms from
-    30 km/h up, 1.2 % at walking pace), used by :func:`sim.energy.two_track_cycle`. It becomes
-    the default once the suite and the README are re-based on it (issue 11).
+    30 km/h up; beyond that at walking pace, and braked wheels at rest settle into a small
+    period-2 oscillation instead of rest: the two known gaps that keep RK4 the default, issue
+    11); ``sim.energy.two_track_cycle(..., scheme="rosenbrock")`` and a study's
+    ``numerics.*`` settings select it.
     ``output_interval_s``: spacing of the recorded samples [s] (a multiple of the step).
     ``low_speed_mps``: floor of the slip denominators ``max(|v_cx|, v_low)`` (the usual
     low-speed regularisation of slip, as MFeval's VXLOW). ``stop_speed_mps``: a member whose

@@ -24,7 +24,12 @@ An *axis* is a name in one of these namespaces:
 * ``road.friction`` [-] and ``road.grade_rad`` [rad] -- the road (passed to the maneuver as
   ``road_friction`` / ``road_grade_rad``);
 * ``maneuver.<keyword>`` -- a keyword argument of the maneuver function (``speed_kmh``,
-  ``radius_m``, ``controller``, ``cycle``...).
+  ``radius_m``, ``controller``, ``cycle``...);
+* ``numerics.<field>`` -- a field of :class:`sim.Numerics` (``scheme``, ``time_step_s``,
+  ``output_interval_s``...), passed to the maneuvers that take ``numerics``: e.g.
+  ``fixed={"numerics.scheme": "rosenbrock", "numerics.time_step_s": 0.01,
+  "numerics.output_interval_s": 0.01}`` runs every point with the Rosenbrock-W scheme at
+  10 ms (a few times faster than the default RK4; see :class:`sim.Numerics`).
 
 ``fixed`` holds settings that do not vary (same namespaces). Everything is validated when the
 study is built (:meth:`Study.plan`), before anything is simulated: an unknown path, a value out
@@ -443,6 +448,34 @@ def _keywords(fn) -> frozenset:
     return frozenset("*" if p.kind is p.VAR_KEYWORD else p.name for p in params)
 
 
+def _check_numerics(axis: str, values) -> None:
+    """Raise :class:`SpecError` unless ``axis`` (``numerics.<field>``) names a field of
+    :class:`sim.Numerics` and each of ``values`` is allowed there."""
+    import dataclasses
+
+    from sim.simulate import Numerics
+
+    field = axis.removeprefix("numerics.")
+    names = [f.name for f in dataclasses.fields(Numerics)]
+    if field not in names:
+        raise SpecError(_SOURCE, axis, field, "a field of sim.Numerics: " + ", ".join(names))
+    for value in values:
+        try:
+            numerics_of({axis: value})
+        except SpecError as err:
+            raise SpecError(_SOURCE, axis, value, f"allowed in sim.Numerics: {err}") from None
+
+
+def numerics_of(settings: Mapping):
+    """The :class:`sim.Numerics` of ``numerics.*`` settings (axis -> value; others ignored),
+    the defaults elsewhere; ``None`` when there are none (the maneuver's own default)."""
+    from sim.simulate import Numerics
+
+    fields = {axis.removeprefix("numerics."): value for axis, value in settings.items()
+              if _namespace(axis) == "numerics"}
+    return Numerics(**fields) if fields else None
+
+
 def _keyword(axis: str) -> str:
     """The maneuver keyword of a ``maneuver.*`` or ``road.*`` axis."""
     return ROAD_AXES[axis][0] if axis in ROAD_AXES else axis.removeprefix("maneuver.")
@@ -455,6 +488,8 @@ def _namespace(axis: str) -> str:
         return "split"
     if axis.startswith("maneuver."):
         return "maneuver"
+    if axis.startswith("numerics."):
+        return "numerics"
     if axis.startswith("road.") or axis.startswith("split."):
         return "bad"
     return "vehicle"
@@ -527,6 +562,12 @@ class Plan:
         self.accepts = {name: _keywords(fn) for name, fn in self.functions.items()}
         for axis in axes:
             kind = _namespace(axis)
+            if kind == "numerics":
+                _check_numerics(axis, self._all_values(axis))
+                if not any("numerics" in acc for acc in self.accepts.values()):
+                    raise SpecError(_SOURCE, axis, axis, "a maneuver that takes numerics "
+                                    "(these do not: " + ", ".join(self.accepts) + ")")
+                continue
             if kind not in ("maneuver", "road"):
                 continue
             kw = _keyword(axis)
@@ -614,6 +655,8 @@ class Plan:
         for axis in self.columns[2:]:
             if _namespace(axis) in ("maneuver", "road") and \
                     self.takes(point["maneuver"], _keyword(axis)) and _keyword(axis) not in per:
+                key.append((axis, repr(point[axis])))
+            elif _namespace(axis) == "numerics" and self.takes(point["maneuver"], "numerics"):
                 key.append((axis, repr(point[axis])))
         return tuple(key)
 

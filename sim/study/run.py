@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import SimError, SpecError
-from sim.study.definition import Plan, Study, _keyword, _namespace, load_study
+from sim.study.definition import Plan, Study, _keyword, _namespace, load_study, numerics_of
 
 __all__ = ["StudyInterrupted", "point_history", "run_chunk", "run_study"]
 
@@ -54,6 +54,10 @@ def _settings(plan: Plan, indices) -> dict:
     kwargs = {}
     if study.load_case is not None:
         kwargs["load_case"] = study.load_case
+    numerics = numerics_of({**{a: v for a, v in study.fixed.items()},
+                            **{a: first[a] for a in plan.columns[2:]}})
+    if numerics is not None and plan.takes(first["maneuver"], "numerics"):
+        kwargs["numerics"] = numerics
     for axis in [*study.fixed, *plan.columns[2:]]:
         if _namespace(axis) not in ("maneuver", "road"):
             continue

@@ -8,6 +8,7 @@ import pytest
 
 import sim
 from sim.adm import COST_UNITS, costs, tyre_peak_friction
+from sim.adm.costs import _peak_friction_per_sample
 from sim.result import Result
 
 WHEELS = ("fl", "fr", "rl", "rr")
@@ -101,6 +102,22 @@ def test_costs_of_a_run_with_the_tyre_model_peak():
     # the load-dependent peak differs from the nominal one by the load sensitivity only
     assert by_vehicle["mean_utilisation"][0] == pytest.approx(nominal["mean_utilisation"][0],
                                                               rel=0.1)
+
+
+def test_the_load_dependent_peak_reads_each_members_tyre_scaling():
+    # LMUY scales the lateral peak friction linearly (MF 6.1: D_y = mu_y Fz, mu_y ~ LMUY), so
+    # a member with LMUY 0.8 uses its tyres 1 / 0.8 times as much in the same run
+    coupe = sim.load_vehicle("coupe")
+    res = sim.simulate(coupe, speed_kmh=80.0, duration_s=0.5, force_demand_n=2000.0,
+                       steering_wheel_angle_rad=0.05)
+    pair = sim.set_params(coupe, {"tyres.front.scaling.LMUY": np.array([1.0, 0.8]),
+                                  "tyres.rear.scaling.LMUY": np.array([1.0, 0.8])})
+    fz = res.per_wheel("fz_{w}_n")
+    peaks = _peak_friction_per_sample(pair, np.concatenate([fz, fz]))
+    np.testing.assert_allclose(peaks[1], 0.8 * peaks[0], rtol=1e-12)
+    np.testing.assert_array_equal(_peak_friction_per_sample(coupe, fz)[0], peaks[0])
+    with pytest.raises(sim.errors.SpecError, match="batch of 2"):
+        costs(res, pair)
 
 
 def test_electrical_costs_of_a_run():

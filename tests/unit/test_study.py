@@ -69,6 +69,15 @@ def ishigami(vehicle, *, x1, x2, x3, a=7.0, b=0.1):
 ishigami.per_member = frozenset({"x1", "x2", "x3"})
 
 
+def stepping(vehicle, *, numerics=None):
+    """The integration settings a maneuver received: step [s] (-1 without ``numerics``) and
+    whether the scheme is Rosenbrock-W."""
+    n = np.atleast_1d(np.asarray(vehicle.packs["front"].energy_kwh)).size
+    step = -1.0 if numerics is None else numerics.time_step_s
+    return {"step_s": np.full(n, step),
+            "rosenbrock": np.full(n, numerics is not None and numerics.scheme == "rosenbrock")}
+
+
 def _study(tmp_path, **kw) -> Study:
     base = dict(name="fake", maneuvers=(f"{ME}:fake",),
                 grid={"packs.front.energy_kwh": [20.0, 24.0, 28.0, 32.0],
@@ -213,6 +222,34 @@ def test_shipped_examples_validate_without_simulating(name):
 
 
 # ---------------------------------------------------------------------- results, checkpoints
+
+def test_numerics_settings_reach_the_maneuver_and_split_the_batches():
+    study = Study(maneuvers=(f"{ME}:stepping",), grid={"numerics.time_step_s": [0.005, 0.01],
+                                                       "packs.front.energy_kwh": [20.0, 30.0]},
+                  fixed={"numerics.scheme": "rosenbrock", "numerics.output_interval_s": 0.01})
+    assert len(study.plan().chunks) == 2  # one batch per step: not a per-member setting
+    frame = run_study(study, progress=False)
+    assert frame["step_s"].tolist() == frame["numerics.time_step_s"].tolist()
+    assert frame["rosenbrock"].all()
+    plain = run_study(Study(maneuvers=(f"{ME}:stepping",)), progress=False)
+    assert plain["step_s"].tolist() == [-1.0]  # none given: the maneuver's own default
+
+
+@pytest.mark.parametrize("fixed, field, value", [
+    ({"numerics.scheme": "euler"}, "numerics.scheme", "euler"),
+    ({"numerics.time_step": 0.01}, "numerics.time_step", "time_step_s"),
+    ({"numerics.time_step_s": 0.02}, "numerics.time_step_s", "output_interval_s"),
+])
+def test_bad_numerics_are_refused_naming_the_field(fixed, field, value):
+    with pytest.raises(SpecError) as info:
+        Study(maneuvers=(f"{ME}:stepping",), fixed=fixed).plan()
+    assert field in str(info.value) and value in str(info.value)
+
+
+def test_numerics_for_maneuvers_that_take_none_is_refused(tmp_path):
+    with pytest.raises(SpecError, match="numerics"):
+        _study(tmp_path, fixed={"numerics.scheme": "rosenbrock"}).plan()
+
 
 def test_results_table_and_resume_compute_each_point_once(tmp_path):
     study = _study(tmp_path)
