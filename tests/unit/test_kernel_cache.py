@@ -23,6 +23,13 @@ def test_digest_changes_with_a_kernel_source_and_not_with_other_files(tmp_path, 
     assert _cache.kernel_digest() == first
     (package / "kernel.py").write_text("f = numba.njit(g)\ny = 1\n")
     assert _cache.kernel_digest() != first
+    # the cache module names njit in its text but compiles nothing: editing it (its warm-up
+    # scripts) must not start a fresh cache
+    monkeypatch.setattr(_cache, "__file__", str(package / "_cache.py"))
+    (package / "_cache.py").write_text('"""digest of files that mention njit"""\n')
+    second = _cache.kernel_digest()
+    (package / "_cache.py").write_text('"""digest of files that mention njit"""\nz = 3\n')
+    assert _cache.kernel_digest() == second
 
 
 def test_cache_dir_honours_sim_cache_dir(tmp_path, monkeypatch):
