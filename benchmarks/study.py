@@ -66,14 +66,13 @@ def main(argv: list[str] | None = None) -> None:
     from sim.driver import iso7401_step_steer
     from sim.maneuvers import resistance_force_n, step_steer
     from sim.study import Sample, Study, run_study
+    from sim.study.definition import numerics_of
 
     amplitude = {} if args.search else {"maneuver.steering_wheel_amplitude_deg": AMPLITUDE_DEG}
     stepping = {} if args.scheme == "rk4" else {
         "numerics.scheme": "rosenbrock", "numerics.time_step_s": 0.01,
         "numerics.output_interval_s": 0.01}
-    # None: the maneuver's own default (RK4)
-    numerics = sim.Numerics(**{k.removeprefix("numerics."): v for k, v in stepping.items()}) \
-        if stepping else None
+    numerics = numerics_of(stepping)  # None: the maneuver's own default (RK4)
     study = Study(name="benchmark", variants=("coupe",), maneuvers=("step_steer",),
                   sample=Sample({"split.front_energy_share": (0.2, 0.8),
                                  "road.friction": (0.7, 1.0)}, n=args.points,

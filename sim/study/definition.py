@@ -448,9 +448,9 @@ def _keywords(fn) -> frozenset:
     return frozenset("*" if p.kind is p.VAR_KEYWORD else p.name for p in params)
 
 
-def _check_numerics(axis: str, values) -> None:
+def _check_numerics_field(axis: str) -> None:
     """Raise :class:`SpecError` unless ``axis`` (``numerics.<field>``) names a field of
-    :class:`sim.Numerics` and each of ``values`` is allowed there."""
+    :class:`sim.Numerics`."""
     import dataclasses
 
     from sim.simulate import Numerics
@@ -459,11 +459,6 @@ def _check_numerics(axis: str, values) -> None:
     names = [f.name for f in dataclasses.fields(Numerics)]
     if field not in names:
         raise SpecError(_SOURCE, axis, field, "a field of sim.Numerics: " + ", ".join(names))
-    for value in values:
-        try:
-            numerics_of({axis: value})
-        except SpecError as err:
-            raise SpecError(_SOURCE, axis, value, f"allowed in sim.Numerics: {err}") from None
 
 
 def numerics_of(settings: Mapping):
@@ -563,7 +558,7 @@ class Plan:
         for axis in axes:
             kind = _namespace(axis)
             if kind == "numerics":
-                _check_numerics(axis, self._all_values(axis))
+                _check_numerics_field(axis)
                 if not any("numerics" in acc for acc in self.accepts.values()):
                     raise SpecError(_SOURCE, axis, axis, "a maneuver that takes numerics "
                                     "(these do not: " + ", ".join(self.accepts) + ")")
@@ -575,6 +570,17 @@ class Plan:
                 raise SpecError(_SOURCE, axis, kw, "a keyword of " + "; ".join(
                     f"{name}: " + ", ".join(sorted(acc - {"*"}))
                     for name, acc in self.accepts.items()))
+        # the settings combined as the maneuvers receive them (one field's value may be
+        # allowed only with another's: a step and the output interval that is its multiple)
+        numerics = [axis for axis in axes if _namespace(axis) == "numerics"]
+        combos = {tuple(zip(numerics, values, strict=True))
+                  for values in zip(*(self._values_of(a) for a in numerics), strict=True)}
+        for combo in sorted(combos, key=repr):
+            try:
+                numerics_of(dict(combo))
+            except SpecError as err:
+                raise SpecError(_SOURCE, ", ".join(numerics), dict(combo),
+                                f"settings sim.Numerics accepts: {err}") from None
         known = _known_metrics()
         if study.metrics and all(m in known for m in study.maneuvers):
             names = set().union(*(known[m] for m in study.maneuvers))

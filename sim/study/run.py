@@ -54,8 +54,7 @@ def _settings(plan: Plan, indices) -> dict:
     kwargs = {}
     if study.load_case is not None:
         kwargs["load_case"] = study.load_case
-    numerics = numerics_of({**{a: v for a, v in study.fixed.items()},
-                            **{a: first[a] for a in plan.columns[2:]}})
+    numerics = numerics_of({**study.fixed, **{a: first[a] for a in plan.columns[2:]}})
     if numerics is not None and plan.takes(first["maneuver"], "numerics"):
         kwargs["numerics"] = numerics
     for axis in [*study.fixed, *plan.columns[2:]]:

@@ -246,6 +246,17 @@ def test_bad_numerics_are_refused_naming_the_field(fixed, field, value):
     assert field in str(info.value) and value in str(info.value)
 
 
+def test_numerics_settings_are_checked_together():
+    # a 20 ms step is allowed with a 20 ms output interval (its multiple), not with the
+    # default 10 ms: the settings a group runs with are checked as one sim.Numerics
+    study = Study(maneuvers=(f"{ME}:stepping",), grid={"numerics.time_step_s": [0.02]},
+                  fixed={"numerics.output_interval_s": 0.02})
+    assert run_study(study, progress=False)["step_s"].tolist() == [0.02]
+    with pytest.raises(SpecError, match="output_interval_s"):
+        Study(maneuvers=(f"{ME}:stepping",), grid={"numerics.time_step_s": [0.02, 0.03]},
+              fixed={"numerics.output_interval_s": 0.02}).plan()
+
+
 def test_numerics_for_maneuvers_that_take_none_is_refused(tmp_path):
     with pytest.raises(SpecError, match="numerics"):
         _study(tmp_path, fixed={"numerics.scheme": "rosenbrock"}).plan()
