@@ -70,28 +70,28 @@ def _peak_friction_per_sample(vehicle, fz):
     """Lateral MF 6.1 peak friction ``|mu_y|`` of each wheel's axle tyre at loads ``fz``
     (N, T, 4): the ``.tir`` file with each member's ``[tyres.<axle>.scaling]``
     (:func:`sim.params.tyre_parameters`; one vehicle serves every row)."""
-    from sim.params import tyre_parameters
+    from sim.params import tyre_parameters, tyre_sets
     from sim.tyre.mf61 import peak_friction
 
     n = fz.shape[0]
     if vehicle.batch_size not in (1, n):
         raise SpecError("<costs>", "tyre_peak_friction", f"a batch of {vehicle.batch_size}",
                         f"one vehicle or a batch of {n}, as the result's rows")
+    sets, index = tyre_sets(np.stack([tyre_parameters(vehicle, axle, n)
+                                      for axle in ("front", "rear")], axis=1))
     out = np.full(fz.shape, np.nan)
-    for axle, wheels in (("front", slice(0, 2)), ("rear", slice(2, 4))):
-        table = tyre_parameters(vehicle, axle)  # (1 or N, PT)
-        params = np.broadcast_to(table, (n, table.shape[1]))
-        sets, index = np.unique(params, axis=0, return_inverse=True)
-        for k, tyre in enumerate(sets):
-            rows = index.reshape(-1) == k
-            loads = fz[rows][..., wheels]
-            live = np.isfinite(loads) & (loads > 0.0)
-            values = np.full(loads.shape, np.nan)
+    for k, pair in enumerate(sets):
+        rows = index == k
+        loads = fz[rows]
+        values = np.full(loads.shape, np.nan)
+        for tyre, wheels in ((pair[0], slice(0, 2)), (pair[1], slice(2, 4))):
+            axle = loads[..., wheels]
+            live = np.isfinite(axle) & (axle > 0.0)
             if np.any(live):
-                values[live] = np.abs(peak_friction(tyre, loads[live])[1])
-            block = out[rows]
-            block[..., wheels] = values
-            out[rows] = block
+                peaks = np.full(axle.shape, np.nan)
+                peaks[live] = np.abs(peak_friction(tyre, axle[live])[1])
+                values[..., wheels] = peaks
+        out[rows] = values
     return out
 
 

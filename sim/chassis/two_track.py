@@ -847,7 +847,6 @@ def linearised_forces(ln, n, x, at, diag):
                 p[P_RW * LANES + lane] * d_omega - heading[w * LANES + lane] * d_vx)
 
 
-
 # --------------------------------------------------------------------------------------------
 # Controller and drivetrain: scalar code, once per step and lane.
 
