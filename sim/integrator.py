@@ -17,12 +17,12 @@ Each integrator step of a lane (a batch member, see "Lanes" in :mod:`sim.chassis
 4. The derivative at the step's start, which also gives the recorded signals and the sensors.
 5. The step (``Stepping.scheme``):
 
-   * ``SCHEME_ROSENBROCK`` (:func:`sim.energy.two_track_cycle`'s scheme; see
-     :class:`sim.simulate.Numerics` for the default): one linearly implicit Rosenbrock-W
-     step (ROS34PW2, :func:`_rosenbrock_step`) with a Jacobian estimate of the stiff
-     couplings at the step's start (:func:`sim.chassis.two_track.stiff_diagonal`): the
-     wheel-spin, lateral, relaxation and load-transfer modes on the diagonal, the slip
-     coupling of each wheel speed with the forward speed as an arrowhead block solved
+   * ``SCHEME_ROSENBROCK`` (the default, :class:`sim.simulate.Numerics`): one linearly
+     implicit Rosenbrock-W step (ROS34PW2, :func:`_rosenbrock_step`) with a Jacobian
+     estimate of the stiff couplings at the step's start
+     (:func:`sim.chassis.two_track.stiff_diagonal`): the wheel-spin, relaxation and
+     load-transfer modes on the diagonal, and the slip coupling of the wheel speeds with
+     the body's forward speed, lateral speed and yaw rate (the hub) as a block solved
      exactly. No substeps.
    * ``SCHEME_RK4`` (the reference): each lane's substep count from
      :func:`sim.chassis.two_track.stiffest_rate`, lanes sorted by it, RK4 substeps.
@@ -43,43 +43,18 @@ mode's rate ``R² K_x / (J v)`` (and the smoothed brake torque's slope at rest) 
 subdivide 10 ms steps 3 to 40 times at low speed and with locked wheels (each lane so that
 ``h lambda <= 2.7``). The Rosenbrock-W scheme is L-stable in the modes it linearises, keeps
 equilibria exactly for any Jacobian estimate and has order 3 for any estimate (a W-method),
-so its step is set by accuracy. Measured on the coupe (passive), the scheme at step h
-against RK4 at 1 ms (largest deviation over the run relative to the largest value, or the
-metric; energy-balance residual):
-
-==========================  ==========================  ==========================
-case                        Rosenbrock-W, h = 10 ms     h = 5 ms
-==========================  ==========================  ==========================
-step steer 100 km/h         yaw rate 3.4e-4, ay 1.8e-4  yaw rate 5.0e-5
-sine with dwell 80 km/h     yaw rate 5.9e-4, ay 1.6e-3  yaw rate 7.4e-5, ay 2.4e-4
-step steer, mu 0.4          yaw rate 3.5e-4             yaw rate 5.3e-5
-standing start, full demand distance 4 s 0.30 %,        0.10 %, 0.05 %
-                            speed 0.14 %
-braking 18 kN               stopping distance 3e-5      3e-6
-locked wheels (60 kN)       stopping distance 7.5e-4    4.3e-4
-energy balance              <= 2e-3 (locked wheels;     <= 2.2e-4
-                            RK4 1 ms: 5.9e-3)
-==========================  ==========================  ==========================
-
-(20 ms steps: step steer yaw rate 1.7e-3, sine with dwell 4.4e-3 / a_y 9.3e-3.) With a
-diagonal Jacobian only, a standing start at 10 ms was 1.5 % short in distance: the wheels and
-the body accelerate together (an eigenvalue near 0 of the wheel/body pair) while the diagonal
-damped each alone, hence the arrowhead block. Cost per step: four right-hand-side
+so its step is set by accuracy; its deviations from RK4 at 1 ms on the validation cases are
+tabled in the README (tests/validation/test_rosenbrock_scheme.py holds them to 0.5 %). The
+Jacobian estimate must still hold every coupling as stiff as the modes it damps: with a
+diagonal only, a standing start at 10 ms was 1.5 % short (the wheels and the body accelerate
+together, an eigenvalue near 0 of the pair); with the forward speed alone coupled to the
+wheels, their left-right mode, which couples with the yaw rate through the slips (``d
+omega_fl' / d r`` -8 800 /s against ``d omega_fl' / d vx`` 11 000 /s at 1.35 m/s), grew by
+-2.7 per 10 ms step below about 1.5 m/s. Hence the hub of forward speed, lateral speed and
+yaw rate with the four wheels as its spokes. Cost per step: four right-hand-side
 evaluations, as one RK4 (sub)step, plus the Jacobian estimate (three tyre evaluations per
-wheel, :func:`sim.chassis.two_track.stiff_diagonal`); single runs of 3 s measured 0.13 s at
-10 ms against 0.18 s for RK4 at 5 ms (both dominated by the call's fixed costs). A lane's
-results depend on its own inputs only, bit for bit, under both schemes.
-
-The chassis' energy rates of each stage (tyre slip, brakes, rolling, aerodynamic, road,
-grade) are taken at the stage's linearisation point (:func:`_implicit_energy_rates`), so
-that the slip transients the implicit step damps are not integrated undamped: over WLTC 3b
-at 10 ms (two-track, passive) the balance closes to -1.5e-3 (-1.5e-2 with the rates at the
-stage states; tyre slip 36 kJ against RK4's 31 kJ, was 197 kJ). Known defect: with the
-brakes holding a car at rest, a 10 ms step settles the wheels into a period-2 oscillation
-of about ±0.13 rad/s instead of rest (the slip slope at zero slip, which the Jacobian
-estimate uses there, is far above the tyre's secant beyond its linear range; a scalar
-wheel model reproduces it); RK4 and 5 ms steps do not show it
-(tests/validation/test_rosenbrock_scheme.py).
+wheel) and a 3x3 solve per lane. A lane's results depend on its own inputs only, bit for
+bit, under both schemes.
 """
 
 from __future__ import annotations
@@ -98,7 +73,6 @@ from sim.chassis.powertrain import (
     N_PT,
     PT_FIRST_RECORDED,
     hold_step_power,
-    mechanical_energy_rates,
     passive_wheel_torques,
     powertrain_limits,
     powertrain_rhs,
@@ -111,8 +85,9 @@ from sim.chassis.two_track import (
     A_FZ,
     CONTROLLER_ADM,
     CONTROLLER_DIRECT,
-    D_SPIN_TO_VX,
-    D_VX_TO_SPIN,
+    D_HUB,
+    D_HUB_TO_SPIN,
+    D_SPIN_TO_HUB,
     LANES,
     N_AUX,
     N_JACOBIAN_ROWS,
@@ -124,6 +99,7 @@ from sim.chassis.two_track import (
     P_BRAKE_MAX_R,
     P_RW,
     S_OMEGA,
+    S_R,
     S_VX,
     S_VY,
     SN_AX,
@@ -137,7 +113,6 @@ from sim.chassis.two_track import (
     STATUS_STOPPED,
     Lanes,
     lane_table,
-    linearised_forces,
     mechanical_power,
     rhs,
     stiff_diagonal,
@@ -205,11 +180,9 @@ SCHEME_NAMES = ("rk4", "rosenbrock")
 #: substep count ``substeps`` and whether it ``ended`` in the last step; the same for the
 #: powertrain and energy states (``ke``, ``stage_e``, ``last_xe``, N_ENERGY_STATES rows) and
 #: the battery kernels' scratch ``bx``, ``bdx``; the Rosenbrock-W scheme's Jacobian diagonal
-#: ``diag`` (N_JACOBIAN_ROWS rows, :func:`sim.chassis.two_track.stiff_diagonal`) and a stage's
-#: linearisation point ``point`` (N_STATES rows, :func:`_implicit_energy_rates`).
+#: ``diag`` (N_JACOBIAN_ROWS rows, :func:`sim.chassis.two_track.stiff_diagonal`).
 Workspace = namedtuple("Workspace", ["k", "stage", "last_x", "bound", "h_sub", "substeps",
-                                     "ended", "ke", "stage_e", "last_xe", "bx", "bdx", "diag",
-                                     "point"])
+                                     "ended", "ke", "stage_e", "last_xe", "bx", "bdx", "diag"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,15 +365,30 @@ _ROS_B = (2.4212380706095346e-01, -1.2232505839045147e+00, 1.5452602553351020e+0
 _ROS_C2, _ROS_C3 = _ROS_A21, _ROS_A31 + _ROS_A32
 
 
+@_inline
+def _solve3(a00, a01, a02, a10, a11, a12, a20, a21, a22, b0, b1, b2):
+    """The solution of the 3x3 system ``A k = b`` (Cramer's rule; ``A`` is the hub's
+    ``I - gamma h J`` block, diagonally dominant)."""
+    c00 = a11 * a22 - a12 * a21
+    c01 = a12 * a20 - a10 * a22
+    c02 = a10 * a21 - a11 * a20
+    inv = 1.0 / (a00 * c00 + a01 * c01 + a02 * c02)
+    k0 = (b0 * c00 + b1 * (a02 * a21 - a01 * a22) + b2 * (a01 * a12 - a02 * a11)) * inv
+    k1 = (b0 * c01 + b1 * (a00 * a22 - a02 * a20) + b2 * (a02 * a10 - a00 * a12)) * inv
+    k2 = (b0 * c02 + b1 * (a01 * a20 - a00 * a21) + b2 * (a00 * a11 - a01 * a10)) * inv
+    return k0, k1, k2
+
+
 @_lanes
 def _ros_increment(f, diag, g1, g2, g3, k1, k2, k3, h, n, out):
     """Stage increment ``K_i`` from ``(I - gamma h J) K_i = h f + h J (g1 K1 + g2 K2 + g3
     K3)`` in place of the derivative ``f`` (``out`` may be ``f``; lane tables of N_STATES
     rows), ``J`` the Jacobian estimate ``diag`` (:func:`sim.chassis.two_track.stiff_diagonal`):
-    diagonal rows divide; the forward speed and the four wheel speeds, coupled through the
-    slip, form an arrowhead block solved exactly (eliminating the wheel speeds)."""
+    diagonal rows divide; the hub (forward speed, lateral speed, yaw rate) and the four wheel
+    speeds coupled with it through the slip are solved exactly, the wheels eliminated into
+    the hub's 3x3 system."""
     for i in range(N_STATES):
-        if i == S_VX or (S_OMEGA <= i < S_OMEGA + 4):
+        if i == S_VX or i == S_VY or i == S_R or (S_OMEGA <= i < S_OMEGA + 4):
             continue
         for lane in range(n):
             at = i * LANES + lane
@@ -409,29 +397,53 @@ def _ros_increment(f, diag, g1, g2, g3, k1, k2, k3, h, n, out):
                 / (1.0 - _ROS_GAMMA * d)
     gh = _ROS_GAMMA * h
     for lane in range(n):
-        v = S_VX * LANES + lane
-        g_v = g1 * k1[v] + g2 * k2[v] + g3 * k3[v]
-        d_v = diag[v]
-        r_v = h * f[v] + h * d_v * g_v
-        pivot = 1.0 - gh * d_v
+        vx, vy, vr = S_VX * LANES + lane, S_VY * LANES + lane, S_R * LANES + lane
+        gx = g1 * k1[vx] + g2 * k2[vx] + g3 * k3[vx]
+        gy = g1 * k1[vy] + g2 * k2[vy] + g3 * k3[vy]
+        gr = g1 * k1[vr] + g2 * k2[vr] + g3 * k3[vr]
+        hub = D_HUB * LANES + lane
+        j00, j01, j02 = diag[hub], diag[hub + LANES], diag[hub + 2 * LANES]
+        j10, j11, j12 = diag[hub + 3 * LANES], diag[hub + 4 * LANES], diag[hub + 5 * LANES]
+        j20, j21, j22 = diag[hub + 6 * LANES], diag[hub + 7 * LANES], diag[hub + 8 * LANES]
+        r0 = h * (f[vx] + j00 * gx + j01 * gy + j02 * gr)
+        r1 = h * (f[vy] + j10 * gx + j11 * gy + j12 * gr)
+        r2 = h * (f[vr] + j20 * gx + j21 * gy + j22 * gr)
+        a00, a01, a02 = 1.0 - gh * j00, -gh * j01, -gh * j02
+        a10, a11, a12 = -gh * j10, 1.0 - gh * j11, -gh * j12
+        a20, a21, a22 = -gh * j20, -gh * j21, 1.0 - gh * j22
         for w in range(4):
             at = (S_OMEGA + w) * LANES + lane
             g_w = g1 * k1[at] + g2 * k2[at] + g3 * k3[at]
-            j_vw = diag[(D_SPIN_TO_VX + w) * LANES + lane]
-            j_wv = diag[(D_VX_TO_SPIN + w) * LANES + lane]
-            r_v += h * j_vw * g_w
-            r_w = h * f[at] + h * (j_wv * g_v + diag[at] * g_w)
+            col = (D_SPIN_TO_HUB + 3 * w) * LANES + lane   # d hub' / d omega_w
+            c0, c1, c2 = diag[col], diag[col + LANES], diag[col + 2 * LANES]
+            row = (D_HUB_TO_SPIN + 3 * w) * LANES + lane   # d omega_w' / d hub
+            s0, s1, s2 = diag[row], diag[row + LANES], diag[row + 2 * LANES]
+            r_w = h * (f[at] + s0 * gx + s1 * gy + s2 * gr + diag[at] * g_w)
             a_w = 1.0 - gh * diag[at]
-            # eliminate wheel w: its row gives K_w = (r_w + gh j_wv K_v) / a_w
-            pivot -= gh * j_vw * gh * j_wv / a_w
-            r_v += gh * j_vw * r_w / a_w
-            out[at] = r_w  # the wheel's right-hand side, until K_v is known
-        k_v = r_v / pivot
+            # eliminate wheel w: its row gives K_w = (r_w + gh s · K_hub) / a_w
+            e = gh / a_w
+            r0 += h * c0 * g_w + e * c0 * r_w
+            r1 += h * c1 * g_w + e * c1 * r_w
+            r2 += h * c2 * g_w + e * c2 * r_w
+            e *= gh
+            a00 -= e * c0 * s0
+            a01 -= e * c0 * s1
+            a02 -= e * c0 * s2
+            a10 -= e * c1 * s0
+            a11 -= e * c1 * s1
+            a12 -= e * c1 * s2
+            a20 -= e * c2 * s0
+            a21 -= e * c2 * s1
+            a22 -= e * c2 * s2
+            out[at] = r_w  # the wheel's right-hand side, until the hub's K is known
+        kx, ky, kr = _solve3(a00, a01, a02, a10, a11, a12, a20, a21, a22, r0, r1, r2)
         for w in range(4):
             at = (S_OMEGA + w) * LANES + lane
-            out[at] = (out[at] + gh * diag[(D_VX_TO_SPIN + w) * LANES + lane] * k_v) \
+            row = (D_HUB_TO_SPIN + 3 * w) * LANES + lane
+            out[at] = (out[at] + gh * (diag[row] * kx + diag[row + LANES] * ky
+                                       + diag[row + 2 * LANES] * kr)) \
                 / (1.0 - gh * diag[at])
-        out[v] = k_v
+        out[vx], out[vy], out[vr] = kx, ky, kr
 
 
 @_lanes
@@ -462,38 +474,6 @@ def _ros_update(x, k1, k2, k3, k4, n, rows):
             x[at] = x[at] + (b1 * k1[at] + b2 * k2[at] + b3 * k3[at] + b4 * k4[at])
 
 
-@_lanes
-def _implicit_point(y, k, g1, g2, g3, k1, k2, k3, n, out):
-    """The point at which a stage's increment ``K`` is an explicit derivative, ``out = y +
-    gamma K + g1 K1 + g2 K2 + g3 K3`` in the forward speed and the wheel speeds (the rows
-    whose stiff couplings the Jacobian estimate solves together), ``y`` elsewhere."""
-    _copy(y, N_STATES, n, out)
-    for i in range(5):
-        row = S_OMEGA + i if i < 4 else S_VX
-        for lane in range(n):
-            at = row * LANES + lane
-            out[at] = y[at] + _ROS_GAMMA * k[at] + g1 * k1[at] + g2 * k2[at] + g3 * k3[at]
-
-
-@_scalar
-def _implicit_energy_rates(ln, n, y, k, g1, g2, g3, k1, k2, k3, ws, e):
-    """The chassis' energy rates of a stage (its rows of ``e``, :func:`sim.chassis.powertrain.
-    mechanical_energy_rates`) at the stage's linearisation point instead of its state ``y``:
-    what the W-method does to the stage's wheel and forward speeds, applied to the power flows
-    that depend on them. The increment ``K`` of a stiff row solves ``(1 - gamma h J) K = h
-    f(y) + h J sum g_j K_j``, which to first order is ``K = h f(z)`` at ``z = y + gamma K +
-    sum g_j K_j`` (:func:`_implicit_point`); taken at ``y``, the tyre-slip, brake and rolling
-    powers of the slip transients the implicit step damps would be integrated undamped
-    (measured over WLTC 3b at 10 ms: tyre slip 6.4x and friction brake 17x their RK4 values,
-    the balance -1.5 %). The tyre forces move to ``z`` along their slip slopes
-    (:func:`sim.chassis.two_track.linearised_forces`); call after the stage's
-    :func:`_ros_increment` (``k`` its increment) and before its energy increment."""
-    _implicit_point(y, k, g1, g2, g3, k1, k2, k3, n, ws.point)
-    linearised_forces(ln, n, y, ws.point, ws.diag)
-    mechanical_power(ln, n, ws.point)
-    mechanical_energy_rates(ln, n, e)
-
-
 @_scalar
 def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
     """One ROS34PW2 step of lanes ``0..n-1`` from ``t`` to ``t + h`` (wheel torques held), the
@@ -508,7 +488,6 @@ def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws
     stiff_diagonal(ln, n, tyre_params, v_low, x, k1, h, diag)
     ne = N_ENERGY_STATES
     _ros_increment(k1, diag, 0.0, 0.0, 0.0, k1, k1, k1, h, n, k1)
-    _implicit_energy_rates(ln, n, x, k1, 0.0, 0.0, 0.0, k1, k1, k1, ws, e1)
     _ros_increment_explicit(e1, h, n, ne, e1)
     # stage 2
     _ros_stage(x, _ROS_A21, 0.0, 0.0, k1, k1, k1, n, N_STATES, stage)
@@ -516,7 +495,6 @@ def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws
     _steer_lanes(inputs, ln, members, n, t, 0, _ROS_C2, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k2, e2, ws)
     _ros_increment(k2, diag, _ROS_G21, 0.0, 0.0, k1, k1, k1, h, n, k2)
-    _implicit_energy_rates(ln, n, stage, k2, _ROS_G21, 0.0, 0.0, k1, k1, k1, ws, e2)
     _ros_increment_explicit(e2, h, n, ne, e2)
     # stage 3
     _ros_stage(x, _ROS_A31, _ROS_A32, 0.0, k1, k2, k2, n, N_STATES, stage)
@@ -524,7 +502,6 @@ def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws
     _steer_lanes(inputs, ln, members, n, t, 0, _ROS_C3, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k3, e3, ws)
     _ros_increment(k3, diag, _ROS_G31, _ROS_G32, 0.0, k1, k2, k2, h, n, k3)
-    _implicit_energy_rates(ln, n, stage, k3, _ROS_G31, _ROS_G32, 0.0, k1, k2, k2, ws, e3)
     _ros_increment_explicit(e3, h, n, ne, e3)
     # stage 4 (a41 = a42 = 0)
     _ros_stage(x, 0.0, 0.0, _ROS_A43, k1, k2, k3, n, N_STATES, stage)
@@ -532,7 +509,6 @@ def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws
     _steer_lanes(inputs, ln, members, n, t, 0, 1.0, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k4, e4, ws)
     _ros_increment(k4, diag, _ROS_G41, _ROS_G42, _ROS_G43, k1, k2, k3, h, n, k4)
-    _implicit_energy_rates(ln, n, stage, k4, _ROS_G41, _ROS_G42, _ROS_G43, k1, k2, k3, ws, e4)
     _ros_increment_explicit(e4, h, n, ne, e4)
     _ros_update(x, k1, k2, k3, k4, n, N_STATES)
     _ros_update(xe, e1, e2, e3, e4, n, ne)
@@ -828,7 +804,7 @@ def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, d
                    np.zeros(LANES, dtype=np.bool_),
                    tuple(_table(N_ENERGY_STATES) for _ in range(4)), _table(N_ENERGY_STATES),
                    _table(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES),
-                   np.zeros(N_ENERGY_STATES), _table(N_JACOBIAN_ROWS), _table(N_STATES))
+                   np.zeros(N_ENERGY_STATES), _table(N_JACOBIAN_ROWS))
     _run_lanes(controller, tyre_params, members.size, members, ln,
                _lanes_of(x0, members), _lanes_of(xe0, members), ws, inputs, stepping, outputs)
 

@@ -720,15 +720,21 @@ def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
         bound[0 * LANES + lane] = max(bound[0 * LANES + lane], lateral)
 
 
-#: Rows of the Jacobian estimate of :func:`stiff_diagonal` beyond its diagonal (N_STATES rows):
-#: per wheel, the coupling of the forward speed with the wheel speed, ``d vx' / d omega_w``
-#: (4 rows from ``D_SPIN_TO_VX``) and ``d omega_w' / d vx`` (4 rows from ``D_VX_TO_SPIN``),
-#: and the tyre's longitudinal force per slip velocity, ``K_x / v`` [N·s/m] (4 rows from
-#: ``D_FX_SLOPE``: ``dFx = K_x / v (R d omega - cos(delta) d vx)``).
-D_SPIN_TO_VX = N_STATES
-D_VX_TO_SPIN = N_STATES + 4
-D_FX_SLOPE = N_STATES + 8
-N_JACOBIAN_ROWS = N_STATES + 12
+#: Rows of the Jacobian estimate of :func:`stiff_diagonal` beyond its diagonal (N_STATES rows).
+#: Through the slip, each wheel speed couples with the body's forward speed, lateral speed and
+#: yaw rate (the *hub*, :data:`HUB_STATES`), and the estimate keeps these couplings as a block:
+#: the hub's 3x3 block ``d hub_i' / d hub_j`` (9 rows from ``D_HUB``, row-major; the hub's
+#: rows of the diagonal are 0), per wheel ``d hub_i' / d omega_w`` (rows ``D_SPIN_TO_HUB + 3 w
+#: + i``) and ``d omega_w' / d hub_j`` (rows ``D_HUB_TO_SPIN + 3 w + j``). The yaw rate
+#: belongs to the hub: at walking pace the left and right wheels' slips couple with it as
+#: stiffly as with the forward speed (``d omega_fl' / d r`` -8 800 /s against ``d omega_fl' /
+#: d vx`` 11 000 /s at 1.35 m/s), and a 10 ms step that treated it explicitly amplified the
+#: wheels' left-right mode by -2.7 per step.
+HUB_STATES = (S_VX, S_VY, S_R)
+D_HUB = N_STATES
+D_SPIN_TO_HUB = D_HUB + 9
+D_HUB_TO_SPIN = D_SPIN_TO_HUB + 12
+N_JACOBIAN_ROWS = D_HUB_TO_SPIN + 12
 
 #: Slip increments [-] of the finite-difference slopes in :func:`stiff_diagonal` (longitudinal
 #: slip kappa, lateral tan(alpha)): well inside the linear range of a tyre (about 0.02), and
@@ -746,20 +752,48 @@ def _toward_zero(a, b):
 
 
 @_lane
+def wheel_lever(p, lane, heading, w):
+    """Wheel ``w``'s heading direction in the hub's coordinates (:data:`HUB_STATES`), ``u =
+    (cos delta, sin delta, x_w sin delta - y_w cos delta)`` [-, -, m]: the contact point's
+    speed along the wheel is ``u · (vx, vy, r)``, and a force ``F`` along the wheel adds ``u F``
+    to the body's (Fx, Fy, Mz). The lateral direction is ``(-sin delta, cos delta, x_w cos
+    delta + y_w sin delta)``. ``heading``: the lane table of wheel angles :func:`rhs` fills."""
+    c, s = heading[w * LANES + lane], heading[(4 + w) * LANES + lane]
+    x_w, y_w = _wheel_position(p, lane, w)
+    return c, s, x_w * s - y_w * c
+
+
+@_lane
+def _hub_outer(diag, lane, k, u0, u1, u2, inv_m, inv_iz):
+    """Subtract ``k M^-1 u u^T`` from the hub block of ``diag`` (``M = diag(m, m, I_z)``): a
+    tyre force ``-k u · d hub`` along ``u``, seen by the hub's accelerations."""
+    row = D_HUB * LANES + lane
+    kx, ky, kr = k * inv_m * u0, k * inv_m * u1, k * inv_iz * u2
+    diag[row] -= kx * u0
+    diag[row + LANES] -= kx * u1
+    diag[row + 2 * LANES] -= kx * u2
+    diag[row + 3 * LANES] -= ky * u0
+    diag[row + 4 * LANES] -= ky * u1
+    diag[row + 5 * LANES] -= ky * u2
+    diag[row + 6 * LANES] -= kr * u0
+    diag[row + 7 * LANES] -= kr * u1
+    diag[row + 8 * LANES] -= kr * u2
+
+
+@_lane
 def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag):
-    """Wheel ``w``'s part of :func:`stiff_diagonal`: its spin row, its relaxation row, and its
-    share of the ``vx``, ``vy`` and yaw-rate rows. Inlined into :func:`stiff_diagonal`."""
+    """Wheel ``w``'s part of :func:`stiff_diagonal`: its spin row, its relaxation row, its
+    couplings with the hub and its share of the hub block. Inlined into
+    :func:`stiff_diagonal`."""
     p, brake, aux, heading = ln.p, ln.brake, ln.aux, ln.heading
     w = w & 3  # w >= 0 for LLVM (see _wheel_lanes)
     axle = w // 2
     for lane in range(n):
         vx, vy, r = x[S_VX * LANES + lane], x[S_VY * LANES + lane], x[S_R * LANES + lane]
         radius = p[P_RW * LANES + lane]
-        c, s = heading[w * LANES + lane], heading[(4 + w) * LANES + lane]
+        u0, u1, u2 = wheel_lever(p, lane, heading, w)
         x_w, y_w = _wheel_position(p, lane, w)
-        vwx = vx - r * y_w
-        vwy = vy + r * x_w
-        v_den = max(abs(vwx * c + vwy * s), v_low)
+        v_den = max(abs(u0 * vx + u1 * vy + u2 * r), v_low)
         fz = aux[(A_FZ + w) * LANES + lane]
         kappa, tan_alpha = aux[(A_KAPPA + w) * LANES + lane], aux[(A_ALPHA + w) * LANES + lane]
         omega = x[(S_OMEGA + w) * LANES + lane]
@@ -774,50 +808,55 @@ def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag):
         fy_0 = aux[(A_FY + w) * LANES + lane]
         _, fy_a = _tyre_forces(p, lane, tp, w, kappa, tan_alpha + _SLOPE_DTAN, fz)
         # the falling branch beyond the peak counted by its magnitude (damped, not excited)
-        k_x = abs((fx_k - fx_0) / _SLOPE_DKAPPA)
-        k_y = abs((fy_a - fy_0) / _SLOPE_DTAN)
+        k_x = abs((fx_k - fx_0) / _SLOPE_DKAPPA) / v_den
+        k_y = abs((fy_a - fy_0) / _SLOPE_DTAN) / v_den
         spin_inertia = p[(P_J + w) * LANES + lane]
+        inv_m, inv_iz = 1.0 / p[P_MASS * LANES + lane], 1.0 / p[P_IZ * LANES + lane]
         resist = (brake[w * LANES + lane] + p[P_FRR * LANES + lane] * fz * radius) \
             * _smooth_sign_slope(omega_s)
-        diag[(S_OMEGA + w) * LANES + lane] = -(radius * radius * k_x / v_den + resist) \
-            / spin_inertia
-        mass = p[P_MASS * LANES + lane]
-        diag[S_VX * LANES + lane] -= k_x * c * c / (mass * v_den)
-        # the couplings of the wheel with the forward speed (through the slip): d vx'/d omega,
-        # d omega'/d vx
-        diag[(D_SPIN_TO_VX + w) * LANES + lane] = k_x * c * radius / (mass * v_den)
-        diag[(D_VX_TO_SPIN + w) * LANES + lane] = radius * k_x * c / (spin_inertia * v_den)
-        diag[(D_FX_SLOPE + w) * LANES + lane] = k_x / v_den
+        diag[(S_OMEGA + w) * LANES + lane] = -(radius * radius * k_x + resist) / spin_inertia
+        # Fx = K_x / v (R omega - u · hub): J omega' = -R Fx, M hub' = u Fx
+        _hub_outer(diag, lane, k_x, u0, u1, u2, inv_m, inv_iz)
+        to_hub = (D_SPIN_TO_HUB + 3 * w) * LANES + lane
+        diag[to_hub] = radius * k_x * u0 * inv_m
+        diag[to_hub + LANES] = radius * k_x * u1 * inv_m
+        diag[to_hub + 2 * LANES] = radius * k_x * u2 * inv_iz
+        to_spin = (D_HUB_TO_SPIN + 3 * w) * LANES + lane
+        diag[to_spin] = radius * k_x * u0 / spin_inertia
+        diag[to_spin + LANES] = radius * k_x * u1 / spin_inertia
+        diag[to_spin + 2 * LANES] = radius * k_x * u2 / spin_inertia
         sigma = p[(P_SIGMA_F + axle) * LANES + lane]
         relaxed = sigma > 0.0
         diag[(S_ALPHA + w) * LANES + lane] = -v_den / (sigma if relaxed else 1.0) \
             if relaxed else 0.0
-        # without relaxation the slip angle follows vy and r at once: the lateral modes
-        lateral = 0.0 if relaxed else k_y * c * c / v_den
-        diag[S_VY * LANES + lane] -= lateral / p[P_MASS * LANES + lane]
-        diag[S_R * LANES + lane] -= x_w * x_w * lateral / p[P_IZ * LANES + lane]
+        # without relaxation the slip angle follows the hub at once: Fy = -K_y / v n · hub
+        _hub_outer(diag, lane, 0.0 if relaxed else k_y, -u1, u0, x_w * u0 + y_w * u1,
+                   inv_m, inv_iz)
 
 
 @_lanes
 def stiff_diagonal(ln, n, tyre_params, v_low, x, dx, h, diag):
     """An estimate of the Jacobian of :func:`rhs` over its stiff couplings, at the states ``x``
-    of lanes ``0..n-1``, into the lane table ``diag`` (:data:`N_JACOBIAN_ROWS` rows): its
-    diagonal (N_STATES rows, each <= 0 [1/s]) and the couplings of each wheel's speed with the
-    forward speed through the slip (rows from :data:`D_SPIN_TO_VX`, :data:`D_VX_TO_SPIN`:
-    with the diagonal, an arrowhead block that is solved exactly). The diagonal: wheel
-    spin ``-(R² K_x / v + T_b' ) / J`` with the tyre's slope ``K_x = |dFx/dkappa|`` at the
-    wheel's load (finite difference) and the slope ``T_b'`` of the smoothed brake and
-    rolling-resistance torque, both at the stiffest point of the step's explicit predictor
-    path ``kappa + h kappa'``, ``omega + h omega'`` (``dx``: the derivatives at ``x``; ``h``
-    [s] the step), forward
-    speed ``-sum K_x cos² delta / (m v)``, lateral relaxation ``-v / sigma``, the
-    load-transfer lags ``-1 / tau``; without relaxation, the lateral modes ``-sum K_y / (m
-    v)``, ``-sum x_w² K_y / (I_z v)``; 0 for the other states. The linearly implicit
-    (Rosenbrock-W) step of :mod:`sim.integrator` divides by ``1 - gamma h diag``: these modes
-    no longer bound the step. Reads what :func:`rhs` left in ``ln.aux`` and ``ln.heading``
-    for the same ``x`` (slips, loads, forces, wheel angles): call it after :func:`rhs`."""
+    of lanes ``0..n-1``, into the lane table ``diag`` (:data:`N_JACOBIAN_ROWS` rows): a
+    diagonal (N_STATES rows, each <= 0 [1/s]) and the block that couples each wheel's speed
+    with the hub (forward speed, lateral speed, yaw rate) through the slip (rows from
+    :data:`D_HUB`, :data:`D_SPIN_TO_HUB`, :data:`D_HUB_TO_SPIN`: a hub of three states with
+    four spokes, solved exactly by :func:`sim.integrator._ros_increment`). Wheel spin ``-(R²
+    K_x / v + T_b') / J`` with the tyre's slope ``K_x = |dFx/dkappa|`` at the wheel's load
+    (finite difference) and the slope ``T_b'`` of the smoothed brake and rolling-resistance
+    torque, both at the stiffest point of the step's explicit predictor path ``kappa + h
+    kappa'``, ``omega + h omega'`` (``dx``: the derivatives at ``x``; ``h`` [s] the step);
+    the couplings ``d omega' / d hub = R K_x u / (J v)``, ``d hub' / d omega = R K_x M^-1 u /
+    v`` and the hub block ``-sum K_x M^-1 u u^T / v`` (``u`` the :func:`wheel_lever`, ``M =
+    diag(m, m, I_z)``), plus, without relaxation, the lateral slips' ``-sum K_y M^-1 n n^T /
+    v`` (``n`` the lateral direction, ``K_y = |dFy/dtan(alpha)|``); lateral relaxation ``-v /
+    sigma``, the load-transfer lags ``-1 / tau``; 0 for the other states. The linearly
+    implicit (Rosenbrock-W) step of :mod:`sim.integrator` solves with ``1 - gamma h J``: these
+    modes no longer bound the step. Reads what :func:`rhs` left in ``ln.aux`` and
+    ``ln.heading`` for the same ``x`` (slips, loads, forces, wheel angles): call it after
+    :func:`rhs`."""
     p = ln.p
-    for i in range(N_STATES):
+    for i in range(D_SPIN_TO_HUB):  # the diagonal and the hub block accumulate
         for lane in range(n):
             diag[i * LANES + lane] = 0.0
     for lane in range(n):
@@ -827,24 +866,6 @@ def stiff_diagonal(ln, n, tyre_params, v_low, x, dx, h, diag):
     for w in range(4):
         tp = _tyre_row(tyre_params, w // 2)
         _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag)
-
-
-@_lanes
-def linearised_forces(ln, n, x, at, diag):
-    """Move each tyre's longitudinal force in ``ln.aux`` (evaluated at the states ``x`` by
-    :func:`rhs`) to the states ``at`` along the slip slope of the Jacobian estimate ``diag``
-    (:func:`stiff_diagonal`, rows from :data:`D_FX_SLOPE`): ``Fx += K_x / v (R (omega_at -
-    omega_x) - cos(delta) (vx_at - vx_x))``, for lanes ``0..n-1``. With ``at`` the point at
-    which a linearly implicit stage's increment is an explicit derivative
-    (:func:`sim.integrator._rosenbrock_step`), :func:`mechanical_power` at ``at`` gives the
-    power flows that stage's wheel and forward speeds were integrated with."""
-    aux, heading, p = ln.aux, ln.heading, ln.p
-    for w in range(4):
-        for lane in range(n):
-            d_omega = x[(S_OMEGA + w) * LANES + lane] - at[(S_OMEGA + w) * LANES + lane]
-            d_vx = x[S_VX * LANES + lane] - at[S_VX * LANES + lane]
-            aux[(A_FX + w) * LANES + lane] -= diag[(D_FX_SLOPE + w) * LANES + lane] * (
-                p[P_RW * LANES + lane] * d_omega - heading[w * LANES + lane] * d_vx)
 
 
 # --------------------------------------------------------------------------------------------
@@ -941,6 +962,6 @@ __all__ = [
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
     "friction_brakes", "machine_wheel_speed", "machine_wheel_torque_limit", "machine_wheels",
     "mechanical_power", "passive_drivetrain", "rhs",
-    "D_FX_SLOPE", "D_SPIN_TO_VX", "D_VX_TO_SPIN", "N_JACOBIAN_ROWS", "linearised_forces",
-    "stiff_diagonal", "stiffest_rate",
+    "D_HUB", "D_HUB_TO_SPIN", "D_SPIN_TO_HUB", "HUB_STATES", "N_JACOBIAN_ROWS",
+    "stiff_diagonal", "stiffest_rate", "wheel_lever",
 ]
