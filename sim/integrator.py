@@ -182,7 +182,8 @@ SCHEME_NAMES = ("rk4", "rosenbrock")
 #: the battery kernels' scratch ``bx``, ``bdx``; the Rosenbrock-W scheme's Jacobian diagonal
 #: ``diag`` (N_JACOBIAN_ROWS rows, :func:`sim.chassis.two_track.stiff_diagonal`).
 Workspace = namedtuple("Workspace", ["k", "stage", "last_x", "bound", "h_sub", "substeps",
-                                     "ended", "ke", "stage_e", "last_xe", "bx", "bdx", "diag"])
+                                     "ended", "ke", "stage_e", "last_xe", "bx", "bdx", "diag",
+                                     "err"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,6 +362,12 @@ _ROS_G41, _ROS_G42, _ROS_G43 = (2.4212380706095346e-01, -1.2232505839045147e+00,
                                 5.4526025533510214e-01)
 _ROS_B = (2.4212380706095346e-01, -1.2232505839045147e+00, 1.5452602553351020e+00,
           4.3586652150845900e-01)
+#: Weights of the embedded order-2 solution (Rang & Angermann 2005): ``sum (b_i - bhat_i) K_i``
+#: estimates a step's local error.
+_ROS_BHAT = (3.7810903145819369e-01, -9.6042292212423178e-02, 5.0e-01, 2.1793326075422950e-01)
+#: Largest local error estimate of a wheel's longitudinal slip [-] a Rosenbrock-W step
+#: accepts (:func:`_slip_error`); a larger one sends the lane's step to the reference scheme.
+SLIP_TOLERANCE = 2e-3
 #: Stage times as fractions of the step (c_i = sum_j a_ij).
 _ROS_C2, _ROS_C3 = _ROS_A21, _ROS_A31 + _ROS_A32
 
@@ -474,6 +481,25 @@ def _ros_update(x, k1, k2, k3, k4, n, rows):
             x[at] = x[at] + (b1 * k1[at] + b2 * k2[at] + b3 * k3[at] + b4 * k4[at])
 
 
+@_lanes
+def _slip_error(ln, n, x, k1, k2, k3, k4, v_low, err):
+    """Each lane's local error estimate of the step's longitudinal slips [-] into ``err`` (1
+    row): the largest over the wheels of ``|R e_omega - e_vx| / max(|vx|, v_low)``, ``e =
+    sum (b_i - bhat_i) K_i`` the embedded solution's difference."""
+    b1, b2, b3, b4 = _ROS_B
+    c1, c2, c3, c4 = _ROS_BHAT
+    d1, d2, d3, d4 = b1 - c1, b2 - c2, b3 - c3, b4 - c4
+    for lane in range(n):
+        err[lane] = 0.0
+    for w in range(4):
+        for lane in range(n):
+            v, at = S_VX * LANES + lane, (S_OMEGA + w) * LANES + lane
+            e_vx = d1 * k1[v] + d2 * k2[v] + d3 * k3[v] + d4 * k4[v]
+            e_w = d1 * k1[at] + d2 * k2[at] + d3 * k3[at] + d4 * k4[at]
+            slip = abs(ln.p[P_RW * LANES + lane] * e_w - e_vx) / max(abs(x[v]), v_low)
+            err[lane] = max(err[lane], slip)
+
+
 @_scalar
 def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
     """One ROS34PW2 step of lanes ``0..n-1`` from ``t`` to ``t + h`` (wheel torques held), the
@@ -510,6 +536,7 @@ def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k4, e4, ws)
     _ros_increment(k4, diag, _ROS_G41, _ROS_G42, _ROS_G43, k1, k2, k3, h, n, k4)
     _ros_increment_explicit(e4, h, n, ne, e4)
+    _slip_error(ln, n, x, k1, k2, k3, k4, v_low, ws.err)
     _ros_update(x, k1, k2, k3, k4, n, N_STATES)
     _ros_update(xe, e1, e2, e3, e4, n, ne)
 
@@ -709,6 +736,44 @@ def _pass_width(substeps, n, j):
     return min(n, -(-count // _SIMD_WIDTH) * _SIMD_WIDTH)
 
 
+@_scalar
+def _reject_steps(n, x, xe, ws):
+    """Lanes whose Rosenbrock-W step's slip error estimate (``ws.err``) exceeds
+    :data:`SLIP_TOLERANCE` go back to the step's start (``ws.last_x``, ``ws.last_xe``).
+    Returns how many went back."""
+    count = 0
+    for lane in range(n):
+        if ws.err[lane] > SLIP_TOLERANCE:
+            count += 1
+            for i in range(N_STATES):
+                x[i * LANES + lane] = ws.last_x[i * LANES + lane]
+            for i in range(N_ENERGY_STATES):
+                xe[i * LANES + lane] = ws.last_xe[i * LANES + lane]
+    return count
+
+
+@_scalar
+def _rk4_redo(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
+    """The step of the lanes :func:`_reject_steps` sent back, by the reference scheme (RK4
+    with its stability substeps); the other lanes keep the state their Rosenbrock-W step
+    reached. Leaves the Rosenbrock-W layout (one step of ``h`` per lane) behind."""
+    _steer_lanes(inputs, ln, members, n, t, 0, 0.0, ws.h_sub)
+    _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
+    stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
+    _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
+    most = 0
+    for lane in range(n):
+        ws.substeps[lane] = ws.substeps[lane] if ws.err[lane] > SLIP_TOLERANCE else 0
+        most = max(most, ws.substeps[lane])
+    _sort_by_substeps(n, ln, x, xe, ws, members)
+    for j in range(most):
+        _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members, inputs,
+                     v_low, x, xe, ws)
+    for lane in range(LANES):
+        ws.h_sub[lane] = h
+        ws.substeps[lane] = 1
+
+
 @numba.njit(cache=True, nogil=True, _nrt=False)
 def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepping,
                outputs):
@@ -743,6 +808,8 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepp
         _copy(xe, N_ENERGY_STATES, n, ws.last_xe)
         if stepping.scheme == SCHEME_ROSENBROCK:
             _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws)
+            if _reject_steps(n, x, xe, ws) > 0:
+                _rk4_redo(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws)
         else:
             stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
             most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
@@ -804,7 +871,7 @@ def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, d
                    np.zeros(LANES, dtype=np.bool_),
                    tuple(_table(N_ENERGY_STATES) for _ in range(4)), _table(N_ENERGY_STATES),
                    _table(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES),
-                   np.zeros(N_ENERGY_STATES), _table(N_JACOBIAN_ROWS))
+                   np.zeros(N_ENERGY_STATES), _table(N_JACOBIAN_ROWS), _table(1))
     _run_lanes(controller, tyre_params, members.size, members, ln,
                _lanes_of(x0, members), _lanes_of(xe0, members), ws, inputs, stepping, outputs)
 

@@ -170,17 +170,14 @@ def _check_budget(members: int, duration_s, numerics: Numerics, record, controll
 class Numerics:
     """Numerical settings of :func:`simulate` (never physics).
 
-    ``time_step_s``: integrator step [s]. ``scheme``: ``"rk4"`` (default), classical RK4
-    that subdivides each step where the stiff modes would make it unstable
-    (:func:`sim.chassis.two_track.stiffest_rate`), the reference of the tests and of every
-    figure in the README; or ``"rosenbrock"``, the linearly implicit Rosenbrock-W scheme of
-    :mod:`sim.integrator`, whose step is set by accuracy alone (the stiff wheel-spin,
-    relaxation, lateral and load-transfer modes are treated implicitly: no substeps at any
-    speed; at ``time_step_s=0.01`` maneuver metrics stay within 0.5 % of RK4 at 1 ms from
-    30 km/h up; beyond that at walking pace, and braked wheels at rest settle into a small
-    period-2 oscillation instead of rest: the two known gaps that keep RK4 the default, issue
-    11); ``sim.energy.two_track_cycle(..., scheme="rosenbrock")`` and a study's
-    ``numerics.*`` settings select it.
+    ``time_step_s``: integrator step [s]. ``scheme``: ``"rosenbrock"`` (default), the
+    linearly implicit Rosenbrock-W scheme of :mod:`sim.integrator`, whose step is set by
+    accuracy alone (the stiff wheel-spin, relaxation, lateral and load-transfer modes are
+    treated implicitly: no substeps at any speed; at the default 10 ms, maneuver metrics stay
+    within 0.5 % of RK4 at 1 ms from walking pace to top speed, launches and locked wheels
+    included); or ``"rk4"``, classical RK4 that subdivides each step where the stiff modes
+    would make it unstable (:func:`sim.chassis.two_track.stiffest_rate`), the reference of the
+    tests (at 1 to 2 ms).
     ``output_interval_s``: spacing of the recorded samples [s] (a multiple of the step).
     ``low_speed_mps``: floor of the slip denominators ``max(|v_cx|, v_low)`` (the usual
     low-speed regularisation of slip, as MFeval's VXLOW). ``stop_speed_mps``: a member whose
@@ -199,13 +196,13 @@ class Numerics:
     fit; raise it knowingly on a larger machine.
     """
 
-    time_step_s: float = 0.002
+    time_step_s: float = 0.01
     output_interval_s: float = 0.01
     low_speed_mps: float = 1.0
     stop_speed_mps: float = 0.5
     max_sideslip_deg: float = 45.0
     chunk_lanes: int | None = None
-    scheme: str = "rk4"
+    scheme: str = "rosenbrock"
     max_output_bytes: int = 2 * 1024**3
 
     def __post_init__(self):

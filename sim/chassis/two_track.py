@@ -742,6 +742,9 @@ N_JACOBIAN_ROWS = D_HUB_TO_SPIN + 12
 #: the step's error constant, not the order or the stability).
 _SLOPE_DKAPPA = 1e-3
 _SLOPE_DTAN = 1e-3
+#: Largest ``h lambda`` of an unstable wheel-spin mode (beyond the tyre's force peak) that
+#: :func:`stiff_diagonal` estimates with its sign; a faster one is floored there.
+_UNSTABLE_STEP = 1.0
 
 
 @_lane
@@ -807,13 +810,16 @@ def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag):
         fx_k, _ = _tyre_forces(p, lane, tp, w, kappa_s + _SLOPE_DKAPPA, tan_alpha, fz)
         fy_0 = aux[(A_FY + w) * LANES + lane]
         _, fy_a = _tyre_forces(p, lane, tp, w, kappa, tan_alpha + _SLOPE_DTAN, fz)
-        # the falling branch beyond the peak counted by its magnitude (damped, not excited)
-        k_x = abs((fx_k - fx_0) / _SLOPE_DKAPPA) / v_den
-        k_y = abs((fy_a - fy_0) / _SLOPE_DTAN) / v_den
         spin_inertia = p[(P_J + w) * LANES + lane]
-        inv_m, inv_iz = 1.0 / p[P_MASS * LANES + lane], 1.0 / p[P_IZ * LANES + lane]
         resist = (brake[w * LANES + lane] + p[P_FRR * LANES + lane] * fz * radius) \
             * _smooth_sign_slope(omega_s)
+        # beyond the force peak the slope is negative and the wheel's spin unstable (it runs
+        # away to lock or spin): kept with its sign while h lambda >= -1 (a damped estimate
+        # turns a slow lock-up into a recovery), floored there (a linear solve near singular)
+        floor = -(_UNSTABLE_STEP * spin_inertia / h + resist) / (radius * radius)
+        k_x = max((fx_k - fx_0) / _SLOPE_DKAPPA / v_den, floor)
+        k_y = abs((fy_a - fy_0) / _SLOPE_DTAN) / v_den
+        inv_m, inv_iz = 1.0 / p[P_MASS * LANES + lane], 1.0 / p[P_IZ * LANES + lane]
         diag[(S_OMEGA + w) * LANES + lane] = -(radius * radius * k_x + resist) / spin_inertia
         # Fx = K_x / v (R omega - u · hub): J omega' = -R Fx, M hub' = u Fx
         _hub_outer(diag, lane, k_x, u0, u1, u2, inv_m, inv_iz)
@@ -838,14 +844,16 @@ def _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag):
 def stiff_diagonal(ln, n, tyre_params, v_low, x, dx, h, diag):
     """An estimate of the Jacobian of :func:`rhs` over its stiff couplings, at the states ``x``
     of lanes ``0..n-1``, into the lane table ``diag`` (:data:`N_JACOBIAN_ROWS` rows): a
-    diagonal (N_STATES rows, each <= 0 [1/s]) and the block that couples each wheel's speed
+    diagonal (N_STATES rows [1/s]) and the block that couples each wheel's speed
     with the hub (forward speed, lateral speed, yaw rate) through the slip (rows from
     :data:`D_HUB`, :data:`D_SPIN_TO_HUB`, :data:`D_HUB_TO_SPIN`: a hub of three states with
     four spokes, solved exactly by :func:`sim.integrator._ros_increment`). Wheel spin ``-(R²
-    K_x / v + T_b') / J`` with the tyre's slope ``K_x = |dFx/dkappa|`` at the wheel's load
-    (finite difference) and the slope ``T_b'`` of the smoothed brake and rolling-resistance
-    torque, both at the stiffest point of the step's explicit predictor path ``kappa + h
-    kappa'``, ``omega + h omega'`` (``dx``: the derivatives at ``x``; ``h`` [s] the step);
+    K_x / v + T_b') / J`` with the tyre's slope ``K_x = dFx/dkappa`` at the wheel's load
+    (finite difference; negative beyond the force peak, where the spin is unstable, and
+    floored so that ``h`` times the wheel's growth rate stays within 1) and the slope
+    ``T_b'`` of the smoothed brake and rolling-resistance torque, both at the stiffest
+    point of the step's explicit predictor path ``kappa + h kappa'``, ``omega + h omega'``
+    (``dx``: the derivatives at ``x``; ``h`` [s] the step);
     the couplings ``d omega' / d hub = R K_x u / (J v)``, ``d hub' / d omega = R K_x M^-1 u /
     v`` and the hub block ``-sum K_x M^-1 u u^T / v`` (``u`` the :func:`wheel_lever`, ``M =
     diag(m, m, I_z)``), plus, without relaxation, the lateral slips' ``-sum K_y M^-1 n n^T /

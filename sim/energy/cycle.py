@@ -268,8 +268,8 @@ CYCLE_DRIVER = Driver(speed_gain_per_s=6.0, speed_integral_gain_per_s2=3.0)
 
 def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
                     load_case: str = DEFAULT_LOAD_CASE, soc: float = 0.9,
-                    controller: str = "passive", time_step_s: float = 0.005,
-                    output_interval_s: float = 1.0, scheme: str = "rk4"):
+                    controller: str = "passive", time_step_s: float = 0.01,
+                    output_interval_s: float = 1.0, scheme: str = "rosenbrock"):
     """Drive ``vehicle`` over ``cycle`` with the two-track model instead (tyres, wheel spin,
     load transfer; the closed-loop speed controller of :mod:`sim.driver.closed_loop` following
     the trace, straight ahead, with the gains of :data:`CYCLE_DRIVER`): a
@@ -286,15 +286,12 @@ def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
     pace, where the friction brakes take over: :data:`sim.integrator.REGEN_FADE_MPS`); both
     stand on their brakes at every stop of the trace and start again.
 
-    ``time_step_s`` [s]: the two-track integrator's step; ``scheme``: ``"rk4"`` (default) or
-    ``"rosenbrock"`` (:class:`sim.simulate.Numerics`): over WLTC 3b both give the same
-    battery-terminal energy (coupé: +0.47 % over :func:`drive_cycle`); the Rosenbrock-W
-    scheme's balance closes to -1.5e-3 at 10 ms (3 s on an idle AMD EPYC core) and -6e-5 at
-    5 ms, RK4's at 5 ms to 4e-9 (about 20 s). At each standstill of the trace the 10 ms
-    Rosenbrock-W step holds the braked wheels in a small period-2 oscillation (about
-    ±0.13 rad/s) instead of at rest: its brake and slip work is counted (friction brakes
-    11 kJ over WLTC against 0.2 kJ with RK4; issue 11). ``output_interval_s`` [s]: the
-    recorded samples."""
+    ``time_step_s`` [s]: the two-track integrator's step; ``scheme``: ``"rosenbrock"``
+    (default) or ``"rk4"`` (:class:`sim.simulate.Numerics`): over WLTC 3b both give the same
+    battery-terminal energy (coupé: +0.47 % over :func:`drive_cycle`) and the same energy
+    terms (tyre slip 30.74 kJ); the balance closes to 1e-8 with the Rosenbrock-W scheme at
+    10 ms (about 4 s on an idle AMD EPYC core) and to 4e-9 with RK4 at 5 ms (about 17 s).
+    ``output_interval_s`` [s]: the recorded samples."""
     from sim.driver.open_loop import Profile
     from sim.simulate import Numerics, simulate
 

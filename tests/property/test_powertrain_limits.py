@@ -25,7 +25,7 @@ from sim.powertrain.battery import (
 )
 from sim.simulate import Numerics
 
-EVERY_STEP = Numerics(output_interval_s=0.002)
+EVERY_STEP = Numerics()  # the default 10 ms step, every step recorded
 WHEELS = ("fl", "fr", "rl", "rr")
 VEHICLES = {name: sim.load_vehicle(name) for name in ("coupe", "crossover_gt")}
 _CODES = {"FL": 0, "FR": 1, "RL": 2, "RR": 3, "front_axle": (0, 1), "rear_axle": (2, 3)}
