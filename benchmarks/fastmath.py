@@ -217,7 +217,7 @@ def coupe_tyres() -> np.ndarray:
     from sim.params import two_track_parameters
 
     _, tyre_params, _ = two_track_parameters(sim.load_vehicle("coupe"))
-    return np.ascontiguousarray(tyre_params)
+    return np.ascontiguousarray(tyre_params[0])  # (N, 2, PT): the one member's pair
 
 
 _ROWS = 5  # kappa, tan_alpha, fz, fx, fy
