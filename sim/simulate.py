@@ -175,9 +175,11 @@ class Numerics:
     accuracy alone (the stiff wheel-spin, relaxation, lateral and load-transfer modes are
     treated implicitly: no substeps at any speed; at the default 10 ms, maneuver metrics stay
     within 0.5 % of RK4 at 1 ms from walking pace to top speed, launches and locked wheels
-    included); or ``"rk4"``, classical RK4 that subdivides each step where the stiff modes
-    would make it unstable (:func:`sim.chassis.two_track.stiffest_rate`), the reference of the
-    tests (at 1 to 2 ms).
+    included; a step whose error estimate of a wheel's slip exceeds
+    :data:`sim.integrator.SLIP_TOLERANCE`, as when a demand steps onto tyres at rest, is
+    taken again by RK4 with its substeps); or ``"rk4"``, classical RK4 that subdivides each
+    step where the stiff modes would make it unstable
+    (:func:`sim.chassis.two_track.stiffest_rate`), the reference of the tests (at 1 to 2 ms).
     ``output_interval_s``: spacing of the recorded samples [s] (a multiple of the step).
     ``low_speed_mps``: floor of the slip denominators ``max(|v_cx|, v_low)`` (the usual
     low-speed regularisation of slip, as MFeval's VXLOW). ``stop_speed_mps``: a member whose
