@@ -44,23 +44,26 @@ Each integrator step of a lane (a batch member, see "Lanes" in :mod:`sim.chassis
    (``v_stop = 0``: no lane stops; a car braked to rest stands on its friction brakes and
    starts again, see :func:`_regeneration_fade`).
 
-Numerics. RK4 with a fixed step ``h`` is stable only for ``h lambda <= 2.785``; the wheel-spin
-mode's rate ``R² K_x / (J v)`` (and the smoothed brake torque's slope at rest) makes it
-subdivide 10 ms steps 3 to 40 times at low speed and with locked wheels (each lane so that
-``h lambda <= 2.7``). The Rosenbrock-W scheme is L-stable in the modes it linearises, keeps
-equilibria exactly for any Jacobian estimate and has order 3 for any estimate (a W-method),
-so its step is set by accuracy; its deviations from RK4 at 1 ms on the validation cases are
-tabled in the README (tests/validation/test_rosenbrock_scheme.py holds them to 0.5 %). The
-Jacobian estimate must still hold every coupling as stiff as the modes it damps: with a
-diagonal only, a standing start at 10 ms was 1.5 % short (the wheels and the body accelerate
-together, an eigenvalue near 0 of the pair); with the forward speed alone coupled to the
-wheels, their left-right mode, which couples with the yaw rate through the slips (``d
-omega_fl' / d r`` -8 800 /s against ``d omega_fl' / d vx`` 11 000 /s at 1.35 m/s), grew by
--2.7 per 10 ms step below about 1.5 m/s. Hence the hub of forward speed, lateral speed and
-yaw rate with the four wheels as its spokes. Cost per step: four right-hand-side
-evaluations, as one RK4 (sub)step, plus the Jacobian estimate (three tyre evaluations per
-wheel) and a 3x3 solve per lane. A lane's results depend on its own inputs only, bit for
-bit, under both schemes.
+Numerics. RK4 with a fixed step ``h`` is stable only for ``h lambda <= 2.785``, and resolves a
+decaying mode only well inside that: each lane is subdivided so that ``h lambda <= 1``
+(:data:`_RK4_REAL_LIMIT`; RK4's amplification 0.375 against the exact decay 0.368). The
+wheel-spin mode's rate ``R² K_x / (J v)`` and the smoothed brake torque's slope at rest make
+that tens of substeps per 10 ms at low speed and with locked wheels. At the bare stability
+limit (``h lambda <= 2.7``) the reference was stable but inexact where the brakes hold a locked
+wheel: braking at 60 kN from 100 km/h closed its energy balance to -5.8e-3 at 1 ms (friction
+brake work 6 % high), -1.1e-6 with the limit at 1. The Rosenbrock-W scheme is L-stable in the
+modes it linearises, keeps equilibria exactly for any Jacobian estimate and has order 3 for any
+estimate (a W-method), so its step is set by accuracy; its deviations from RK4 at 1 ms on the
+validation cases are tabled in the README (tests/validation/test_rosenbrock_scheme.py holds
+them to 0.5 %). The Jacobian estimate must still hold every coupling as stiff as the modes it
+damps: with a diagonal only, a standing start at 10 ms was 1.5 % short (the wheels and the body
+accelerate together, an eigenvalue near 0 of the pair); with the forward speed alone coupled to
+the wheels, their left-right mode, which couples with the yaw rate through the slips (``d
+omega_fl' / d r`` -8 800 /s against ``d omega_fl' / d vx`` 11 000 /s at 1.35 m/s), grew by -2.7
+per 10 ms step below about 1.5 m/s. Hence the hub of forward speed, lateral speed and yaw rate
+with the four wheels as its spokes. Cost per step: four right-hand-side evaluations, as one RK4
+(sub)step, plus the Jacobian estimate (three tyre evaluations per wheel) and a 3x3 solve per
+lane. A lane's results depend on its own inputs only, bit for bit, under both schemes.
 """
 
 from __future__ import annotations
@@ -145,7 +148,7 @@ _scalar = numba.njit(cache=True, _nrt=False)
 # Inlined at numba IR level where they are called: small helpers that are called with
 # literal arguments (a separately compiled function gets one specialisation per literal).
 _inline = numba.njit(inline="always", _nrt=False)
-_RK4_REAL_LIMIT = 2.7       # h * lambda allowed per substep (RK4 real-axis limit is 2.785)
+_RK4_REAL_LIMIT = 1.0       # h * lambda allowed per RK4 substep (its stability limit: 2.785)
 _MAX_SUBSTEPS = 10_000
 
 #: The driver's inputs of a batch, sampled uniformly from ``t0_s`` every ``dt_s`` seconds:
@@ -203,8 +206,8 @@ _SIMD_WIDTH = 8
 @_lanes
 def _substeps(bound, h, n, substeps, h_sub):
     """Substeps of each lane for a step ``h`` [s] from its stiffness bound (row 0 of
-    ``bound``): ``ceil(h lambda / 2.7)`` within [1, _MAX_SUBSTEPS], and their size ``h_sub``
-    [s]. Returns the chunk's count, the largest."""
+    ``bound``): ``ceil(h lambda / _RK4_REAL_LIMIT)`` within [1, _MAX_SUBSTEPS], and their
+    size ``h_sub`` [s]. Returns the chunk's count, the largest."""
     most = 0
     for lane in range(n):
         k = int(math.ceil(h * bound[lane] / _RK4_REAL_LIMIT))

@@ -34,8 +34,9 @@ about ``R² K_xk / (J v)``), and so are the smoothed brake torque at rest, the r
 the lateral modes at low speed. The default scheme treats them linearly implicitly with the
 Jacobian estimate :func:`stiff_diagonal` (Rosenbrock-W: no substeps, the step set by
 accuracy); the reference scheme, RK4, bounds the fastest eigenvalue from the current loads
-and speeds (:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 2.7`` (inside
-RK4's real stability limit 2.785), so a too-large step is never silently wrong.
+and speeds (:func:`stiffest_rate`) and **subdivides the step** so that ``h λ <= 1`` (well
+inside RK4's real stability limit 2.785, where it also resolves the decay), so a too-large
+step is never silently wrong.
 
 Parameters reach the kernels as a float64 array of shape (N, P) whose columns are named by
 :data:`PARAMETER_NAMES` (index constants ``P_<NAME>``), the tyres as one (2, PT) table of MF 6.1

@@ -290,7 +290,7 @@ def two_track_cycle(vehicle: Vehicle, cycle="wltc_class3b", *,
     (default) or ``"rk4"`` (:class:`sim.simulate.Numerics`): over WLTC 3b both give the same
     battery-terminal energy (coupé: +0.47 % over :func:`drive_cycle`) and the same energy
     terms (tyre slip 30.74 kJ); the balance closes to 1e-7 with the Rosenbrock-W scheme at
-    10 ms (about 4 s on an idle AMD EPYC core) and to 4e-9 with RK4 at 5 ms (about 17 s).
+    10 ms (about 4 s on an idle AMD EPYC core) and to 4e-11 with RK4 at 5 ms (about 48 s).
     ``output_interval_s`` [s]: the recorded samples."""
     from sim.driver.open_loop import Profile
     from sim.simulate import Numerics, simulate
