@@ -1,11 +1,14 @@
 """Sensitivity of study metrics to the varied parameters: global (Sobol indices) and local
 (one-at-a-time central differences).
 
-**Sobol indices through scipy, not SALib.** :func:`scipy.stats.sobol_indices` (SciPy >= 1.11,
-a core dependency already) computes first-order and total indices with the Saltelli (2010) /
-Jansen estimators from the evaluations at the A, B and AB_i matrices, and gives bootstrap
-confidence intervals; it takes the evaluations as arrays, so the simulations stay in a
-study (chunked, checkpointed, on any executor) and scipy only does the arithmetic. SALib
+**Sobol indices with scipy's estimators, not SALib.** :func:`scipy.stats.sobol_indices` (SciPy
+>= 1.11, a core dependency already) computes first-order and total indices with the Saltelli
+(2010) / Jansen estimators from the evaluations at the A, B and AB_i matrices; they are
+written out here (:func:`saltelli_jansen`, equal to scipy's to rounding, tested) so that the
+BCa bootstrap of the confidence intervals runs through :func:`scipy.stats.bootstrap` with a
+seeded generator (scipy's own ``SobolResult.bootstrap`` draws from an unseeded one: the same
+table gave different intervals on every call). The simulations stay in a study (chunked,
+checkpointed, on any executor); only the arithmetic is here. SALib
 (installed here) offers more methods (Morris, FAST, second-order indices) but would be one
 more dependency for the same two numbers; :class:`sim.study.Sample` builds the design
 (``method="saltelli"``: n A rows, n B rows, then n rows of each AB_i, A with column i from B,
@@ -21,6 +24,7 @@ sensitivities (elasticities) ``x / f(x) * df/dx`` back from its results.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -30,9 +34,24 @@ import numpy as np
 from sim.errors import SpecError
 from sim.study.definition import Study
 
-__all__ = ["local_gradients", "local_study", "sobol_indices"]
+__all__ = ["local_gradients", "local_study", "saltelli_jansen", "sobol_indices"]
 
 _SOURCE = "<sensitivity>"
+
+
+def saltelli_jansen(f_a, f_b, f_ab):
+    """First-order (Saltelli 2010) and total (Jansen 1999) Sobol indices ``(s, d)`` each, from
+    the evaluations ``f_a``, ``f_b`` ``(s, n)`` at the A and B matrices and ``f_ab`` ``(d, s,
+    n)`` at the AB_i matrices (the estimators of :func:`scipy.stats.sobol_indices`, Saltelli
+    et al. 2010, Table 2 (b) and (f)): ``S_i = mean(f_B (f_ABi - f_A)) / V``, ``S_Ti = mean((f_A
+    - f_ABi)²) / (2 V)``, ``V`` the variance of ``f_A`` and ``f_B`` together, every ``f`` first
+    less the mean of ``f_A`` and ``f_B`` (Sobol' & Levitan 1999, as scipy does)."""
+    mean = np.mean(np.stack([f_a, f_b]), axis=(0, -1))[:, None]
+    f_a, f_b, f_ab = f_a - mean, f_b - mean, f_ab - mean
+    var = np.var(np.stack([f_a, f_b]), axis=(0, -1))
+    first = np.mean(f_b * (f_ab - f_a), axis=-1) / var
+    total = 0.5 * np.mean((f_a - f_ab) ** 2, axis=-1) / var
+    return first.T, total.T
 
 
 def sobol_indices(frame, metrics, *, confidence: float | None = 0.95,
@@ -42,7 +61,9 @@ def sobol_indices(frame, metrics, *, confidence: float | None = 0.95,
     every point of the table is one row of the design).
 
     Returns a DataFrame, one row per (metric, parameter): ``first_order``, ``total`` and,
-    with ``confidence``, bootstrap ``first_order_low/high``, ``total_low/high``. A metric with
+    with ``confidence``, bootstrap ``first_order_low/high``, ``total_low/high`` (BCa over
+    ``n_resamples`` resamples of the design's rows, drawn from ``seed``: the same table gives
+    the same intervals). A metric with
     a non-finite value at some point raises :class:`sim.SpecError` (scipy requires finite
     evaluations): drop or fix the failed points first.
     """
@@ -75,23 +96,31 @@ def sobol_indices(frame, metrics, *, confidence: float | None = 0.95,
     f = np.array(values)  # (s, n (d + 2))
     f_a, f_b = f[:, :n], f[:, n:2 * n]
     f_ab = np.stack([f[:, (2 + i) * n:(3 + i) * n] for i in range(d)])  # (d, s, n)
-    res = stats.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=n)
-    first = np.atleast_2d(res.first_order)
-    total = np.atleast_2d(res.total_order)
-    rows = []
-    ci = None
+    def indices(rows):
+        """(2, s, d): first-order and total indices from the design rows ``rows``."""
+        return np.stack(saltelli_jansen(f_a[:, rows], f_b[:, rows], f_ab[..., rows]))
+
+    first, total = indices(np.arange(n))
+    low = high = None
     if confidence is not None:
-        ci = res.bootstrap(confidence_level=confidence, n_resamples=n_resamples)
+        # scipy's SobolResult.bootstrap draws from an unseeded generator (and its jackknife
+        # needs the estimator on n - 1 rows, which scipy.stats.sobol_indices refuses)
+        rng = np.random.default_rng(seed)
+        seeding = {"rng": rng} if "rng" in inspect.signature(stats.bootstrap).parameters \
+            else {"random_state": rng}
+        ci = stats.bootstrap((np.arange(n),), lambda rows: indices(rows.astype(np.int64)),
+                             vectorized=False, n_resamples=n_resamples,
+                             confidence_level=confidence, method="BCa",
+                             **seeding).confidence_interval
+        low, high = ci.low, ci.high
+    rows = []
     for s, name in enumerate(names):
         for i, p in enumerate(params):
             row = {"metric": name, "parameter": p, "first_order": first[s, i],
                    "total": total[s, i]}
-            if ci is not None:
-                row["first_order_low"] = np.atleast_2d(ci.first_order.confidence_interval.low)[s, i]
-                row["first_order_high"] = np.atleast_2d(
-                    ci.first_order.confidence_interval.high)[s, i]
-                row["total_low"] = np.atleast_2d(ci.total_order.confidence_interval.low)[s, i]
-                row["total_high"] = np.atleast_2d(ci.total_order.confidence_interval.high)[s, i]
+            if low is not None:
+                row.update(first_order_low=low[0, s, i], first_order_high=high[0, s, i],
+                           total_low=low[1, s, i], total_high=high[1, s, i])
             rows.append(row)
     return pd.DataFrame(rows)
 

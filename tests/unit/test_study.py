@@ -388,8 +388,28 @@ def test_sobol_indices_of_the_ishigami_function():
     np.testing.assert_allclose(idx["first_order"], first, atol=0.04)
     np.testing.assert_allclose(idx["total"], total, atol=0.04)
     assert (idx["first_order_low"] <= idx["first_order"]).all()
+    # the bootstrap intervals are drawn from ``seed``: the same table, the same intervals
+    again = sobol_indices(frame, "y", n_resamples=200).set_index("parameter")
+    pd.testing.assert_frame_equal(again, idx)
+    other = sobol_indices(frame, "y", n_resamples=200, seed=1).set_index("parameter")
+    assert not np.array_equal(other["total_low"], idx["total_low"])
+    np.testing.assert_array_equal(other["total"], idx["total"])
     with pytest.raises(SpecError, match="saltelli"):
         sobol_indices(run_study(_study(Path("/nonexistent"), fixed={}), progress=False), "y_kwh")
+
+
+def test_saltelli_jansen_equals_scipys_estimators():
+    from scipy import stats
+
+    from sim.study.sensitivity import saltelli_jansen
+
+    rng = np.random.default_rng(3)
+    f_a, f_b, f_ab = rng.normal(size=(2, 64)), rng.normal(size=(2, 64)), rng.normal(size=(3, 2, 64))
+    first, total = saltelli_jansen(f_a, f_b, f_ab)
+    ref = stats.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=64)
+    assert first.shape == total.shape == (2, 3)
+    np.testing.assert_allclose(first, ref.first_order, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(total, ref.total_order, rtol=1e-12, atol=1e-14)
 
 
 def test_local_gradients_are_central_differences(tmp_path):
