@@ -97,6 +97,7 @@ from sim.chassis.two_track import (
     D_HUB,
     D_HUB_TO_SPIN,
     D_SPIN_TO_HUB,
+    HUB_STATES,
     LANES,
     N_AUX,
     N_JACOBIAN_ROWS,
@@ -108,7 +109,6 @@ from sim.chassis.two_track import (
     P_BRAKE_MAX_R,
     P_RW,
     S_OMEGA,
-    S_R,
     S_VX,
     S_VY,
     SN_AX,
@@ -403,8 +403,9 @@ def _ros_increment(f, diag, g1, g2, g3, k1, k2, k3, h, n, out):
     diagonal rows divide; the hub (forward speed, lateral speed, yaw rate) and the four wheel
     speeds coupled with it through the slip are solved exactly, the wheels eliminated into
     the hub's 3x3 system."""
+    s_x, s_y, s_r = HUB_STATES  # the hub block's rows and columns, in this order
     for i in range(N_STATES):
-        if i == S_VX or i == S_VY or i == S_R or (S_OMEGA <= i < S_OMEGA + 4):
+        if i == s_x or i == s_y or i == s_r or (S_OMEGA <= i < S_OMEGA + 4):
             continue
         for lane in range(n):
             at = i * LANES + lane
@@ -413,7 +414,7 @@ def _ros_increment(f, diag, g1, g2, g3, k1, k2, k3, h, n, out):
                 / (1.0 - _ROS_GAMMA * d)
     gh = _ROS_GAMMA * h
     for lane in range(n):
-        vx, vy, vr = S_VX * LANES + lane, S_VY * LANES + lane, S_R * LANES + lane
+        vx, vy, vr = s_x * LANES + lane, s_y * LANES + lane, s_r * LANES + lane
         gx = g1 * k1[vx] + g2 * k2[vx] + g3 * k3[vx]
         gy = g1 * k1[vy] + g2 * k2[vy] + g3 * k3[vy]
         gr = g1 * k1[vr] + g2 * k2[vr] + g3 * k3[vr]

@@ -550,7 +550,7 @@ def powertrain_rhs(ln, n, x, xe, dxe, bx, bdx):
     chassis' evaluation at the same ``x`` (call :func:`sim.chassis.two_track.rhs` first);
     writes the bus voltage, terminal power and slot DC powers into ``ln.pt``. ``bx``, ``bdx``:
     scratch of BATTERY_STATE_COUNT."""
-    p, pt = ln.p, ln.pt
+    p, pt, power = ln.p, ln.pt, ln.power
     for lane in range(n):
         at = lane
         in_loop = pt[PT_IN_LOOP * LANES + lane] > 0.5
@@ -587,27 +587,16 @@ def powertrain_rhs(ln, n, x, xe, dxe, bx, bdx):
         dxe[E_FE * LANES + at] = fe
         dxe[E_FR * LANES + at] = fr
         dxe[E_GEAR * LANES + at] = gear + engine_gear
+        dxe[E_BRAKE * LANES + at] = power[W_BRAKE * LANES + lane]
+        dxe[E_SLIP * LANES + at] = power[W_SLIP * LANES + lane]
+        dxe[E_AERO * LANES + at] = power[W_AERO * LANES + lane]
+        dxe[E_ROLL * LANES + at] = power[W_ROLL * LANES + lane]
+        dxe[E_LINEAR * LANES + at] = power[W_LINEAR * LANES + lane]
+        dxe[E_POT * LANES + at] = power[W_GRADE * LANES + lane]
         dxe[E_TERMINAL * LANES + at] = terminal if in_loop else 0.0
         dxe[E_REGEN * LANES + at] = max(-terminal, 0.0) if in_loop else 0.0
         dxe[E_DIST * LANES + at] = math.sqrt(vx * vx + vy * vy)
         dxe[E_INFEASIBLE * LANES + at] = 0.0 if ok else 1.0
-    mechanical_energy_rates(ln, n, dxe)
-
-
-@_scalar
-def mechanical_energy_rates(ln, n, dxe):
-    """The rates [W] of the energy terms the chassis dissipates or stores (friction brakes,
-    tyre slip, aerodynamic, rolling, linear road load, potential) of lanes ``0..n-1`` into
-    their rows of ``dxe``: the mechanical power flows ``ln.power``
-    (:func:`sim.chassis.two_track.mechanical_power`)."""
-    power = ln.power
-    for lane in range(n):
-        dxe[E_BRAKE * LANES + lane] = power[W_BRAKE * LANES + lane]
-        dxe[E_SLIP * LANES + lane] = power[W_SLIP * LANES + lane]
-        dxe[E_AERO * LANES + lane] = power[W_AERO * LANES + lane]
-        dxe[E_ROLL * LANES + lane] = power[W_ROLL * LANES + lane]
-        dxe[E_LINEAR * LANES + lane] = power[W_LINEAR * LANES + lane]
-        dxe[E_POT * LANES + lane] = power[W_GRADE * LANES + lane]
 
 
 # --------------------------------------------------------------------------------------------
@@ -700,7 +689,7 @@ def absent_channel_names(battery: bool, engine: bool) -> tuple[str, ...]:
 __all__ = ["CHANNEL_NAMES", "CHANNEL_UNITS", "ENERGY_NAMES", "ENERGY_STATE_NAMES",
            "N_CHANNELS", "N_ENERGY_STATES", "N_PT", "PT_NAMES", "SINK_NAMES", "SUPPLY_NAMES",
            "drive_unit_powers", "electric_wheels", "hold_step_power", "kinetic_energy_j",
-           "mechanical_energy_rates", "powertrain_limits",
+           "powertrain_limits",
            "powertrain_rhs", "powertrain_tables", "saturate_to_battery",
            "COMBUSTION_CHANNEL_NAMES", "POWERTRAIN_PARAMETER_COUNT",
            "POWERTRAIN_PARAMETER_NAMES", "absent_channel_names", "combustion_wheel_torques",
