@@ -88,9 +88,7 @@ def _peak_friction_per_sample(vehicle, fz):
             axle = loads[..., wheels]
             live = np.isfinite(axle) & (axle > 0.0)
             if np.any(live):
-                peaks = np.full(axle.shape, np.nan)
-                peaks[live] = np.abs(peak_friction(tyre, axle[live])[1])
-                values[..., wheels] = peaks
+                values[..., wheels][live] = np.abs(peak_friction(tyre, axle[live])[1])
         out[rows] = values
     return out
 

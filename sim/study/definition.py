@@ -27,9 +27,9 @@ An *axis* is a name in one of these namespaces:
   ``radius_m``, ``controller``, ``cycle``...);
 * ``numerics.<field>`` -- a field of :class:`sim.Numerics` (``scheme``, ``time_step_s``,
   ``output_interval_s``...), passed to the maneuvers that take ``numerics``: e.g.
-  ``fixed={"numerics.scheme": "rosenbrock", "numerics.time_step_s": 0.01,
-  "numerics.output_interval_s": 0.01}`` runs every point with the Rosenbrock-W scheme at
-  10 ms (a few times faster than the default RK4; see :class:`sim.Numerics`).
+  ``fixed={"numerics.scheme": "rk4", "numerics.time_step_s": 0.002}`` runs every point with
+  the reference scheme, RK4 at 2 ms (a few times slower than the default Rosenbrock-W scheme
+  at 10 ms; see :class:`sim.Numerics`).
 
 ``fixed`` holds settings that do not vary (same namespaces). Everything is validated when the
 study is built (:meth:`Study.plan`), before anything is simulated: an unknown path, a value out
