@@ -167,9 +167,12 @@ Inputs = namedtuple("Inputs", ["t0_s", "dt_s", "steer", "force", "speed", "drive
 #: channel-major (a channel's (N, T_out) block is contiguous), every element written (the
 #: samples of a member, NaN after it ended, so it need not be initialised); ``status`` (N,),
 #: ``end_time`` (N,) [s], ``end_state`` (N, S), ``end_energy`` (N, E) the powertrain and
-#: energy states at the end (:data:`sim.chassis.powertrain.ENERGY_STATE_NAMES`).
+#: energy states at the end (:data:`sim.chassis.powertrain.ENERGY_STATE_NAMES`);
+#: ``extremes`` (W, N, 2): the smallest and largest value of kernel channel ``watched[k]``
+#: (``watched`` (W,) int64, W may be 0) in row k, over the state at the start of every step
+#: while the member ran (widened in place: the caller sets ``+inf, -inf``).
 Outputs = namedtuple("Outputs", ["out", "status", "end_time", "end_state", "end_energy",
-                                 "picked"])
+                                 "picked", "extremes", "watched"])
 
 #: Numerical settings of a run: RK4 step ``h`` [s], ``n_steps`` steps, a sample recorded
 #: every ``out_every`` steps, slip-denominator floor ``v_low`` [m/s]; a member stops below
@@ -643,6 +646,21 @@ def _record(out, picked, row, members, n, x, xe, ln):
 
 
 @_scalar
+def _widen_extremes(extremes, watched, members, n, x, xe, ln):
+    """Widen each running lane's (min, max) of kernel channels ``watched`` in ``extremes``
+    (see :class:`Outputs`) by its value at the state ``x``, ``xe`` just evaluated (NaN leaves
+    them as they are)."""
+    for lane in range(n):
+        m = members[lane]
+        for k in range(watched.size):
+            value = _channel(watched[k], lane, x, xe, ln)
+            if value < extremes[k, m, 0]:
+                extremes[k, m, 0] = value
+            if value > extremes[k, m, 1]:
+                extremes[k, m, 1] = value
+
+
+@_scalar
 def _ended(x, last_x, xe, last_xe, members, n, t_end, unrecorded, v_low, v_stop,
            max_sideslip, outputs, ended):
     """After a step ending at ``t_end`` [s]: mark in ``ended`` the lanes that went non-finite,
@@ -809,6 +827,7 @@ def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepp
         _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
         _sense(ln, n)
         hold_step_power(ln, n)
+        _widen_extremes(outputs.extremes, outputs.watched, members, n, x, xe, ln)
         if step % stepping.out_every == 0:
             _record(outputs.out, outputs.picked, step // stepping.out_every, members, n, x,
                     xe, ln)
@@ -897,7 +916,8 @@ def integrate_batch(controller, params, tyre_params, tyre_set, x0, cparams, csta
                     dstate0, bp, dup, xe0, pt0, order, bounds, threads, t0_in, dt_in,
                     steer_table, force_table, speed_table, drive_table, brake_table, path, h,
                     n_steps, out_every, v_low, v_stop, max_sideslip, out, status, end_time,
-                    end_state, end_energy, picked, scheme=SCHEME_RK4):
+                    end_state, end_energy, picked, scheme=SCHEME_RK4, extremes=None,
+                    watched=None):
     """Integrate every batch member. The members ``order[bounds[c] : bounds[c + 1]]`` (at most
     :data:`LANES` of them, all with the same tyre set) form chunk c and run as the lanes of
     one computation (see "Lanes" in :mod:`sim.chassis.two_track`); ``threads`` threads share
@@ -919,12 +939,16 @@ def integrate_batch(controller, params, tyre_params, tyre_set, x0, cparams, csta
     :class:`Inputs`; numerical settings as in :class:`Stepping` (``scheme``: one of
     :data:`SCHEME_NAMES`' indices); outputs as in :class:`Outputs` (every element of ``out``
     is written, in place: ``out``, ``status``, ``end_time``, ``end_state`` and
-    ``end_energy`` must be writable C-contiguous arrays of float64, int64 for ``status``).
+    ``end_energy`` must be writable C-contiguous arrays of float64, int64 for ``status``);
+    ``extremes`` (W, N, 2) and ``watched`` (W,) as in :class:`Outputs` (None: none watched).
     """
+    if watched is None:
+        watched, extremes = np.zeros(0, dtype=np.int64), np.zeros((0, status.size, 2))
     for name, array, dtype in (("out", out, np.float64), ("status", status, np.int64),
                                ("end_time", end_time, np.float64),
                                ("end_state", end_state, np.float64),
-                               ("end_energy", end_energy, np.float64)):
+                               ("end_energy", end_energy, np.float64),
+                               ("extremes", extremes, np.float64)):
         if array.dtype != dtype or not (array.flags.c_contiguous and array.flags.writeable):
             raise ValueError(f"integrate_batch: {name} must be a writable C-contiguous "
                              f"{np.dtype(dtype).name} array, got {array.dtype} "
@@ -937,7 +961,7 @@ def integrate_batch(controller, params, tyre_params, tyre_set, x0, cparams, csta
     stepping = Stepping(float(h), int(n_steps), int(out_every), float(v_low), float(v_stop),
                         float(max_sideslip), int(scheme))
     outputs = Outputs(out, status, end_time, end_state, end_energy,
-                      kernel_array(picked, np.int64))
+                      kernel_array(picked, np.int64), extremes, kernel_array(watched, np.int64))
     order, bounds = np.asarray(order, dtype=np.int64), np.asarray(bounds, dtype=np.int64)
     tyre_set = np.asarray(tyre_set, dtype=np.int64)
     # Chunks follow ``order``: slow (costly) members first; the pool hands them out in that

@@ -60,6 +60,13 @@ class Result:
         and :meth:`flag_report`.
     flag_notes : mapping of flag name -> str
         What each flag means (range, keys, file).
+    step_flags : mapping of flag name -> (N,) bool array
+        Every flag of ``flags`` (whatever was recorded, ``record=()`` too), per member: True
+        when its channel left the range at the start of any integration step, so an
+        excursion between two recorded samples is caught too.
+    extremes : mapping of channel name -> (N, 2) array
+        The smallest and largest value over every integration step of each channel a flag
+        is computed from (NaN for a member that never reached a finite value).
     energy_j : mapping of str -> (N,) array
         Energy by component over each member's run [J] (from its start to its end), exact to
         the integration (:data:`sim.chassis.powertrain.ENERGY_NAMES`, plus ``kinetic_j``, the
@@ -82,6 +89,8 @@ class Result:
     flags: Mapping[str, np.ndarray] = field(default_factory=dict)
     flag_notes: Mapping[str, str] = field(default_factory=dict)
     energy_j: Mapping[str, np.ndarray] = field(default_factory=dict)
+    step_flags: Mapping[str, np.ndarray] = field(default_factory=dict)
+    extremes: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     #: The energy balance: supply = sum of sinks.
     ENERGY_SUPPLY = ("battery_chemical_j", "wheel_drive_external_j", "fuel_chemical_j")
@@ -114,30 +123,55 @@ class Result:
         return self.channels[name]
 
     @property
+    def raised(self) -> dict[str, np.ndarray]:
+        """Flag name -> (N,) bool: the members that raised it, at any step (``step_flags``)
+        or in any recorded sample (``flags``)."""
+        out = {}
+        for name in dict.fromkeys([*self.step_flags, *self.flags]):
+            hit = np.zeros(self.batch_size, dtype=bool)
+            if name in self.step_flags:
+                hit |= np.asarray(self.step_flags[name], dtype=bool)
+            if name in self.flags:
+                hit |= np.asarray(self.flags[name]).any(axis=-1)
+            out[name] = hit
+        return out
+
+    @property
     def flagged(self) -> np.ndarray:
-        """(N,) bool: members with at least one flagged sample (see ``flags``)."""
+        """(N,) bool: members that left a model's validity (:attr:`raised` any flag)."""
         out = np.zeros(self.batch_size, dtype=bool)
-        for values in self.flags.values():
-            out |= np.asarray(values).any(axis=-1)
+        for hit in self.raised.values():
+            out |= hit
         return out
 
     def flag_report(self, member: int | None = None) -> list[str]:
         """One line per (member, flag) that was raised: what left which range, from when to
-        when, and the most extreme recorded value, e.g. ``"member 0: FL wheel load (fz_fl_n)
-        outside the tyre's FZMIN..FZMAX = 0..10400 N (...): 1.23..3.40 s, extreme 12100"``.
-        Empty when nothing was flagged."""
+        when in the recorded samples (or that no recorded sample shows it), and the range of
+        the channel over every step (or, without :attr:`extremes`, its most extreme flagged
+        sample), e.g. ``"member 0: FL wheel load (fz_fl_n) outside the
+        tyre's FZMIN..FZMAX = 0..10400 N (...): 1.23..3.40 s; over every step
+        3120..12100"``. Empty when nothing was flagged."""
         members = range(self.batch_size) if member is None else \
             [check_index(member, self.batch_size, "member")]
         lines = []
+        raised = self.raised
         for i in members:
-            for name, values in self.flags.items():
-                hit = np.flatnonzero(np.asarray(values)[i])
-                if hit.size == 0:
+            for name, members_hit in raised.items():
+                if not members_hit[i]:
                     continue
-                text = f"member {i}: {self.flag_notes.get(name, name)}: " \
-                    f"{self.time_s[hit[0]]:.2f}..{self.time_s[hit[-1]]:.2f} s"
+                samples = self.flags.get(name)
+                hit = np.flatnonzero(np.asarray(samples)[i]) if samples is not None else ()
+                text = f"member {i}: {self.flag_notes.get(name, name)}: "
+                if len(hit):
+                    text += f"{self.time_s[hit[0]]:.2f}..{self.time_s[hit[-1]]:.2f} s"
+                else:
+                    text += "in no recorded sample" if samples is not None \
+                        else "channel not recorded"
                 channel = _flag_channel(name)
-                if channel in self.channels:
+                span = self.extremes.get(channel)
+                if span is not None:
+                    text += f"; over every step {span[i, 0]:.4g}..{span[i, 1]:.4g}"
+                elif len(hit) and channel in self.channels:
                     seen = self.channels[channel][i, hit]
                     text += f", extreme {seen[np.argmax(np.abs(seen))]:.4g}"
                 lines.append(text)
@@ -176,14 +210,19 @@ class Result:
         """Member ``index`` as a Result of one (negative counts from the end); a SpecError
         naming the index and the range when there is no such member."""
         i = check_index(index, self.batch_size)
-        sl = slice(i, i + 1)
-        return Result(self.time_s, {k: v[sl] for k, v in self.channels.items()}, self.units,
-                      self.status[sl], self.end_time_s[sl],
-                      {k: v[sl] for k, v in self.end_state.items()}, self.labels,
-                      {k: v[sl] for k, v in self.parameters.items()},
-                      flags={k: v[sl] for k, v in self.flags.items()},
-                      flag_notes=self.flag_notes,
-                      energy_j={k: v[sl] for k, v in self.energy_j.items()})
+        return self.take(slice(i, i + 1))
+
+    def take(self, rows) -> Result:
+        """The members ``rows`` (a slice, or an index or boolean array over the members) as a
+        new Result, every per-member array taken alike."""
+        def rows_of(mapping):
+            return {k: np.asarray(v)[rows] for k, v in mapping.items()}
+
+        return Result(self.time_s, rows_of(self.channels), self.units, self.status[rows],
+                      self.end_time_s[rows], rows_of(self.end_state), self.labels,
+                      rows_of(self.parameters), flags=rows_of(self.flags),
+                      flag_notes=self.flag_notes, energy_j=rows_of(self.energy_j),
+                      step_flags=rows_of(self.step_flags), extremes=rows_of(self.extremes))
 
     def to_pandas(self, member: int | None = None):
         """A pandas DataFrame (needs pandas): one row per (member, time) with a column per

@@ -46,6 +46,11 @@ FLAG_CHANNELS = {**{f"tyre_{kind}_{w}": pattern.format(w=w) for w in _WHEELS
                     for kind, *_, pattern, _unit, _what in TYRE_CHECKS},
                  "steering_beyond_lock": "steering_wheel_angle_rad"}
 
+#: The kernel channels whose extremes every run keeps over every step, whatever it records
+#: (:attr:`sim.Result.extremes`): those the flags are computed from (a slip angle's tangent:
+#: the extremes of the angle follow, arctan being increasing).
+WATCHED = tuple(dict.fromkeys(DERIVED.get(c, (c,))[0] for c in FLAG_CHANNELS.values()))
+
 
 def _kernel_channels(controller: str) -> tuple[str, ...]:
     """The kernel's channels in its order (:func:`sim.integrator._channel`): states, derived
@@ -276,13 +281,39 @@ def _numbers(name: str, value) -> np.ndarray:
     return table
 
 
-def _steering_lock_flags(channels, lock_rad: np.ndarray):
-    """(N, T) flag: the recorded steering-wheel angle beyond the vehicle's steering lock (a
-    closed-loop driver asking for more than the car has; open-loop input beyond it is an
-    error before the run)."""
+def _flags(channels, front, rear, lock_rad: np.ndarray):
+    """``(flags, notes)``: every validity flag (:data:`FLAG_CHANNELS`), an (N, T) bool array
+    from the (N, T) arrays ``channels`` of their channels (recorded samples, or the (N, 2)
+    extremes of :func:`_spans`), and what each means. The tyre checks are
+    :func:`sim.validity.tyre_flags` with the ``.tir`` files ``front``, ``rear``; the steering
+    wheel is flagged beyond the vehicle's lock ``lock_rad`` (N,) [rad] (a closed-loop driver
+    asking for more than the car has; open-loop input beyond it is an error before the
+    run)."""
+    flags, notes = tyre_flags(channels, front, rear)
     with np.errstate(invalid="ignore"):
-        beyond = np.abs(channels["steering_wheel_angle_rad"]) > lock_rad[:, None] * (1 + 1e-9)
-    return beyond
+        flags["steering_beyond_lock"] = \
+            np.abs(channels["steering_wheel_angle_rad"]) > lock_rad[:, None] * (1 + 1e-9)
+    notes["steering_beyond_lock"] = (
+        "steering-wheel angle (steering_wheel_angle_rad) beyond the steering lock "
+        "(steering.steering_wheel_lock_deg): the closed-loop driver asked for more than the "
+        "car has")
+    return flags, notes
+
+
+def _spans(extremes: np.ndarray) -> dict[str, np.ndarray]:
+    """Channel (of :data:`FLAG_CHANNELS`) -> (N, 2) its smallest and largest value over every
+    step, from the kernel's ``extremes`` (W, N, 2) of :data:`WATCHED` (NaN for a member that
+    never reached a finite value)."""
+    kernel = {}
+    for name, span in zip(WATCHED, extremes, strict=True):
+        span = span.copy()
+        span[~(span[:, 0] <= span[:, 1])] = np.nan
+        kernel[name] = span
+    spans = {}
+    for channel in FLAG_CHANNELS.values():
+        source = DERIVED.get(channel, (channel,))[0]
+        spans[channel] = np.arctan(kernel[source]) if source != channel else kernel[source]
+    return spans
 
 
 def _batch_size(vehicle_members: int, **inputs) -> int:
@@ -361,8 +392,9 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         sequence of names only those (and ``time_s``), each equal bit for bit to the same
         channel of a full run; ``()`` nothing but each member's status, end time, final
         state and energy. The kernel's buffer holds only the channels asked for (and those a
-        derived angle is computed from); validity flags exist for recorded channels only
-        (:data:`FLAG_CHANNELS`). Unknown names raise :class:`sim.errors.UnknownNameError`;
+        derived angle is computed from); per-sample validity flags exist for recorded
+        channels only (:data:`FLAG_CHANNELS`), the per-member ones checked at every step
+        (``Result.step_flags``) always. Unknown names raise :class:`sim.errors.UnknownNameError`;
         a history beyond ``numerics.max_output_bytes`` (:func:`output_bytes`) a
         :class:`~sim.errors.SpecError`, both before anything runs.
     strict : bool or None
@@ -504,6 +536,10 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
     end_energy = np.zeros((n, pw.N_ENERGY_STATES))
+    kernel = _kernel_channels(controller)
+    watched = np.array([kernel.index(c) for c in WATCHED], dtype=np.int64)
+    extremes = np.empty((watched.size, n, 2))
+    extremes[:, :, 0], extremes[:, :, 1] = np.inf, -np.inf
     # members of similar speed share chunks; neither this nor the chunk size changes results
     # chunks share a tyre set (lanes read it as constants); members of similar speed share
     # chunks; neither this nor the chunk size changes results
@@ -515,7 +551,7 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         numba.get_num_threads(), 0.0, dt_in, steer, force, target, drive, brake, points, h,
         n_steps, out_every, numerics.low_speed_mps, numerics.stop_speed_mps,
         deg_to_rad(numerics.max_sideslip_deg), out, status, end_time, end_state, end_energy,
-        picked, integrator.SCHEME_NAMES.index(numerics.scheme))
+        picked, integrator.SCHEME_NAMES.index(numerics.scheme), extremes, watched)
 
     front_tyre, rear_tyre = (load_tyre(vehicle.tyres[axle].file) for axle in ("front", "rear"))
     recorded = dict(zip(kernel_names, out, strict=True))  # contiguous (N, T_out) blocks of out
@@ -531,17 +567,13 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
             recorded[f"slip_angle_{w}_rad"] = np.arctan(recorded[f"tan_slip_angle_{w}"])
     channels = {name: recorded[name] for name in names}
     units = {name: "rad" if name in DERIVED else kernel_units[name] for name in names}
+    spans = _spans(extremes)
+    step_flags, notes = _flags(spans, front_tyre.tir, rear_tyre.tir, lock_rad)
+    step_flags = {f: v.any(axis=1) for f, v in step_flags.items()}
     empty = np.zeros((n, 0))  # for the tyre checks of channels not recorded (dropped below)
-    flags, notes = tyre_flags({c: channels.get(c, empty) for c in FLAG_CHANNELS.values()},
-                              front_tyre.tir, rear_tyre.tir)
-    if "steering_wheel_angle_rad" in channels:
-        flags["steering_beyond_lock"] = _steering_lock_flags(channels, lock_rad)
-    notes["steering_beyond_lock"] = (
-        "steering-wheel angle (steering_wheel_angle_rad) beyond the steering lock "
-        "(steering.steering_wheel_lock_deg): the closed-loop driver asked for more than the "
-        "car has")
+    flags, _ = _flags({c: channels.get(c, empty) for c in FLAG_CHANNELS.values()},
+                      front_tyre.tir, rear_tyre.tir, lock_rad)
     flags = {f: flags[f] for f in flag_names}
-    notes = {f: notes[f] for f in flag_names}
     result = Result(
         time_s=np.arange(n_out) * out_every * h,
         channels=channels,
@@ -557,6 +589,8 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         flags=flags,
         flag_notes=notes,
         energy_j=energy_j,
+        step_flags=step_flags,
+        extremes=spans,
     )
     if strict or (strict is None and n == 1):
         result.raise_for_status()

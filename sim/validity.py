@@ -9,12 +9,12 @@ force of a typical fit changes sign).
 
 **Flagged, not clipped.** MF tools can clip the inputs to these ranges (MFeval ``useMode``
 limit checks); ``sim`` does not: a clipped wheel load would still report an answer that is not
-the model's, and the clipping point would decide the result. Instead every recorded sample of
-every wheel is checked after the run and the samples outside a range are flagged in
-:attr:`sim.Result.flags` (per member and time); :meth:`sim.Result.flag_report` says which
-wheel left which range, when and how far. The check reads the recorded samples (every
-``Numerics.output_interval_s``), so an excursion shorter than one output interval can pass
-unseen.
+the model's, and the clipping point would decide the result. Instead the same checks run on
+two things after the run: the kernel's smallest and largest value of each checked channel
+over the start of every integration step, whatever was recorded
+(:attr:`sim.Result.step_flags`, :attr:`sim.Result.extremes`), and every recorded sample
+(:attr:`sim.Result.flags`, per member and time). :meth:`sim.Result.flag_report` says which
+wheel left which range, when (in the recorded samples) and how far.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ class ManeuverResult:
         results, rows, inputs = {}, {}, {}
         for key, res in self.results.items():
             picked = self.rows_of(key, i)
-            results[key] = _take(res, picked)
+            results[key] = res.take(picked)
             if key in self.result_rows:
                 rows[key] = [np.arange(picked.size)]
             profile = self.inputs.get(key)
@@ -120,17 +120,25 @@ class ManeuverResult:
             self.run_labels, rows, inputs)
 
     @property
+    def flag_names(self) -> list[tuple[str, ...]]:
+        """Per member, the validity flags one of its runs raised (e.g. ``tyre_load_fl``: a
+        wheel load outside the ``.tir`` file's range, at any integration step; see
+        :attr:`sim.Result.raised`), sorted; empty for a member that stayed valid."""
+        names: list[set] = [set() for _ in range(self.batch_size)]
+        for key, res in self.results.items():
+            for name, hit in res.raised.items():
+                for i in range(self.batch_size):
+                    if hit[self.rows_of(key, i)].any():
+                        names[i].add(name)
+        return [tuple(sorted(found)) for found in names]
+
+    @property
     def flagged(self) -> np.ndarray:
         """(N,) bool: members one of whose runs left a model's validity (tyre load, slip or
-        slip angle outside the ``.tir`` file's ranges; see :attr:`sim.Result.flags`). Their
-        metrics were computed from extrapolated models: read them with care."""
-        n = self.batch_size
-        out = np.zeros(n, dtype=bool)
-        for key, res in self.results.items():
-            hit = res.flagged
-            for i in range(n):
-                out[i] |= bool(hit[self.rows_of(key, i)].any())
-        return out
+        slip angle outside the ``.tir`` file's ranges, the steering wheel beyond its lock;
+        see :attr:`flag_names`). Their metrics were computed from extrapolated models: read
+        them with care."""
+        return np.array([bool(names) for names in self.flag_names], dtype=bool)
 
     def flag_report(self) -> list[str]:
         """What was flagged, one line per (member, run set, row, flag); empty if nothing."""
@@ -245,15 +253,6 @@ def _plain(value):
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
-
-
-def _take(res: Result, rows: np.ndarray) -> Result:
-    """The rows ``rows`` of a Result as a new Result."""
-    return Result(res.time_s, {k: v[rows] for k, v in res.channels.items()}, res.units,
-                  res.status[rows], res.end_time_s[rows],
-                  {k: v[rows] for k, v in res.end_state.items()}, res.labels,
-                  {k: v[rows] for k, v in res.parameters.items()},
-                  {k: v[rows] for k, v in res.flags.items()}, res.flag_notes)
 
 
 # ---------------------------------------------------------------------------- input checks

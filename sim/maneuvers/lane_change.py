@@ -76,7 +76,7 @@ from scipy.optimize import linprog
 
 from sim.driver.closed_loop import Driver, Path
 from sim.errors import SpecError
-from sim.maneuvers.base import ManeuverResult, _take, check_controller, select_members
+from sim.maneuvers.base import ManeuverResult, check_controller, select_members
 from sim.mass import mass_properties
 from sim.result import Result
 from sim.simulate import Numerics, simulate
@@ -417,7 +417,7 @@ def double_lane_change(vehicle: Vehicle, *, standard: str = "iso3888_2",
     members_best = [best_rows.get(i) for i in range(n)]
     results = {}
     if all(m is not None for m in members_best):
-        parts = [_take(res, np.array([row])) for _, res, row in members_best]
+        parts = [res.take(np.array([row])) for _, res, row in members_best]
         results["best"] = _stack(parts)
     name = "iso3888_2_double_lane_change" if standard == "iso3888_2" \
         else "iso3888_1_double_lane_change"
@@ -473,7 +473,11 @@ def _stack(parts):
                   first.labels,
                   {k: np.concatenate([p.parameters[k] for p in parts]) for k in first.parameters},
                   {k: np.concatenate([pad(p.flags[k]) > 0 for p in parts]) for k in first.flags},
-                  first.flag_notes)
+                  first.flag_notes,
+                  step_flags={k: np.concatenate([p.step_flags[k] for p in parts])
+                              for k in first.step_flags},
+                  extremes={k: np.concatenate([p.extremes[k] for p in parts])
+                            for k in first.extremes})
 
 
 __all__ = ["DRIVING_LINE_MARGIN_M", "LANE_CHANGE_DRIVER", "ConeLayout", "LEAD_IN_M",

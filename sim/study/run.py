@@ -35,6 +35,7 @@ from sim.study.definition import Plan, Study, _keyword, _namespace, load_study, 
 __all__ = ["StudyInterrupted", "point_history", "run_chunk", "run_study"]
 
 _SOURCE = "<study>"
+_FLAGS = "flags"
 _META = "study.json"
 _CHUNKS = "chunks"
 
@@ -100,6 +101,9 @@ def _call(plan: Plan, indices, history: bool = False):
         if arr.shape != (n,):
             continue  # not one value per member (e.g. per-run tables): not a column
         cols[name] = arr
+    flag_names = getattr(out, "flag_names", None)  # a ManeuverResult's validity flags
+    if flag_names is not None:
+        cols[_FLAGS] = np.array([", ".join(names) for names in flag_names], dtype=object)
     return cols, units
 
 
@@ -108,7 +112,9 @@ def run_chunk(study: Study | Mapping, chunk_index: int, plan: Plan | None = None
     columns (``point``, ``chunk``, ``status``, ``error`` and the metrics), ``units`` metric ->
     unit. An ordinary exception of the batch is retried point by point, and a point that
     still raises is recorded with status ``"failed"`` and its error; KeyboardInterrupt and
-    the like propagate."""
+    the like propagate. ``flagged`` and ``flags`` say whether and which validity flags a
+    point raised (:attr:`sim.maneuvers.ManeuverResult.flag_names`; NA for a failed point or
+    a maneuver that reports none)."""
     if not isinstance(study, Study):
         study = Study.from_dict(study)
     plan = plan or study.plan()
@@ -140,9 +146,14 @@ def run_chunk(study: Study | Mapping, chunk_index: int, plan: Plan | None = None
     for name in rows.columns:
         if rows[name].dtype == object:  # e.g. a flag missing for a failed point: None there
             rows[name] = rows[name].astype(object).where(rows[name].notna(), None)
+    flags = rows.pop(_FLAGS) if _FLAGS in rows else pd.Series(None, index=rows.index,
+                                                             dtype=object)
     rows.insert(0, "chunk", np.int64(chunk.index))
     rows.insert(1, "status", ["failed" if e else "ok" for e in errors])
     rows.insert(2, "error", errors)
+    rows.insert(3, "flagged", pd.array([None if f is None else f != "" for f in flags],
+                                       dtype="boolean"))
+    rows.insert(4, _FLAGS, pd.array(list(flags), dtype="string"))
     return rows.reset_index(), units
 
 
@@ -319,7 +330,10 @@ def run_study(study: Study | str | os.PathLike, *, out=None, executor=None,
     pandas.DataFrame
         Index ``point`` (cross-product order, see :mod:`sim.study.definition`); columns:
         ``variant``, ``maneuver``, one per axis (its name), ``chunk``, ``status`` (``"ok"``
-        or ``"failed"``), ``error`` (empty or the exception), then one per metric (the
+        or ``"failed"``), ``error`` (empty or the exception), ``flagged`` (whether the point
+        left a model's validity at any integration step, whatever was recorded: its metrics
+        come from an extrapolated model) and ``flags`` (which, comma-separated: e.g.
+        ``tyre_load_fl``), then one per metric (the
         metric names carry their unit: ``understeer_gradient_deg_per_g``; ``frame.attrs
         ["units"]`` maps each to its unit). ``frame.attrs["study"]`` is the definition.
     """

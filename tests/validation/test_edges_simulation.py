@@ -40,6 +40,41 @@ def test_wheel_loads_beyond_fzmax_are_flagged_per_member_and_time():
     assert any(line.startswith("member 1: FL wheel load (fz_fl_n) outside the tyre's "
                                "FZMIN..FZMAX = 0..10400 N") for line in report)
     assert not any(line.startswith("member 0") for line in report)
+    # recording nothing keeps the validity: the kernel widens each member's extremes of the
+    # flags' channels at every step, whatever it records
+    end = sim.simulate(batch, speed_kmh=300.0, duration_s=0.5, steering_wheel_angle_rad=0.02,
+                       record=())
+    assert end.flags == {} and end.flagged.tolist() == [False, True]
+    assert end.step_flags["tyre_load_fl"].tolist() == [False, True]
+    for name in ("fz_fl_n", "kappa_rr", "slip_angle_rl_rad", "steering_wheel_angle_rad"):
+        np.testing.assert_array_equal(end.extremes[name], res.extremes[name])
+        # the output interval is the step here: the extremes are the recording's min and max
+        np.testing.assert_array_equal(res.extremes[name],
+                                      np.stack([res[name].min(1), res[name].max(1)], axis=1))
+    assert any(line.startswith("member 1: FL wheel load (fz_fl_n)")
+               and "channel not recorded; over every step 1.46e+04..1.485e+04" in line
+               for line in end.flag_report())
+
+
+def test_an_excursion_between_recorded_samples_is_flagged():
+    """0.15 s of 4 kN·m on each rear wheel at 20 km/h spins them to a slip of 4.1, beyond the
+    file's KPUMAX = 1, and back below 1 within 0.5 s: samples 0.5 s apart show nothing, the
+    check at every step does."""
+    pulse = sim.driver.table([0.0, 0.1, 0.1001, 0.25, 0.2501, 1.0],
+                             [0.0, 0.0, 4000.0, 4000.0, 0.0, 0.0])
+    runs = {dt: sim.simulate(COUPE, speed_kmh=20.0, duration_s=1.0, controller="direct",
+                             drive_torque_nm=[0.0, 0.0, pulse, pulse],
+                             numerics=sim.Numerics(output_interval_s=dt))
+            for dt in (0.01, 0.5)}
+    fine, coarse = runs[0.01], runs[0.5]
+    assert fine["kappa_rl"].max() > 4.0 and np.abs(coarse["kappa_rl"]).max() < 1.0
+    assert fine.flags["tyre_slip_ratio_rl"].any() and not coarse.flags["tyre_slip_ratio_rl"].any()
+    assert fine.flagged.tolist() == coarse.flagged.tolist() == [True]
+    np.testing.assert_array_equal(coarse.extremes["kappa_rl"], fine.extremes["kappa_rl"])
+    assert coarse.step_flags["tyre_slip_ratio_rl"].tolist() == [True]
+    assert not coarse.step_flags["tyre_slip_ratio_fl"].any()  # the front wheels only roll
+    assert any("RL longitudinal slip (kappa_rl)" in line and "in no recorded sample" in line
+               for line in coarse.flag_report())
 
 
 def test_unreachable_step_steer_target_is_flagged_not_a_clipped_amplitude():

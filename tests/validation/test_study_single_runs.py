@@ -79,3 +79,24 @@ def test_drive_cycle_study_equals_the_cycle_run():
     np.testing.assert_allclose(table["terminal_consumption_wh_per_km"],
                                ref.terminal_consumption_wh_per_km, rtol=1e-9)
     assert table["terminal_consumption_wh_per_km"].between(50, 400).all()
+
+
+def test_a_point_that_left_the_tyres_range_is_flagged_in_the_table():
+    """The step steer records only what its metrics read, yet the table says which point ran
+    beyond the tyre's FZMAX (5 m² of downforce area at 250 km/h: about 11 kN on a front wheel
+    rated 10.4 kN), as the same maneuver run alone does."""
+    areas = [0.1, 5.0]
+    study = Study(name="downforce", variants=("coupe",), maneuvers=("step_steer",),
+                  zip=({"aero.front_downforce_area_m2": areas,
+                        "aero.rear_downforce_area_m2": areas},),
+                  fixed={"maneuver.duration_s": 2.0, "maneuver.speed_kmh": 250.0})
+    table = run_study(study, progress=False)
+    assert table["status"].tolist() == ["ok", "ok"]
+    assert table["flagged"].tolist() == [False, True]
+    coupe = sim.load_vehicle("coupe")
+    for point, area in enumerate(areas):
+        car = sim.set_params(coupe, {"aero.front_downforce_area_m2": area,
+                                     "aero.rear_downforce_area_m2": area})
+        alone = step_steer(car, duration_s=2.0, speed_kmh=250.0)
+        assert table["flags"][point] == ", ".join(alone.flag_names[0])
+    assert table["flags"][1] == "tyre_load_fl, tyre_load_fr"
