@@ -16,6 +16,9 @@ Rows (wall-clock medians of ``--repeats`` runs after one warm-up, kernels alread
 
 * study, serial -- ``run_study(study, progress=False)`` (chunks of ``--chunk`` points);
 * study, 2 processes -- ``run_study(study, executor=2)`` (a fresh pool each time, included);
+* study, 2 processes, pool reused -- ``run_study(study, executor=pool)`` with one spawn
+  ``ProcessPoolExecutor(2)`` kept across the runs (a session's pool or Dask client, whose
+  start-up -- spawning, importing ``sim``, loading the kernels -- is paid once);
 * bare batch, maneuver -- ``step_steer(batch, controller="adm", road_friction=...)`` on the
   same 1 000-member batch in one call (what the study does without its machinery);
 * bare batch, simulate -- only the final module-on ``simulate`` of that maneuver, one call;
@@ -115,6 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     show("study, serial", median_s(lambda: run_study(study, progress=False), args.repeats))
     show("study, 2 processes", median_s(
         lambda: run_study(study, executor=2, progress=False), args.repeats))
+    import concurrent.futures as cf
+    import multiprocessing
+
+    with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        show("study, 2 processes, pool reused", median_s(
+            lambda: run_study(study, executor=pool, progress=False), args.repeats))
     show("bare batch: step_steer (one call)", median_s(bare_maneuver, args.repeats))
     show("bare batch: final simulate only", median_s(bare_simulate, args.repeats))
     peer = None
@@ -125,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
         peer = timing.scaled_s(args.points)
         show(f"CommonRoad MB, one after another (from {args.peer_runs})", peer)
     bare = rows["bare batch: step_steer (one call)"]
-    for name in ("study, serial", "study, 2 processes"):
+    for name in ("study, serial", "study, 2 processes", "study, 2 processes, pool reused"):
         line = f"  {name}: {rows[name] / bare:4.2f}x the bare batch's time"
         if peer:
             line += f", {peer / rows[name]:6.1f}x faster than the peer"
