@@ -130,6 +130,10 @@ LINEAR_TYRE_KEYS = ("front_cornering_stiffness_npr", "rear_cornering_stiffness_n
                     "front_slip_stiffness_n", "rear_slip_stiffness_n")
 
 
+#: Column of each chassis parameter in the table :func:`two_track_parameters` packs.
+_PARAMETER_COLUMN = {name: k for k, name in enumerate(tt.PARAMETER_NAMES)}
+
+
 def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *,
                          members: int | None = None, road_friction=1.0, road_grade_rad=0.0,
                          tyre_model: str = "mf61", linear_tyre_stiffness=None
@@ -163,7 +167,7 @@ def two_track_parameters(vehicle: Vehicle, load_case: str = DEFAULT_LOAD_CASE, *
     p = np.full((n, tt.N_PARAMETERS), np.nan)  # every column must be filled below
 
     def put(name: str, value) -> None:
-        p[:, tt.PARAMETER_NAMES.index(name)] = col(value)
+        p[:, _PARAMETER_COLUMN[name]] = value  # a number or (N,): numpy broadcasts
 
     g, s, w, a, d, b = (vehicle.geometry, vehicle.suspension, vehicle.wheels, vehicle.aero,
                         vehicle.drivetrain, vehicle.brakes)

@@ -163,6 +163,14 @@ class MassProperties:
 
 def _stack(values, n: int) -> np.ndarray:
     """(K,) list of scalars or (N,) arrays -> (N, K) float array."""
+    try:
+        table = np.asarray(values, dtype=float)  # all scalars (K,), or all (N,) arrays (K, N)
+    except ValueError:  # scalars and arrays mixed
+        table = None
+    if table is not None and table.ndim == 1:
+        return np.tile(table, (n, 1))
+    if table is not None and table.shape == (len(values), n):
+        return np.ascontiguousarray(table.T)
     return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in values], axis=1)
 
 
