@@ -114,9 +114,11 @@ def numba_cache_dir() -> str:
 
 
 #: Code reaching each kind of first result, which compiles what that result needs: the
-#: two-track time loop (passive; its one compiled signature serves every controller and
-#: scheme), the same module-on, the longitudinal cycle model over WLTC, and the numpy edges
-#: of the straight-line envelope, DC charging and the MF 6.1 tyre (``edges``).
+#: two-track time loop of the passive drivetrain (its one compiled signature serves every
+#: scheme), the module-on time loop (each controller has its own loop, sharing every kernel
+#: it calls: after the passive one, the module adds its own code and the loop), the
+#: longitudinal cycle model over WLTC, and the numpy edges of the straight-line envelope, DC
+#: charging and the MF 6.1 tyre (``edges``).
 FIRST_RESULTS = {
     "two-track": """
 import sim
@@ -151,10 +153,12 @@ mf61.aligning_moment_nm(tyre, np.zeros(3), np.zeros(3), fz_n=4000.0)
 }
 
 
-def warm(processes=(("two-track",), ("cycle", "edges")), env: dict | None = None) -> None:
+def warm(processes=(("two-track", "adm"), ("cycle", "edges")), env: dict | None = None
+         ) -> None:
     """Compile the kernels of :data:`FIRST_RESULTS` into the cache: one Python process per item
     of ``processes``, each reaching the results it names in turn, the processes side by side
-    (the default keeps 2 cores busy: the two-track time loop is the longest compile); returns
+    (the default keeps 2 cores busy: the two-track time loops are the longest compile, the
+    module-on loop after the passive one reuses the kernels they share); returns
     when all have finished. ``env``: their environment (default this process's). Raises
     ``RuntimeError`` with the child's stderr when one fails."""
     names = [name for group in processes for name in group]

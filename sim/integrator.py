@@ -9,7 +9,9 @@ Each integrator step of a lane (a batch member, see "Lanes" in :mod:`sim.chassis
    held through the step when closed loop (a driver acting at the step rate).
 2. **Battery limits** (:func:`sim.chassis.powertrain.powertrain_limits`): the available
    discharge and charge power at the battery's state at the step's start.
-3. **Controller** (:func:`_wheel_torques`): per-wheel drive and brake torques from the demand,
+3. **Controller** (:func:`_passive_wheel_torques`, :func:`_direct_wheel_torques`,
+   :func:`_adm_wheel_torques`; each controller has its own compiled time loop,
+   :func:`_time_loop`): per-wheel drive and brake torques from the demand,
    held through the step, within the machines' envelopes and the battery's available power
    on the electrical side (:func:`sim.chassis.powertrain.saturate_to_battery`); it reads the
    sensors (``Lanes.sens``) recorded after the previous step's first evaluation (one step
@@ -94,6 +96,7 @@ from sim.chassis.two_track import (
     A_FZ,
     CONTROLLER_ADM,
     CONTROLLER_DIRECT,
+    CONTROLLER_NAMES,
     D_HUB,
     D_HUB_TO_SPIN,
     D_SPIN_TO_HUB,
@@ -581,27 +584,39 @@ def _regeneration_fade(ln, lane, x):
 
 
 @_scalar
-def _wheel_torques(controller, inputs, members, n, t, x, ln):
-    """The controller hook: wheel torques ``ln.drive``, ``ln.brake`` [N·m per wheel, brake >=
-    0] of lanes ``0..n-1`` at time ``t`` [s] from the driver's force demand (``ln.ds``) or,
-    ``CONTROLLER_DIRECT``, the per-wheel torque tables of members ``members[lane]``. The
-    passive drivetrain: :func:`sim.chassis.powertrain.passive_wheel_torques` (regeneration
-    first, the combustion engine through its gearbox, the battery's available power; the
-    dynamic module saturates inside its own kernel); direct torques are applied as given."""
+def _direct_wheel_torques(inputs, members, n, t, ln):
+    """``CONTROLLER_DIRECT``: wheel torques ``ln.drive``, ``ln.brake`` [N·m per wheel, brake
+    >= 0] of lanes ``0..n-1`` at time ``t`` [s] as given, from the per-wheel torque tables of
+    members ``members[lane]``."""
     t0, dt = inputs.t0_s, inputs.dt_s
     for lane in range(n):
         m = members[lane]
-        if controller == CONTROLLER_DIRECT:
-            for w in range(4):
-                ln.drive[w * LANES + lane] = interp_uniform(inputs.drive[m, w], t0, dt, t)
-                ln.brake[w * LANES + lane] = max(interp_uniform(inputs.brake[m, w], t0, dt, t),
-                                                 0.0)
-        elif controller == CONTROLLER_ADM:
-            adm_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane],
-                              ln.ds[DS_STEER * LANES + lane])
-            _regeneration_fade(ln, lane, x)
-        else:
-            passive_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane])
+        for w in range(4):
+            ln.drive[w * LANES + lane] = interp_uniform(inputs.drive[m, w], t0, dt, t)
+            ln.brake[w * LANES + lane] = max(interp_uniform(inputs.brake[m, w], t0, dt, t),
+                                             0.0)
+
+
+@_scalar
+def _adm_wheel_torques(n, t, x, ln):
+    """``CONTROLLER_ADM``: the dynamic module's wheel torques of lanes ``0..n-1`` at time
+    ``t`` [s] from the driver's force demand and steering (``ln.ds``;
+    :func:`sim.adm.kernel.adm_wheel_torques`, which saturates to the machines and the
+    battery), regeneration faded out at walking pace (:func:`_regeneration_fade`)."""
+    for lane in range(n):
+        adm_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane],
+                          ln.ds[DS_STEER * LANES + lane])
+        _regeneration_fade(ln, lane, x)
+
+
+@_scalar
+def _passive_wheel_torques(n, t, x, ln):
+    """``CONTROLLER_PASSIVE``: the passive drivetrain's wheel torques of lanes ``0..n-1`` at
+    time ``t`` [s] from the driver's force demand (``ln.ds``):
+    :func:`sim.chassis.powertrain.passive_wheel_torques` (regeneration first, the combustion
+    engine through its gearbox, the battery's available power)."""
+    for lane in range(n):
+        passive_wheel_torques(ln, lane, x, t, ln.ds[DS_FORCE * LANES + lane])
 
 
 # --------------------------------------------------------------------------------------------
@@ -802,67 +817,86 @@ def _rk4_redo(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
         ws.substeps[lane] = 1
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
-def _run_lanes(controller, tyre_params, n, members, ln, x, xe, ws, inputs, stepping,
-               outputs):
-    """The time loop of a chunk whose lanes ``0..n-1`` hold members ``members[lane]``, with
-    parameters and initial states in ``ln.p``, ``x`` and ``xe`` (see :func:`_run_chunk`)."""
-    h, v_low = stepping.h, stepping.v_low
-    for lane in range(LANES):  # the Rosenbrock-W step: one step of h, no substeps
-        ws.h_sub[lane] = h
-        ws.substeps[lane] = 1
-    # sensors for the controller's first step: the initial state with zero torques
-    _driver_lanes(inputs, ln, members, n, 0.0, x, 0.0)
-    _steer_lanes(inputs, ln, members, n, 0.0, 0, 0.0, ws.h_sub)
-    _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
-    _sense(ln, n)
-    t = 0.0
-    for step in range(stepping.n_steps + 1):
-        t = step * h
-        _driver_lanes(inputs, ln, members, n, t, x, h)
-        powertrain_limits(ln, n, xe, ws.bx)
-        _wheel_torques(controller, inputs, members, n, t, x, ln)
-        # the first stage's derivative at (t, x) also gives the recorded signals and sensors
-        _steer_lanes(inputs, ln, members, n, t, 0, 0.0, ws.h_sub)
+def _time_loop(controller):
+    """The compiled time loop of a chunk for controller code ``controller``
+    (:data:`sim.simulate.CONTROLLERS`), a constant of the loop: numba prunes the other
+    controllers' branches, so a run compiles only its own controller's code (a passive run
+    no longer compiles the dynamic module: about a minute of a cold compile). The loops share
+    every kernel they call; each is cached on its own (its ``__qualname__`` names the
+    controller)."""
+
+    def _run_lanes(tyre_params, n, members, ln, x, xe, ws, inputs, stepping, outputs):
+        """The time loop of a chunk whose lanes ``0..n-1`` hold members ``members[lane]``,
+        with parameters and initial states in ``ln.p``, ``x`` and ``xe`` (see
+        :func:`_run_chunk`)."""
+        h, v_low = stepping.h, stepping.v_low
+        for lane in range(LANES):  # the Rosenbrock-W step: one step of h, no substeps
+            ws.h_sub[lane] = h
+            ws.substeps[lane] = 1
+        # sensors for the controller's first step: the initial state with zero torques
+        _driver_lanes(inputs, ln, members, n, 0.0, x, 0.0)
+        _steer_lanes(inputs, ln, members, n, 0.0, 0, 0.0, ws.h_sub)
         _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
         _sense(ln, n)
-        hold_step_power(ln, n)
-        _widen_extremes(outputs.extremes, outputs.watched, members, n, x, xe, ln)
-        if step % stepping.out_every == 0:
-            _record(outputs.out, outputs.picked, step // stepping.out_every, members, n, x,
-                    xe, ln)
-        if step == stepping.n_steps:
-            break
-        _copy(x, N_STATES, n, ws.last_x)
-        _copy(xe, N_ENERGY_STATES, n, ws.last_xe)
-        if stepping.scheme == SCHEME_ROSENBROCK:
-            _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws)
-            if _reject_steps(n, x, xe, ws) > 0:
-                _rk4_redo(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws)
-        else:
-            stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
-            most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
-            _sort_by_substeps(n, ln, x, xe, ws, members)
-            for j in range(most):
-                _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
-                             inputs, v_low, x, xe, ws)
-        if _ended(x, ws.last_x, xe, ws.last_xe, members, n, t + h,
-                  step // stepping.out_every + 1, v_low, stepping.v_stop,
-                  stepping.max_sideslip, outputs, ws.ended) > 0:
-            for lane in range(n - 1, -1, -1):  # the ended lanes leave: swapped behind the others
-                if ws.ended[lane]:
-                    n -= 1
-                    _swap_lanes(lane, n, ln, x, xe, ws, members)
-            if n == 0:
-                return
-    for lane in range(n):
-        m = members[lane]
-        outputs.status[m] = STATUS_OK
-        outputs.end_time[m] = t
-        for i in range(N_STATES):
-            outputs.end_state[m, i] = x[i * LANES + lane]
-        for i in range(N_ENERGY_STATES):
-            outputs.end_energy[m, i] = xe[i * LANES + lane]
+        t = 0.0
+        for step in range(stepping.n_steps + 1):
+            t = step * h
+            _driver_lanes(inputs, ln, members, n, t, x, h)
+            powertrain_limits(ln, n, xe, ws.bx)
+            if controller == CONTROLLER_DIRECT:
+                _direct_wheel_torques(inputs, members, n, t, ln)
+            elif controller == CONTROLLER_ADM:
+                _adm_wheel_torques(n, t, x, ln)
+            else:
+                _passive_wheel_torques(n, t, x, ln)
+            # the first stage's derivative at (t, x) also gives the recorded signals and sensors
+            _steer_lanes(inputs, ln, members, n, t, 0, 0.0, ws.h_sub)
+            _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
+            _sense(ln, n)
+            hold_step_power(ln, n)
+            _widen_extremes(outputs.extremes, outputs.watched, members, n, x, xe, ln)
+            if step % stepping.out_every == 0:
+                _record(outputs.out, outputs.picked, step // stepping.out_every, members, n, x,
+                        xe, ln)
+            if step == stepping.n_steps:
+                break
+            _copy(x, N_STATES, n, ws.last_x)
+            _copy(xe, N_ENERGY_STATES, n, ws.last_xe)
+            if stepping.scheme == SCHEME_ROSENBROCK:
+                _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws)
+                if _reject_steps(n, x, xe, ws) > 0:
+                    _rk4_redo(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws)
+            else:
+                stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
+                most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
+                _sort_by_substeps(n, ln, x, xe, ws, members)
+                for j in range(most):
+                    _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
+                                 inputs, v_low, x, xe, ws)
+            if _ended(x, ws.last_x, xe, ws.last_xe, members, n, t + h,
+                      step // stepping.out_every + 1, v_low, stepping.v_stop,
+                      stepping.max_sideslip, outputs, ws.ended) > 0:
+                # the ended lanes leave: swapped behind the others
+                for lane in range(n - 1, -1, -1):
+                    if ws.ended[lane]:
+                        n -= 1
+                        _swap_lanes(lane, n, ln, x, xe, ws, members)
+                if n == 0:
+                    return
+        for lane in range(n):
+            m = members[lane]
+            outputs.status[m] = STATUS_OK
+            outputs.end_time[m] = t
+            for i in range(N_STATES):
+                outputs.end_state[m, i] = x[i * LANES + lane]
+            for i in range(N_ENERGY_STATES):
+                outputs.end_energy[m, i] = xe[i * LANES + lane]
+
+    _run_lanes.__qualname__ = f"_run_lanes_{CONTROLLER_NAMES[controller]}"
+    return numba.njit(cache=True, nogil=True, _nrt=False)(_run_lanes)
+
+#: The compiled time loop of each controller code (:func:`_time_loop`).
+RUN_LANES = tuple(_time_loop(code) for code in range(len(CONTROLLER_NAMES)))
 
 
 def _lanes_of(rows, chunk):
@@ -901,7 +935,7 @@ def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, d
                    tuple(_table(N_ENERGY_STATES) for _ in range(4)), _table(N_ENERGY_STATES),
                    _table(N_ENERGY_STATES), np.zeros(N_ENERGY_STATES),
                    np.zeros(N_ENERGY_STATES), _table(N_JACOBIAN_ROWS), _table(1))
-    _run_lanes(controller, tyre_params, members.size, members, ln,
+    RUN_LANES[controller](tyre_params, members.size, members, ln,
                _lanes_of(x0, members), _lanes_of(xe0, members), ws, inputs, stepping, outputs)
 
 

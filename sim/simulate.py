@@ -25,8 +25,7 @@ from sim.spec.vehicle import DEFAULT_LOAD_CASE, Vehicle, require_vehicle
 from sim.units import deg_to_rad, kmh_to_mps
 from sim.validity import TYRE_CHECKS, tyre_flags
 
-CONTROLLERS = {"passive": tt.CONTROLLER_PASSIVE, "direct": tt.CONTROLLER_DIRECT,
-               "adm": tt.CONTROLLER_ADM}
+CONTROLLERS = {name: code for code, name in enumerate(tt.CONTROLLER_NAMES)}
 
 #: Channel names of the driver's states: the steering-wheel angle and the force demand under
 #: their own names, the path follower's and speed controller's memory as ``driver_<name>``.

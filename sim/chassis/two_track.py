@@ -268,6 +268,8 @@ TYRE_MF61, TYRE_LINEAR = 0, 1
 CONTROLLER_PASSIVE = 0   # fixed front/rear split, open differentials, regeneration first
 CONTROLLER_DIRECT = 1    # per-wheel drive and brake torques given as input tables
 CONTROLLER_ADM = 2       # the dynamic module (sim.adm): yaw control, allocation, TC, regen
+#: The controllers' names, by code (``sim.simulate``'s ``controller=``).
+CONTROLLER_NAMES = ("passive", "direct", "adm")
 
 #: What the car measures, as the controllers read it (lane table ``Lanes.sens``): written by
 #: the integrator from the derived signals after each step's first evaluation, so one
@@ -965,7 +967,8 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
 
 
 __all__ = [
-    "AUX_NAMES", "AUX_UNITS", "CONTROLLER_ADM", "CONTROLLER_DIRECT", "CONTROLLER_PASSIVE",
+    "AUX_NAMES", "AUX_UNITS", "CONTROLLER_ADM", "CONTROLLER_DIRECT", "CONTROLLER_NAMES",
+    "CONTROLLER_PASSIVE",
     "LANES", "Lanes", "N_AUX", "N_PARAMETERS", "N_POWER", "N_SENSORS", "N_STATES",
     "PARAMETER_NAMES", "POWER_NAMES",
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",

@@ -70,7 +70,7 @@ def test_lane_tables_of_many_row_counts_compile_no_specialisation_each():
 
 
 def test_time_loops_compile_one_specialisation_whatever_the_inputs_look_like():
-    """The two-track time loop (``sim.integrator._run_lanes``) and the cycle loop
+    """The two-track time loop (``sim.integrator.RUN_LANES``, passive) and the cycle loop
     (``sim.energy.longitudinal._run_member``) are each compiled for one signature: the kernel
     test's read-only broadcast input tables, ``simulate``'s own tables, a call that leaves the
     scheme at its default, and a cycle trace that is a read-only array all reach them as the
@@ -80,7 +80,7 @@ def test_time_loops_compile_one_specialisation_whatever_the_inputs_look_like():
     from sim.driver import iso7401_step_steer
     from sim.energy import longitudinal as lo
     from sim.energy.cycle import drive_cycle
-    from sim.simulate import Numerics, simulate
+    from sim.simulate import CONTROLLERS, Numerics, simulate
     from tests.unit.test_two_track_kernel import _failing_batch, _kernel
 
     params, tyre_params, x0, steer, force = _failing_batch()
@@ -89,7 +89,8 @@ def test_time_loops_compile_one_specialisation_whatever_the_inputs_look_like():
              steering_wheel_angle_rad=iso7401_step_steer(10.0, start_s=0.02),
              numerics=Numerics(scheme="rosenbrock"))
     drive_cycle(sim.load_vehicle("coupe"), "wltc_class3b")
-    assert len(integrator._run_lanes.signatures) == 1, integrator._run_lanes.signatures
+    loop = integrator.RUN_LANES[CONTROLLERS["passive"]]
+    assert len(loop.signatures) == 1, loop.signatures
     assert len(lo.run_batch.signatures) == 1, lo.run_batch.signatures
     assert len(lo._run_member.signatures) <= 1, lo._run_member.signatures  # 0 when cached
 
