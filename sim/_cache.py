@@ -68,13 +68,13 @@ def configure() -> None:
 
 #: The line :func:`announce_compiles` writes (``{cache}``: the cache folder). The figures are
 #: cold compiles on an idle 2-core AMD EPYC (``tools/compile_profile.py --scenario all``,
-#: README, Speed: 186 s to a first two-track result, 207 s module-on, 65 s to a first
+#: README, Speed: 136 s to a first two-track result, 171 s module-on, 56 s to a first
 #: cycle); a busy machine takes longer.
 COMPILE_NOTICE = (
     "sim: compiling numba kernels into {cache} (first run after an install or a kernel change; "
-    "about three minutes before a first two-track or module-on result and one before a first "
-    "cycle result on 2 cores, longer on a busy machine; later runs load them in about a "
-    "second)\n")
+    "about two and a half minutes before a first two-track result, three before a first "
+    "module-on one and one before a first cycle result on 2 cores, longer on a busy machine; "
+    "later runs load them in about a second)\n")
 
 
 def announce_compiles(stream=None) -> None:
