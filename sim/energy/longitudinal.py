@@ -205,7 +205,8 @@ def _slot_share(lp, k, braking):
     """Share [-] of the drive (or brake) force demand machine slot ``k`` is asked for: its
     axle's share over the wheels of that axle the slot drives (1 or 2 of 2). Driving: the
     front torque share. Braking: the axle's share of regenerative braking
-    (:func:`sim.powertrain.braking.regenerative_axle_share`)."""
+    (:func:`sim.powertrain.braking.regenerative_axle_share`). Constant per member: read
+    from :func:`_slot_shares`."""
     first, second = drives_wheels(lp[L_MACHINE0 + k * _MS + _M_DRIVES])
     wheels = (1.0 if first >= 0 else 0.0) + (1.0 if second >= 0 else 0.0)
     axle = 0 if first < 2 else 1
@@ -219,6 +220,16 @@ def _slot_share(lp, k, braking):
     regen = regenerative_axle_share(lp[L_BRAKE_SHARE], has_front, has_rear, axle)
     drive = front if axle == 0 else 1.0 - front
     return (regen if braking else drive) * 0.5 * wheels
+
+
+@_step
+def _slot_shares(lp):
+    """Per slot, its share of the drive and of the brake force demand (two 4-tuples,
+    :func:`_slot_share`); computed once per member."""
+    return ((_slot_share(lp, 0, False), _slot_share(lp, 1, False), _slot_share(lp, 2, False),
+             _slot_share(lp, 3, False)),
+            (_slot_share(lp, 0, True), _slot_share(lp, 1, True), _slot_share(lp, 2, True),
+             _slot_share(lp, 3, True)))
 
 
 @_kernel
@@ -348,8 +359,8 @@ def _road_forces(lp, v_mean):
 
 
 @_step
-def _electric_step(lp, dup, twins, bp, bx, v, v_target, h, wheel_torque, shaft, scratch,
-                   energy):
+def _electric_step(lp, dup, twins, shares, bp, bx, v, v_target, h, wheel_torque, shaft,
+                   scratch, energy):
     """One step of an electric member from speed ``v`` towards ``v_target`` [m/s]: returns
     ``(v_new, tractive force, friction brake force, road force, terminal power, bus voltage,
     feasible, available discharge power, available charge power)`` (the battery's available
@@ -384,7 +395,7 @@ def _electric_step(lp, dup, twins, bp, bx, v, v_target, h, wheel_torque, shaft, 
         for k in range(N_MACHINES):
             electric = (lp[L_MACHINE0 + k * _MS + _M_DRIVES] != DRIVES_NONE
                         and lp[L_MACHINE0 + k * _MS + _M_KIND] != KIND_COMBUSTION)
-            share = _slot_share(lp, k, braking)
+            share = shares[1][k] if braking else shares[0][k]
             limit = _slot_wheel_limit_nm(lp, k, omega_t) if electric else 0.0
             if braking:  # regeneration first: the one rule of sim.powertrain.braking
                 wheel_torque[k] = _regenerative_torque(
@@ -552,6 +563,7 @@ def _run_member(i, lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, 
     scratch[_SCRATCH_P_PREV] = lp[L_AUX]
     available = np.zeros(2)
     twins = _slot_twins(lp, dup)
+    shares = _slot_shares(lp)
     radius = lp[L_RADIUS]
     v = trace[0]
     t = 0.0
@@ -568,7 +580,7 @@ def _run_member(i, lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, 
                 lp, ep, gp, gs, v, v_target, h, energy[i])
         else:
             (v_new, tractive, brake, resist, p_term, v_bus, ok, available[0],
-             available[1]) = _electric_step(lp, dup, twins, bp, bx, v, v_target, h,
+             available[1]) = _electric_step(lp, dup, twins, shares, bp, bx, v, v_target, h,
                                             wheel_torque, shaft, scratch, energy[i])
         v_mean = 0.5 * (v + v_new)
         v = v_new
