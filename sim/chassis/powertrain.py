@@ -73,6 +73,7 @@ from sim.chassis.two_track import (
     W_LINEAR,
     W_ROLL,
     W_SLIP,
+    add_slot_torque,
     friction_brakes,
     machine_parameter,
     machine_wheel_speed,
@@ -399,10 +400,7 @@ def combustion_wheel_torques(ln, lane, x, t, force_demand_n):
         pt[PT_OPEN * LANES + lane] = coasting
         pt[PT_AXLE_NM * LANES + lane] = axle
         pt[PT_ENGINE_AUX_W * LANES + lane] = aux
-        wheels = 2.0 if second >= 0 else 1.0
-        ln.drive[first * LANES + lane] += axle / wheels
-        if second >= 0:
-            ln.drive[second * LANES + lane] += axle / wheels
+        add_slot_torque(ln.drive, lane, first, second, axle)
         total += axle
     return total
 
@@ -441,10 +439,7 @@ def regenerative_wheel_torques(ln, lane, x, brake_force_n):
             enabled, share, brake_force_n, cap, radius,
             machine_wheel_torque_limit(p, lane, k, omega), dup[k],
             machine_parameter(p, lane, k, M_GEAR), omega, pt[PT_LOSS_V * LANES + lane])
-        wheels = 2.0 if second >= 0 else 1.0
-        ln.drive[first * LANES + lane] += torque / wheels
-        if second >= 0:
-            ln.drive[second * LANES + lane] += torque / wheels
+        add_slot_torque(ln.drive, lane, first, second, torque)
         total += torque
     return total
 

@@ -908,6 +908,17 @@ def machine_wheel_speed(p, lane, x, k):
     return 0.0 if first < 0 else (0.5 * (w1 + w2) if second >= 0 else w1)
 
 
+@_inline
+def add_slot_torque(drive, lane, first, second, torque):
+    """Add ``torque`` [N·m], a machine slot's torque at its wheels (:func:`machine_wheels`
+    ``first``, ``second``), to lane ``lane`` of the lane table ``drive``: all of it to wheel
+    ``first``, or half to each wheel of an axle (an open differential: equal torques)."""
+    wheels = 2.0 if second >= 0 else 1.0
+    drive[first * LANES + lane] += torque / wheels
+    if second >= 0:
+        drive[second * LANES + lane] += torque / wheels
+
+
 @_scalar
 def machine_wheel_torque_limit(p, lane, k, wheel_speed_radps):
     """Largest torque [N·m] electric machine ``k`` delivers at the wheel(s) it drives (summed
@@ -959,9 +970,7 @@ def passive_drivetrain(p, lane, x, force_demand_n, drive, brake):
             torque = min(0.5 * wheels * share * force_demand_n * radius,
                          machine_wheel_torque_limit(p, lane, k,
                                                     machine_wheel_speed(p, lane, x, k)))
-            drive[first * LANES + lane] += torque / wheels
-            if second >= 0:
-                drive[second * LANES + lane] += torque / wheels
+            add_slot_torque(drive, lane, first, second, torque)
     else:
         friction_brakes(p, lane, -force_demand_n * radius, brake)
 
@@ -972,7 +981,8 @@ __all__ = [
     "LANES", "Lanes", "N_AUX", "N_PARAMETERS", "N_POWER", "N_SENSORS", "N_STATES",
     "PARAMETER_NAMES", "POWER_NAMES",
     "SENSOR_NAMES", "STATE_NAMES", "STATE_UNITS", "STATUS_NAMES", "lane_table",
-    "friction_brakes", "machine_wheel_speed", "machine_wheel_torque_limit", "machine_wheels",
+    "add_slot_torque", "friction_brakes", "machine_wheel_speed", "machine_wheel_torque_limit",
+    "machine_wheels",
     "mechanical_power", "passive_drivetrain", "rhs",
     "D_HUB", "D_HUB_TO_SPIN", "D_SPIN_TO_HUB", "HUB_STATES", "N_JACOBIAN_ROWS",
     "stiff_diagonal", "stiffest_rate", "wheel_lever",
