@@ -526,7 +526,8 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
         cparams = adm.adm_parameters(vehicle, load_case, members=n)
         cstate0 = adm.adm_initial_state(cparams, params, x0)
         recorded_units, labels = adm.ADM_STATE_UNITS, adm.adm_labels(vehicle)
-    kernel_units = dict(zip(_kernel_channels(controller),
+    kernel = _kernel_channels(controller)
+    kernel_units = dict(zip(kernel,
                             tt.STATE_UNITS + tt.AUX_UNITS + cl.DRIVER_STATE_UNITS
                             + pw.CHANNEL_UNITS + recorded_units, strict=True))
     assert n_out == n_steps // out_every + 1  # noqa: S101 - _samples counts the same
@@ -535,11 +536,9 @@ def simulate(vehicle: Vehicle, *, speed_kmh, duration_s: float,
     end_time = np.zeros(n)
     end_state = np.zeros((n, tt.N_STATES))
     end_energy = np.zeros((n, pw.N_ENERGY_STATES))
-    kernel = _kernel_channels(controller)
     watched = np.array([kernel.index(c) for c in WATCHED], dtype=np.int64)
     extremes = np.empty((watched.size, n, 2))
     extremes[:, :, 0], extremes[:, :, 1] = np.inf, -np.inf
-    # members of similar speed share chunks; neither this nor the chunk size changes results
     # chunks share a tyre set (lanes read it as constants); members of similar speed share
     # chunks; neither this nor the chunk size changes results
     lanes = numerics.chunk_lanes or integrator.chunk_lanes(n)
