@@ -92,7 +92,11 @@ from sim.powertrain.battery import (
     battery_rates,
     bus_voltage_v,
 )
-from sim.powertrain.braking import regenerative_axle_share, regenerative_wheel_torque_nm
+from sim.powertrain.braking import (
+    regenerating_axles,
+    regenerative_axle_share,
+    regenerative_wheel_torque_nm,
+)
 from sim.powertrain.drive_unit import NO_TWINS, drive_unit_sums, largest_admissible_scale
 from sim.powertrain.engine import ENGINE_PARAMETER_NAMES
 from sim.powertrain.gearbox import (
@@ -106,6 +110,7 @@ from sim.powertrain.gearbox import (
 from sim.powertrain.layout import (
     KIND_COMBUSTION,
     KIND_ELECTRIC,
+    M_DRIVES,
     M_GEAR,
     M_KIND,
     N_MACHINES,
@@ -417,12 +422,11 @@ def regenerative_wheel_torques(ln, lane, x, brake_force_n):
     p, pt = ln.p, ln.pt
     if pt[PT_IN_LOOP * LANES + lane] < 0.5 or brake_force_n <= 0.0:
         return 0.0
-    has_front, has_rear = False, False
-    for k in range(N_MACHINES):
-        first = machine_wheels(p, lane, k)[0]
-        electric = first >= 0 and machine_parameter(p, lane, k, M_KIND) == KIND_ELECTRIC
-        has_front = has_front or (electric and first < 2)
-        has_rear = has_rear or (electric and first >= 2)
+    has_front, has_rear = regenerating_axles(
+        (machine_parameter(p, lane, 0, M_DRIVES), machine_parameter(p, lane, 1, M_DRIVES),
+         machine_parameter(p, lane, 2, M_DRIVES), machine_parameter(p, lane, 3, M_DRIVES)),
+        (machine_parameter(p, lane, 0, M_KIND), machine_parameter(p, lane, 1, M_KIND),
+         machine_parameter(p, lane, 2, M_KIND), machine_parameter(p, lane, 3, M_KIND)))
     dup = ln.dup[ln.member[lane]]
     enabled = p[P_REGEN * LANES + lane] > 0.5
     cap = p[P_MASS * LANES + lane] * p[P_REGEN_DECEL * LANES + lane]

@@ -61,7 +61,11 @@ from sim.powertrain.battery import (
     battery_rates,
     bus_voltage_v,
 )
-from sim.powertrain.braking import regenerative_axle_share, regenerative_wheel_torque_nm
+from sim.powertrain.braking import (
+    regenerating_axles,
+    regenerative_axle_share,
+    regenerative_wheel_torque_nm,
+)
 from sim.powertrain.drive_unit import (
     drive_unit_sums,
     largest_admissible_scale,
@@ -211,12 +215,11 @@ def _slot_share(lp, k, braking):
     wheels = (1.0 if first >= 0 else 0.0) + (1.0 if second >= 0 else 0.0)
     axle = 0 if first < 2 else 1
     front = lp[L_FRONT_SHARE]
-    has_front, has_rear = False, False
-    for j in range(N_MACHINES):
-        j_first = drives_wheels(lp[L_MACHINE0 + j * _MS + _M_DRIVES])[0]
-        electric = j_first >= 0 and lp[L_MACHINE0 + j * _MS + _M_KIND] != KIND_COMBUSTION
-        has_front = has_front or (electric and j_first < 2)
-        has_rear = has_rear or (electric and j_first >= 2)
+    has_front, has_rear = regenerating_axles(
+        (_slot(lp, 0, _M_DRIVES), _slot(lp, 1, _M_DRIVES), _slot(lp, 2, _M_DRIVES),
+         _slot(lp, 3, _M_DRIVES)),
+        (_slot(lp, 0, _M_KIND), _slot(lp, 1, _M_KIND), _slot(lp, 2, _M_KIND),
+         _slot(lp, 3, _M_KIND)))
     regen = regenerative_axle_share(lp[L_BRAKE_SHARE], has_front, has_rear, axle)
     drive = front if axle == 0 else 1.0 - front
     return (regen if braking else drive) * 0.5 * wheels

@@ -32,11 +32,27 @@ from sim._arrays import kernel_array
 from sim.errors import SpecError
 from sim.powertrain.drive_unit import wheel_drive_unit_power
 from sim.powertrain.electric_machine import DRIVE_UNIT_PARAMETER_COUNT
+from sim.powertrain.layout import KIND_ELECTRIC, N_MACHINES, drives_wheels
 
 _kernel = numba.njit(cache=True, error_model="numpy", inline="always")
 # Compiled once as functions of their own and called (scalar code, once per step and member;
 # inlining them at every call site multiplied the compile time of their callers).
 _function = numba.njit(cache=True, error_model="numpy", _nrt=False)
+
+
+@_kernel
+def regenerating_axles(drives, kinds):
+    """``(front, rear)``: whether each axle has an electric machine, from the machine slots'
+    ``drives`` codes and ``kinds`` (:data:`~sim.powertrain.layout.N_MACHINES`-tuples, as the
+    parameter tables store them): the axles :func:`regenerative_axle_share` offers the brake
+    demand to."""
+    front, rear = False, False
+    for k in range(N_MACHINES):
+        first = drives_wheels(drives[k])[0]
+        electric = first >= 0 and kinds[k] == KIND_ELECTRIC
+        front = front or (electric and first < 2)
+        rear = rear or (electric and first >= 2)
+    return front, rear
 
 
 @_kernel
