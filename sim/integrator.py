@@ -922,7 +922,8 @@ def _run_chunk(controller, params, tyre_params, x0, cparams, cstate0, dparams, d
     docstring); then the failure checks: a lane that went non-finite, spun out or stopped
     is recorded and leaves the running lanes (swapped behind them), so that nothing of it
     reaches the others. This function allocates the chunk's lane tables (numpy); the time
-    loop (:func:`_run_lanes`) is compiled, allocates nothing and releases the GIL.
+    loop of the controller (:data:`RUN_LANES`, :func:`_time_loop`) is compiled, allocates
+    nothing and releases the GIL.
     """
     members = np.array(chunk, dtype=np.int64)
     ln = Lanes(_lanes_of(params, members), _table(4), _table(4), _table(1), _table(N_AUX),
