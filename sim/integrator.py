@@ -796,6 +796,26 @@ def _reject_steps(n, x, xe, ws):
 
 
 @_scalar
+def _rk4_substeps(t, tyre_params, ln, n, members, inputs, v_low, x, xe, ws, most):
+    """The reference scheme's step of lanes ``0..n-1`` from ``t``: lanes sorted by their
+    substep count (:func:`_sort_by_substeps`), then ``most`` passes of RK4 substeps, each lane
+    taking its own ``ws.substeps`` of ``ws.h_sub``."""
+    _sort_by_substeps(n, ln, x, xe, ws, members)
+    for j in range(most):
+        _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members, inputs,
+                     v_low, x, xe, ws)
+
+
+@_scalar
+def _one_step_each(ws, h):
+    """The Rosenbrock-W layout of the workspace: every lane one step of ``h`` [s], no
+    substeps."""
+    for lane in range(LANES):
+        ws.h_sub[lane] = h
+        ws.substeps[lane] = 1
+
+
+@_scalar
 def _rk4_redo(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
     """The step of the lanes :func:`_reject_steps` sent back, by the reference scheme (RK4
     with its stability substeps); the other lanes keep the state their Rosenbrock-W step
@@ -808,13 +828,8 @@ def _rk4_redo(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
     for lane in range(n):
         ws.substeps[lane] = ws.substeps[lane] if ws.err[lane] > SLIP_TOLERANCE else 0
         most = max(most, ws.substeps[lane])
-    _sort_by_substeps(n, ln, x, xe, ws, members)
-    for j in range(most):
-        _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members, inputs,
-                     v_low, x, xe, ws)
-    for lane in range(LANES):
-        ws.h_sub[lane] = h
-        ws.substeps[lane] = 1
+    _rk4_substeps(t, tyre_params, ln, n, members, inputs, v_low, x, xe, ws, most)
+    _one_step_each(ws, h)
 
 
 def _time_loop(controller):
@@ -830,9 +845,7 @@ def _time_loop(controller):
         with parameters and initial states in ``ln.p``, ``x`` and ``xe`` (see
         :func:`_run_chunk`)."""
         h, v_low = stepping.h, stepping.v_low
-        for lane in range(LANES):  # the Rosenbrock-W step: one step of h, no substeps
-            ws.h_sub[lane] = h
-            ws.substeps[lane] = 1
+        _one_step_each(ws, h)
         # sensors for the controller's first step: the initial state with zero torques
         _driver_lanes(inputs, ln, members, n, 0.0, x, 0.0)
         _steer_lanes(inputs, ln, members, n, 0.0, 0, 0.0, ws.h_sub)
@@ -869,10 +882,7 @@ def _time_loop(controller):
             else:
                 stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
                 most = _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
-                _sort_by_substeps(n, ln, x, xe, ws, members)
-                for j in range(most):
-                    _rk4_substep(j, t, tyre_params, ln, _pass_width(ws.substeps, n, j), members,
-                                 inputs, v_low, x, xe, ws)
+                _rk4_substeps(t, tyre_params, ln, n, members, inputs, v_low, x, xe, ws, most)
             if _ended(x, ws.last_x, xe, ws.last_xe, members, n, t + h,
                       step // stepping.out_every + 1, v_low, stepping.v_stop,
                       stepping.max_sideslip, outputs, ws.ended) > 0:
