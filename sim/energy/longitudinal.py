@@ -96,9 +96,12 @@ from sim.units import GRAVITY_MPS2
 # Small formulas are inlined (``_kernel``); the pieces that are called from several places
 # (the drive units' losses, the battery step) and the steps themselves are compiled once as
 # functions of their own (``_step``): inlining them at every call site multiplied the
-# compile time.
+# compile time. The steps allocate nothing and run without reference counting
+# (``_nrt=False``): every array handed to a function of its own was otherwise increfed and
+# decrefed around the call, atomic operations on counters that both threads of a batch share
+# (their members are views of the same tables), 14 % of a batch's time in perf.
 _kernel = numba.njit(cache=True, error_model="numpy", inline="always")
-_step = numba.njit(cache=True, error_model="numpy")
+_step = numba.njit(cache=True, error_model="numpy", _nrt=False)
 
 #: Per-member parameters of the longitudinal model, by name (built by
 #: :func:`sim.params.longitudinal_parameters`; every column must be filled).
@@ -174,6 +177,8 @@ STATUS_NAMES = ("ok", "fell out of the speed band", "battery empty")
 
 #: Scratch slot of a member holding the previous step's terminal power [W].
 _SCRATCH_P_PREV = 2 * N_MACHINES + 4 * BATTERY_STATE_COUNT + 20
+#: Length of a member's scratch vector.
+_SCRATCH_SIZE = 2 * N_MACHINES + 4 * BATTERY_STATE_COUNT + 24
 
 #: Most iterations of a saturated step's mean speed (see :func:`_electric_step`).
 _MEAN_SPEED_ITERATIONS = 8
@@ -268,17 +273,21 @@ def _slot_electric(lp, k):
     return _slot(lp, k, _M_DRIVES) != DRIVES_NONE and _slot(lp, k, _M_KIND) != KIND_COMBUSTION
 
 
+@_kernel
+def _same_as_previous_slot(lp, dup, k):
+    """Slot ``k`` >= 1 has the drive unit and the reduction of slot ``k - 1``."""
+    alike = _slot(lp, k, _M_GEAR) == _slot(lp, k - 1, _M_GEAR)
+    for j in range(dup.shape[1]):
+        alike = alike and dup[k, j] == dup[k - 1, j]
+    return alike
+
+
 @_step
 def _slot_twins(lp, dup):
     """Per slot: its drive unit and reduction are those of the slot before (4-tuple of bool,
     :func:`sim.powertrain.drive_unit.drive_unit_sums`); computed once per member."""
-    same = [False, False, False, False]
-    for k in range(1, N_MACHINES):
-        alike = _slot(lp, k, _M_GEAR) == _slot(lp, k - 1, _M_GEAR)
-        for j in range(dup.shape[1]):
-            alike = alike and dup[k, j] == dup[k - 1, j]
-        same[k] = alike
-    return same[0], same[1], same[2], same[3]
+    return (False, _same_as_previous_slot(lp, dup, 1), _same_as_previous_slot(lp, dup, 2),
+            _same_as_previous_slot(lp, dup, 3))
 
 
 @_kernel
@@ -348,22 +357,29 @@ def _available_powers(bp, bx):
 
 
 @_kernel
-def _road_forces(lp, v_mean):
-    """Road-load forces [N] at the mean speed of a step ``v_mean`` [m/s] >= 0: ``(rolling,
-    linear, aerodynamic, grade)``; rolling and linear only while the car moves."""
+def _slope(lp):
+    """``(cos, sin)`` of the road grade (constant per member: computed once)."""
+    return math.cos(lp[L_GRADE]), math.sin(lp[L_GRADE])
+
+
+@_kernel
+def _road_forces(lp, slope, v_mean):
+    """Road-load forces [N] at the mean speed of a step ``v_mean`` [m/s] >= 0 on a road of
+    ``slope`` (:func:`_slope`): ``(rolling, linear, aerodynamic, grade)``; rolling and
+    linear only while the car moves."""
     m = lp[L_MASS]
-    grade = lp[L_GRADE]
+    cos_grade, sin_grade = slope
     moving = v_mean > 0.0
-    rolling = m * GRAVITY_MPS2 * math.cos(grade) * lp[L_FRR] if moving else 0.0
+    rolling = m * GRAVITY_MPS2 * cos_grade * lp[L_FRR] if moving else 0.0
     linear = lp[L_B] * v_mean
     c = 0.5 * lp[L_RHO] * lp[L_CDA]
     return rolling, linear, road_load_force_n(0.0, 0.0, c, v_mean), \
-        m * GRAVITY_MPS2 * math.sin(grade)
+        m * GRAVITY_MPS2 * sin_grade
 
 
 @_step
-def _electric_step(lp, dup, twins, shares, bp, bx, v, v_target, h, wheel_torque, shaft,
-                   scratch, energy):
+def _electric_step(lp, dup, twins, shares, slope, bp, bx, v, v_target, h, wheel_torque,
+                   shaft, scratch, energy):
     """One step of an electric member from speed ``v`` towards ``v_target`` [m/s]: returns
     ``(v_new, tractive force, friction brake force, road force, terminal power, bus voltage,
     feasible, available discharge power, available charge power)`` (the battery's available
@@ -387,7 +403,7 @@ def _electric_step(lp, dup, twins, shares, bp, bx, v, v_target, h, wheel_torque,
     v_mean_t = 0.5 * (v + v_target)
     fresh = False
     for _ in range(_MEAN_SPEED_ITERATIONS):
-        roll, lin, aero, grade = _road_forces(lp, v_mean_t)
+        roll, lin, aero, grade = _road_forces(lp, slope, v_mean_t)
         resist = roll + lin + aero + grade
         demand = m_eff * (v_target - v) / h + resist
         omega_t = v_mean_t / radius
@@ -479,7 +495,7 @@ def _electric_step(lp, dup, twins, shares, bp, bx, v, v_target, h, wheel_torque,
 
 
 @_step
-def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
+def _combustion_step(lp, ep, gp, gs, slope, v, v_target, h, energy):
     """One step of a combustion member (gear state ``gs`` = [gear, shift timer], updated in
     place): returns ``(v_new, tractive force, friction brake force, road force, fuel flow
     [kg/s], engine speed [rad/s])`` and adds the step's energies to ``energy``.
@@ -494,14 +510,14 @@ def _combustion_step(lp, ep, gp, gs, v, v_target, h, energy):
     m_eff = lp[L_MASS] + lp[L_SPIN] / (radius * radius)
     v_mean_t = 0.5 * (v + v_target)
     # the gear for this step, from the demand at the trace's mean speed (once per step)
-    roll, lin, aero, grade = _road_forces(lp, v_mean_t)
+    roll, lin, aero, grade = _road_forces(lp, slope, v_mean_t)
     demand = m_eff * (v_target - v) / h + roll + lin + aero + grade
     omega_t = v_mean_t / radius
     gear, timer = _gear_step(ep, gp, gs[0], gs[1], omega_t, demand * radius, lp[L_AUX], h)
     gs[0], gs[1] = gear, timer
     # forces held through the step at its mean speed (iterated when saturated, as electric)
     for _ in range(_MEAN_SPEED_ITERATIONS):
-        roll, lin, aero, grade = _road_forces(lp, v_mean_t)
+        roll, lin, aero, grade = _road_forces(lp, slope, v_mean_t)
         resist = roll + lin + aero + grade
         demand = m_eff * (v_target - v) / h + resist
         omega_t = v_mean_t / radius
@@ -555,18 +571,18 @@ def _record(out, i, j, t, v, v_target, distance, tractive, brake, resist, p_term
 
 @_step
 def _run_member(i, lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, n_steps,
-                out_every, break_off, out, energy, status, end_time):
+                out_every, break_off, out, energy, status, end_time, wheel_torque, shaft,
+                scratch, available):
     """Member ``i`` through ``n_steps`` steps of ``h`` [s] along ``trace`` (speeds [m/s]
     every ``trace_dt`` [s]); states ``bx`` (battery) and ``gs`` (gear, shift timer) in place.
     With ``break_off`` the member ends when its speed falls below the trace's band (the
-    break-off of a range run) or the battery cannot deliver (status codes ``STATUS_*``)."""
-    wheel_torque = np.zeros(N_MACHINES)
-    shaft = np.zeros((1, N_MACHINES))
-    scratch = np.zeros(2 * N_MACHINES + 4 * BATTERY_STATE_COUNT + 24)
+    break-off of a range run) or the battery cannot deliver (status codes ``STATUS_*``).
+    Workspace (zeroed by the caller): ``wheel_torque`` (N_MACHINES,), ``shaft`` (1,
+    N_MACHINES), ``scratch`` (:data:`_SCRATCH_SIZE`,), ``available`` (2,)."""
     scratch[_SCRATCH_P_PREV] = lp[L_AUX]
-    available = np.zeros(2)
     twins = _slot_twins(lp, dup)
     shares = _slot_shares(lp)
+    slope = _slope(lp)
     radius = lp[L_RADIUS]
     v = trace[0]
     t = 0.0
@@ -580,11 +596,11 @@ def _run_member(i, lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, 
         fuel, w_e, p_term, v_bus, ok = 0.0, 0.0, 0.0, 0.0, True
         if combustion:
             v_new, tractive, brake, resist, fuel, w_e = _combustion_step(
-                lp, ep, gp, gs, v, v_target, h, energy[i])
+                lp, ep, gp, gs, slope, v, v_target, h, energy[i])
         else:
             (v_new, tractive, brake, resist, p_term, v_bus, ok, available[0],
-             available[1]) = _electric_step(lp, dup, twins, shares, bp, bx, v, v_target, h,
-                                            wheel_torque, shaft, scratch, energy[i])
+             available[1]) = _electric_step(lp, dup, twins, shares, slope, bp, bx, v, v_target,
+                                            h, wheel_torque, shaft, scratch, energy[i])
         v_mean = 0.5 * (v + v_new)
         v = v_new
         if (step + 1) % out_every == 0 and out.shape[2] > 0:
@@ -616,4 +632,6 @@ def run_batch(lp, dup, bp, bx, ep, gp, gs, combustion, trace, trace_dt, h, n_ste
     for i in numba.prange(lp.shape[0]):
         m = np.int64(i)  # the prange index is unsigned: one signature of _run_member, not two
         _run_member(m, lp[m], dup[m], bp[m], bx[m], ep[m], gp[m], gs[m], combustion[m], trace,
-                    trace_dt, h, n_steps, out_every, break_off, out, energy, status, end_time)
+                    trace_dt, h, n_steps, out_every, break_off, out, energy, status, end_time,
+                    np.zeros(N_MACHINES), np.zeros((1, N_MACHINES)), np.zeros(_SCRATCH_SIZE),
+                    np.zeros(2))

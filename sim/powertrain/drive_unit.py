@@ -34,8 +34,9 @@ from sim.powertrain.layout import N_MACHINES
 
 _kernel = numba.njit(cache=True, error_model="numpy", inline="always")
 # Compiled once as a function of its own (inlining the drive unit at every call site
-# multiplies the compile time of the callers).
-_function = numba.njit(cache=True, error_model="numpy")
+# multiplies the compile time of the callers), without reference counting (``_nrt=False``: no
+# atomic incref/decref of the array arguments around each call; nothing here allocates).
+_function = numba.njit(cache=True, error_model="numpy", _nrt=False)
 
 #: The slot sums below are written out for four slots.
 assert N_MACHINES == 4, "drive_unit_sums is written for four machine slots"

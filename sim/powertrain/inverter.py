@@ -85,10 +85,12 @@ def inverter_switching_loss_w(peak_current_a, bus_voltage_v, switching_frequency
                               voltage_exponent):
     """Switching loss [W] of the whole bridge: ``6 f_sw/pi E_sw (I_hat/I_ref)
     (V_dc/V_ref)^K_v`` for phase-current amplitude ``peak_current_a`` [A] >= 0 and bus
-    voltage ``bus_voltage_v`` [V] > 0 (floored at 1 mV)."""
+    voltage ``bus_voltage_v`` [V] > 0 (floored at 1 mV). ``K_v = 1`` (SiC) skips the call
+    to ``pow`` (exact: ``x^1 = x``)."""
     ratio_v = max(bus_voltage_v, _VOLTAGE_FLOOR_V) / reference_voltage_v
+    voltage_factor = ratio_v if voltage_exponent == 1.0 else math.pow(ratio_v, voltage_exponent)
     return (SWITCH_POSITIONS * switching_frequency_hz / math.pi * switching_energy_j
-            * (peak_current_a / reference_current_a) * math.pow(ratio_v, voltage_exponent))
+            * (peak_current_a / reference_current_a) * voltage_factor)
 
 
 def inverter_losses_w(rms_current_a, ac_power_w, bus_voltage_v, *, switching_frequency_hz,
