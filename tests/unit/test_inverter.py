@@ -83,6 +83,12 @@ def test_switching_voltage_exponent_and_current_scaling():
     assert inverter_switching_loss_w(800.0, 300.0, 10e3, 0.05, 400.0, 600.0, 1.3) == \
         pytest.approx(base * 2 * 0.5**1.3, rel=1e-14)
     assert inverter_switching_loss_w(0.0, 600.0, 10e3, 0.05, 400.0, 600.0, 1.3) == 0.0
+    # K_v = 1 (SiC) skips pow: exactly linear in the bus voltage, as pow(x, 1) = x
+    sic = inverter_switching_loss_w(400.0, 600.0, 10e3, 0.05, 400.0, 600.0, 1.0)
+    assert inverter_switching_loss_w(400.0, 900.0, 10e3, 0.05, 400.0, 600.0, 1.0) == \
+        pytest.approx(1.5 * sic, rel=1e-15)
+    assert inverter_switching_loss_w(400.0, 900.0, 10e3, 0.05, 400.0, 600.0, 1.0) == \
+        inverter_switching_loss_w.py_func(400.0, 900.0, 10e3, 0.05, 400.0, 600.0, 1.0)
 
 
 def test_modulation_power_factor_clamped_and_zero_current():
