@@ -20,6 +20,7 @@ wheel left which range, when (in the recorded samples) and how far.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -70,5 +71,17 @@ def tyre_flags(channels: Mapping[str, np.ndarray], front: TirFile, rear: TirFile
             flags[name] = outside
             notes[name] = (f"{w.upper()} {what} ({pattern.format(w=w)}) outside the tyre's "
                            f"{low_key}..{high_key} = {low:g}..{high:g} {unit} "
-                           f"({tir.source})")
+                           f"({_shown_source(tir.source)})")
     return flags, notes
+
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def _shown_source(source: str) -> str:
+    """A tyre file's path as a note shows it: relative to the package for the files it ships
+    (``sim/vehicles/tyres/...``, the same on every machine), as given otherwise."""
+    try:
+        return (Path("sim") / Path(source).resolve().relative_to(_PACKAGE_ROOT)).as_posix()
+    except (ValueError, OSError):
+        return source

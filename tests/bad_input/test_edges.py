@@ -261,3 +261,11 @@ def test_spec_error_quotes_at_most_a_short_excerpt():
     err = SpecError("f.toml", "x", "y" * 10_000, "short")
     assert len(str(err)) < 450 and "(10002 characters)" in str(err)
     assert math.isfinite(len(str(err)))
+
+
+def test_a_tyre_file_outside_the_package_is_named_as_given(tmp_path):
+    from sim.validity import _shown_source
+    outside = str(tmp_path / "my_tyre.tir")
+    assert _shown_source(outside) == outside
+    shipped = sim.__file__.replace("__init__.py", "vehicles/tyres/sport_front_245_35R20.tir")
+    assert _shown_source(shipped) == "sim/vehicles/tyres/sport_front_245_35R20.tir"

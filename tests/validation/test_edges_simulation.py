@@ -40,6 +40,8 @@ def test_wheel_loads_beyond_fzmax_are_flagged_per_member_and_time():
     assert any(line.startswith("member 1: FL wheel load (fz_fl_n) outside the tyre's "
                                "FZMIN..FZMAX = 0..10400 N") for line in report)
     assert not any(line.startswith("member 0") for line in report)
+    # a tyre file the package ships is named from the package, the same on every machine
+    assert "(sim/vehicles/tyres/" in res.flag_notes["tyre_load_fl"]
     # recording nothing keeps the validity: the kernel widens each member's extremes of the
     # flags' channels at every step, whatever it records
     end = sim.simulate(batch, speed_kmh=300.0, duration_s=0.5, steering_wheel_angle_rad=0.02,
