@@ -824,7 +824,7 @@ def _rk4_redo(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws):
     _evaluate(ln, n, tyre_params, v_low, x, xe, ws.k[0], ws.ke[0], ws)
     stiffest_rate(ln, n, tyre_params, v_low, x, ws.bound)
     _substeps(ws.bound, h, n, ws.substeps, ws.h_sub)
-    most = 0
+    most = np.int64(0)  # not the literal 0: one signature of _rk4_substeps
     for lane in range(n):
         ws.substeps[lane] = ws.substeps[lane] if ws.err[lane] > SLIP_TOLERANCE else 0
         most = max(most, ws.substeps[lane])

@@ -258,28 +258,25 @@ def _slot_inputs(ln, lane, x, drive, motoring_scale, generating_scale):
 
 
 @_scalar
-def drive_unit_powers(ln, lane, x, drive, motoring_scale, generating_scale, bus_voltage,
-                      record):
+def drive_unit_powers(ln, lane, x, drive, motoring_scale, generating_scale, bus_voltage):
     """The electric drive units of lane ``lane`` for wheel torques ``drive`` (4-tuple [N·m];
     a wheel's torque times ``motoring_scale`` where it drives, ``generating_scale`` where it
     brakes) at the wheel speeds of ``x``, on a bus at ``bus_voltage`` [V]
     (:func:`sim.powertrain.drive_unit.drive_unit_sums`). Returns the sums over the electric
-    slots ``(dc power [W], copper, iron, friction, inverter, cable, lumped, gear [W])`` and
-    the drive power [W] of wheels no electric machine in the loop drives (``sum T omega``,
-    unscaled). With ``record`` each slot's DC power goes to ``ln.pt``."""
+    slots ``(dc power [W], copper, iron, friction, inverter, cable, lumped, gear [W])``, the
+    drive power [W] of wheels no electric machine in the loop drives (``sum T omega``,
+    unscaled) and each slot's DC power [W] (a 4-tuple). One signature for every caller (a
+    literal flag argument would compile it once per value)."""
     torque, omega, ratio, active = _slot_inputs(ln, lane, x, drive, motoring_scale,
                                                 generating_scale)
     sums, slot_dc, _ = drive_unit_sums(ln.dup[ln.member[lane]], ratio, torque, omega, active,
                                        NO_TWINS, bus_voltage)
-    if record:
-        for k in range(N_MACHINES):
-            ln.pt[(PT_DC0 + k) * LANES + lane] = slot_dc[k]
     electric = electric_wheels(ln, lane)
     external = 0.0
     for w in range(4):
         external += 0.0 if (electric >> w) & 1 else drive[w] * _wheel_speed(x, lane, w)
     dc, cu, fe, fr, inv, cable, lumped, gear = sums
-    return dc, cu, fe, fr, inv, cable, lumped, gear, external
+    return dc, cu, fe, fr, inv, cable, lumped, gear, external, slot_dc
 
 
 @_scalar
@@ -288,7 +285,7 @@ def terminal_power_w(ln, lane, x, drive, motoring_scale, generating_scale):
     ``drive`` (see :func:`drive_unit_powers`) at the step's loss voltage, auxiliaries
     included."""
     return drive_unit_powers(ln, lane, x, drive, motoring_scale, generating_scale,
-                             ln.pt[PT_LOSS_V * LANES + lane], False)[0] \
+                             ln.pt[PT_LOSS_V * LANES + lane])[0] \
         + ln.p[P_AUX_W * LANES + lane]
 
 
@@ -555,8 +552,10 @@ def powertrain_rhs(ln, n, x, xe, dxe, bx, bdx):
         in_loop = pt[PT_IN_LOOP * LANES + lane] > 0.5
         drive = (ln.drive[lane], ln.drive[LANES + lane], ln.drive[2 * LANES + lane],
                  ln.drive[3 * LANES + lane])
-        dc, cu, fe, fr, inv, cable, lumped, gear, external = drive_unit_powers(
-            ln, lane, x, drive, 1.0, 1.0, pt[PT_LOSS_V * LANES + lane], True)
+        dc, cu, fe, fr, inv, cable, lumped, gear, external, slot_dc = drive_unit_powers(
+            ln, lane, x, drive, 1.0, 1.0, pt[PT_LOSS_V * LANES + lane])
+        for k in range(N_MACHINES):
+            pt[(PT_DC0 + k) * LANES + lane] = slot_dc[k]
         aux = p[P_AUX_W * LANES + lane] if in_loop else 0.0
         terminal = dc + aux
         fuel_kgps, fuel, engine, engine_aux, clutch, engine_gear, axle = _combustion_rates(

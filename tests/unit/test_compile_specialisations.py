@@ -93,6 +93,11 @@ def test_time_loops_compile_one_specialisation_whatever_the_inputs_look_like():
     assert len(loop.signatures) == 1, loop.signatures
     assert len(lo.run_batch.signatures) == 1, lo.run_batch.signatures
     assert len(lo._run_member.signatures) <= 1, lo._run_member.signatures  # 0 when cached
+    # kernels once called with literal flags or counts (a literal is a type of its own: one
+    # specialisation per value); 0 signatures when the time loop was loaded from the cache
+    from sim.chassis import powertrain as cpw
+    for kernel in (cpw.drive_unit_powers, integrator._rk4_substeps):
+        assert len(kernel.signatures) <= 1, kernel.signatures
 
 
 def _read_only(value):
