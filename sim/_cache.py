@@ -19,11 +19,13 @@ written. ``SIM_COMPILE_NOTICE=0`` silences it.
 
 :func:`warm` fills the cache ahead of use: it reaches each kind of first result
 (:data:`FIRST_RESULTS`) in its own process, all at once (the test suite's controller does
-this before its workers start, so that they do not compile the same kernels side by side).
+this before its workers start, so that they do not compile the same kernels side by side);
+:func:`warming_beside` does it in the background while a command runs (the demo).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -153,6 +155,51 @@ mf61.aligning_moment_nm(tyre, np.zeros(3), np.zeros(3), fz_n=4000.0)
 }
 
 
+def start_warming(processes, env: dict | None = None, stderr=subprocess.DEVNULL
+                  ) -> list[subprocess.Popen]:
+    """Start :func:`warm`'s processes (one per item of ``processes``, a tuple of
+    :data:`FIRST_RESULTS` names each) and return them at once, running. ``stderr``: where
+    their error output goes (default nowhere: a process that fails leaves its kernels to be
+    compiled by whoever needs them). Raises ``ValueError`` for an unknown name."""
+    names = [name for group in processes for name in group]
+    unknown = sorted(set(names) - set(FIRST_RESULTS))
+    if unknown:
+        raise ValueError(f"processes: unknown {unknown}; allowed: {sorted(FIRST_RESULTS)}")
+    env = dict(os.environ if env is None else env, SIM_COMPILE_NOTICE="0")
+    return [subprocess.Popen([sys.executable, "-c",
+                              "".join(FIRST_RESULTS[name] for name in group)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+            for group in processes]
+
+
+def cache_is_empty() -> bool:
+    """No compiled kernel in :func:`numba_cache_dir` yet (a fresh install, a kernel change,
+    or a new ``SIM_CACHE_DIR``)."""
+    folder = Path(numba_cache_dir())
+    return not folder.is_dir() or next(folder.rglob("*.nbi"), None) is None
+
+
+@contextlib.contextmanager
+def warming_beside(processes):
+    """While the body runs, compile the kernels of ``processes`` (:func:`start_warming`) in
+    other processes, when the cache is empty and the machine has a core to spare: a command
+    that needs several kinds of kernels one after another (the demo) then finds the later ones
+    compiled, or being compiled, by the time it needs them (numba loads a kernel another
+    process has cached; one that is still compiling is compiled twice, the result the same).
+    Waits for them after the body; stops them if it raises."""
+    spare = (os.cpu_count() or 1) > 1
+    children = start_warming(processes) if spare and cache_is_empty() else []
+    try:
+        yield children
+    except BaseException:
+        for child in children:
+            child.kill()
+        raise
+    finally:
+        for child in children:
+            child.wait()
+
+
 def warm(processes=(("two-track", "adm"), ("cycle", "edges")), env: dict | None = None
          ) -> None:
     """Compile the kernels of :data:`FIRST_RESULTS` into the cache: one Python process per item
@@ -161,15 +208,7 @@ def warm(processes=(("two-track", "adm"), ("cycle", "edges")), env: dict | None 
     module-on loop after the passive one reuses the kernels they share); returns
     when all have finished. ``env``: their environment (default this process's). Raises
     ``RuntimeError`` with the child's stderr when one fails."""
-    names = [name for group in processes for name in group]
-    unknown = sorted(set(names) - set(FIRST_RESULTS))
-    if unknown:
-        raise ValueError(f"processes: unknown {unknown}; allowed: {sorted(FIRST_RESULTS)}")
-    env = dict(os.environ if env is None else env, SIM_COMPILE_NOTICE="0")
-    children = [subprocess.Popen([sys.executable, "-c",
-                                  "".join(FIRST_RESULTS[name] for name in group)], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                for group in processes]
+    children = start_warming(processes, env, stderr=subprocess.PIPE)
     failed = []
     for group, child in zip(processes, children, strict=True):
         _, err = child.communicate()

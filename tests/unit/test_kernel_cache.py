@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sim import _cache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,3 +81,56 @@ def test_notice_ignores_kernels_outside_sim(tmp_path):
     _cache.announce_compiles(stream)
     numba.njit(cache=False)(lambda x: x + 1.0)(1.0)
     assert stream.getvalue() == ""
+
+
+def test_cache_is_empty_until_a_kernel_index_is_written(tmp_path, monkeypatch):
+    from numba.core import config
+
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path / "numba-x"))
+    assert _cache.cache_is_empty()  # no folder yet
+    (tmp_path / "numba-x" / "sim_chassis").mkdir(parents=True)
+    assert _cache.cache_is_empty()  # a folder without kernels
+    (tmp_path / "numba-x" / "sim_chassis" / "two_track.rhs-1.py311.nbi").write_bytes(b"")
+    assert not _cache.cache_is_empty()
+
+
+class _Child:
+    def __init__(self):
+        self.killed = self.waited = False
+
+    def kill(self):
+        self.killed = True
+
+    def wait(self):
+        self.waited = True
+
+
+def test_warming_beside_starts_helpers_only_on_an_empty_cache_and_stops_them_on_error(
+        monkeypatch):
+    started = []
+
+    def fake_start(processes):
+        started.append(processes)
+        return [_Child()]
+
+    monkeypatch.setattr(_cache, "start_warming", fake_start)
+    monkeypatch.setattr(_cache.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_cache, "cache_is_empty", lambda: False)
+    with _cache.warming_beside((("cycle",),)) as children:
+        assert children == []
+    assert started == []
+    monkeypatch.setattr(_cache, "cache_is_empty", lambda: True)
+    with _cache.warming_beside((("cycle",),)) as children:
+        pass
+    assert started == [(("cycle",),)] and children[0].waited and not children[0].killed
+    with pytest.raises(KeyboardInterrupt), _cache.warming_beside((("cycle",),)) as children:
+        raise KeyboardInterrupt
+    assert children[0].killed and children[0].waited
+    monkeypatch.setattr(_cache.os, "cpu_count", lambda: 1)  # no core to spare: nothing
+    with _cache.warming_beside((("cycle",),)) as children:
+        assert children == []
+
+
+def test_start_warming_refuses_an_unknown_result():
+    with pytest.raises(ValueError, match="unknown"):
+        _cache.start_warming((("two-track", "nonsense"),))
