@@ -20,6 +20,7 @@ wheel left which range, when (in the recorded samples) and how far.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +79,11 @@ def tyre_flags(channels: Mapping[str, np.ndarray], front: TirFile, rear: TirFile
 _PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
+@lru_cache(maxsize=256)
 def _shown_source(source: str) -> str:
     """A tyre file's path as a note shows it: relative to the package for the files it ships
-    (``sim/vehicles/tyres/...``, the same on every machine), as given otherwise."""
+    (``sim/vehicles/tyres/...``, the same on every machine), as given otherwise (remembered:
+    every run's notes ask again)."""
     try:
         return (Path("sim") / Path(source).resolve().relative_to(_PACKAGE_ROOT)).as_posix()
     except (ValueError, OSError):
