@@ -47,6 +47,9 @@ def load_tyre(path: str) -> MF61Tyre:
     return MF61Tyre.from_tir(path)
 
 
+_MF61_COLUMN = {name: k for k, name in enumerate(MF61_PARAMETER_NAMES)}
+
+
 def tyre_parameters(vehicle: Vehicle, axle: str, members: int | None = None) -> np.ndarray:
     """(N, PT) MF 6.1 parameter vectors (:data:`sim.tyre.mf61.MF61_PARAMETER_NAMES`) of the
     tyres on ``axle`` ("front" or "rear") of every member of ``vehicle`` (a batch of N, or one
@@ -58,8 +61,9 @@ def tyre_parameters(vehicle: Vehicle, axle: str, members: int | None = None) -> 
     n = vehicle.batch_size if members is None else members
     out = np.array(np.broadcast_to(base, (n, base.size)))
     for name in TYRE_SCALING_NAMES:
-        factor = np.asarray(getattr(tyre.scaling, name), dtype=float)
-        out[:, MF61_PARAMETER_NAMES.index(name)] *= np.broadcast_to(factor, (n,))
+        factor = getattr(tyre.scaling, name)  # a number or (N,): numpy broadcasts
+        if np.ndim(factor) or factor != 1.0:
+            out[:, _MF61_COLUMN[name]] *= factor
     return out
 
 

@@ -442,10 +442,6 @@ def available_powers_w(p, x):
 
 # --- parameters from a vehicle, rewiring -----------------------------------------------------
 
-def _member_values(value, n: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=float), (n,))
-
-
 def battery_parameters(vehicle) -> np.ndarray:
     """Battery parameter vectors ``(N, BATTERY_PARAMETER_COUNT)`` of ``vehicle`` (N = batch
     size), packs in file order (pack 0, pack 1). Raises :class:`~sim.errors.SpecError` when
@@ -479,7 +475,7 @@ def battery_parameters(vehicle) -> np.ndarray:
     put["discharge_power_cap_w"] = np.inf if caps[0] is None else np.asarray(caps[0]) * 1e3
     put["charge_power_cap_w"] = np.inf if caps[1] is None else np.asarray(caps[1]) * 1e3
     for name, value in put.items():
-        out[:, _index(name)] = _member_values(value, n)
+        out[:, _index(name)] = value  # a number or (N,): numpy broadcasts
     return out
 
 
