@@ -186,8 +186,11 @@ def warming_beside(processes):
     that needs several kinds of kernels one after another (the demo) then finds the later ones
     compiled, or being compiled, by the time it needs them (numba loads a kernel another
     process has cached; one that is still compiling is compiled twice, the result the same).
-    Waits for them after the body; stops them if it raises."""
-    spare = (os.cpu_count() or 1) > 1
+    Waits for them after the body; stops them if it raises. Nothing under
+    ``NUMBA_DISABLE_JIT`` (nothing is compiled)."""
+    from numba.core import config
+
+    spare = (os.cpu_count() or 1) > 1 and not config.DISABLE_JIT
     children = start_warming(processes) if spare and cache_is_empty() else []
     try:
         yield children

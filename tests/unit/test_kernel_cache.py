@@ -113,8 +113,11 @@ def test_warming_beside_starts_helpers_only_on_an_empty_cache_and_stops_them_on_
         started.append(processes)
         return [_Child()]
 
+    from numba.core import config
+
     monkeypatch.setattr(_cache, "start_warming", fake_start)
     monkeypatch.setattr(_cache.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(config, "DISABLE_JIT", False)  # as a compiled run (whatever runs this)
     monkeypatch.setattr(_cache, "cache_is_empty", lambda: False)
     with _cache.warming_beside((("cycle",),)) as children:
         assert children == []
@@ -127,6 +130,10 @@ def test_warming_beside_starts_helpers_only_on_an_empty_cache_and_stops_them_on_
         raise KeyboardInterrupt
     assert children[0].killed and children[0].waited
     monkeypatch.setattr(_cache.os, "cpu_count", lambda: 1)  # no core to spare: nothing
+    with _cache.warming_beside((("cycle",),)) as children:
+        assert children == []
+    monkeypatch.setattr(_cache.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(config, "DISABLE_JIT", True)  # nothing compiles: nothing to warm
     with _cache.warming_beside((("cycle",),)) as children:
         assert children == []
 
