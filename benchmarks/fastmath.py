@@ -16,7 +16,8 @@ there instead. The last column, read from each loop's assembly, says whether it 
 **Machine limit** (:func:`machine_limit`, also printed by ``benchmarks/chassis.py``): the
 same arithmetic as the chassis' lane loops in a tight lane loop: ``fastmath`` kernels and
 the MF 6.1 combined-slip tyre evaluation (``mf61_forces_tan`` with the coupé's front tyre,
-the parameters read as a tuple of constants by the chassis' own ``_tyre_row``), over a
+the parameters read as a tuple of constants by ``mf61.parameter_row``, as the chassis
+reads them), over a
 64-lane chunk that stays in the L1 cache, repeated, on every numba thread at once.
 Evaluations per second of that loop are the most this host can do with this code; the
 chassis' tyre evaluations per second are printed as a fraction of it. The CPU
@@ -45,9 +46,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim import fastmath as fm  # noqa: E402
-from sim.chassis.two_track import _tyre_row  # noqa: E402
 from sim.lanes import LANES  # noqa: E402
-from sim.tyre.mf61 import mf61_forces_tan  # noqa: E402
+from sim.tyre.mf61 import mf61_forces_tan, parameter_row  # noqa: E402
 
 B, C, D, E = 10.0, 1.3, 1.0, -0.5  # a plausible Magic Formula shape (stiffness, curvature)
 
@@ -230,7 +230,7 @@ def _tyre_chunk(tyre_params, table, n, dk):
     (rows kappa, tan_alpha, fz in; fx, fy out) with the front tyre of
     ``tyre_params`` read as a tuple of constants, as the chassis reads it; ``dk`` shifts the
     slip so that no repetition equals the previous one."""
-    tp = _tyre_row(tyre_params, 0)
+    tp = parameter_row(tyre_params, 0)
     for lane in range(n):
         fx, fy = mf61_forces_tan(tp, table[lane] + dk, table[LANES + lane], 0.0,
                                  table[2 * LANES + lane], _PRESSURE_PA, 1.0)

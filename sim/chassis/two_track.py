@@ -78,9 +78,6 @@ import math
 from collections import namedtuple
 
 import numba
-from llvmlite import ir
-from numba.core import types
-from numba.extending import intrinsic, overload
 
 from sim import fastmath as fm
 from sim.lanes import LANES, index_of, lane_table
@@ -99,7 +96,7 @@ from sim.powertrain.layout import (
     machine_parameter_names,
 )
 from sim.tyre.linear import linear_forces, relaxed_slip_angle_rate_radps
-from sim.tyre.mf61 import MF61_PARAMETER_COUNT, mf61_characteristics, mf61_forces_tan
+from sim.tyre.mf61 import mf61_characteristics, mf61_forces_tan, parameter_row
 from sim.units import GRAVITY_MPS2
 
 # --------------------------------------------------------------------------------------------
@@ -336,38 +333,6 @@ _linear_tyre_forces = numba.njit(error_model="numpy", inline="always")(
     getattr(linear_forces, "py_func", linear_forces))
 _relaxed_slip_rate = numba.njit(error_model="numpy", inline="always")(
     getattr(relaxed_slip_angle_rate_radps, "py_func", relaxed_slip_angle_rate_radps))
-
-
-def _tyre_row(tyre_params, axle):
-    """Row ``axle`` of the (2, PT) tyre table as a tuple of floats. Compiled: one load of the
-    whole row as a tuple, so that the lane loops read tyre parameters as constants of the loop
-    (in registers, the same for every lane) rather than as memory that a store in the loop
-    might change, which would stop the vectoriser."""
-    return tuple(float(v) for v in tyre_params[axle])
-
-
-@intrinsic
-def _tyre_row_intrinsic(typingctx, tyre_params, axle):
-    row_type = types.UniTuple(types.float64, MF61_PARAMETER_COUNT)
-
-    def codegen(context, builder, signature, args):
-        table = context.make_array(signature.args[0])(context, builder, args[0])
-        start = builder.mul(args[1], ir.Constant(args[1].type, MF61_PARAMETER_COUNT))
-        return builder.load(builder.gep(table.data, [start]),
-                            typ=context.get_value_type(row_type))
-
-    return row_type(tyre_params, axle), codegen
-
-
-@overload(_tyre_row, inline="always")
-def _tyre_row_overload(tyre_params, axle):
-    if (isinstance(tyre_params, types.Array) and tyre_params.ndim == 2
-            and tyre_params.layout == "C" and tyre_params.dtype == types.float64
-            and isinstance(axle, types.Integer)):
-        def impl(tyre_params, axle):
-            return _tyre_row_intrinsic(tyre_params, axle)
-        return impl
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -616,7 +581,7 @@ def rhs(ln, n, tyre_params, v_low, x, dx):
     _chassis_lanes(ln, n, x)
     _clear(ln.sums, 3, n)
     for w in range(4):
-        tp = _tyre_row(tyre_params, w // 2)
+        tp = parameter_row(tyre_params, w // 2)
         _wheel_lanes(w, tp, ln, n, v_low, x, dx)
     _body_lanes(ln, n, x, dx)
 
@@ -714,7 +679,7 @@ def stiffest_rate(ln, n, tyre_params, v_low, x, bound):
         bound[1 * LANES + lane] = 0.0
         bound[2 * LANES + lane] = 0.0
     for w in range(4):
-        tp = _tyre_row(tyre_params, w // 2)
+        tp = parameter_row(tyre_params, w // 2)
         _wheel_rate_lanes(w, tp, ln, n, v_low, x, bound)
     for lane in range(n):
         v_body = max(abs(x[S_VX * LANES + lane]), v_low)
@@ -875,7 +840,7 @@ def stiff_diagonal(ln, n, tyre_params, v_low, x, dx, h, diag):
         diag[S_AXF * LANES + lane] = lag
         diag[S_AYF * LANES + lane] = lag
     for w in range(4):
-        tp = _tyre_row(tyre_params, w // 2)
+        tp = parameter_row(tyre_params, w // 2)
         _wheel_diagonal_lanes(w, tp, ln, n, v_low, x, dx, h, diag)
 
 

@@ -77,6 +77,9 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic, overload
 
 from sim import fastmath as fm
 from sim._arrays import kernel_array
@@ -620,11 +623,44 @@ def mf61_characteristics(p, fz_n, gamma_rad, pressure_pa, mu_road):
     )
 
 
+def parameter_row(table, row):
+    """Row ``row`` of a C-contiguous (R, :data:`MF61_PARAMETER_COUNT`) table of parameter
+    vectors as a tuple of floats. Compiled: one load of the whole row as a tuple, so that a
+    loop reads the tyre's parameters as constants (in registers, the same for every lane of
+    the chassis' lane loops) rather than as memory that a store in the loop might change,
+    which would stop the vectoriser; and every compiled caller, the chassis and the numpy
+    edges below alike, evaluates the one tuple specialisation of the kernels."""
+    return tuple(float(v) for v in table[row])
+
+
+@intrinsic
+def _parameter_row_intrinsic(typingctx, table, row):
+    row_type = types.UniTuple(types.float64, MF61_PARAMETER_COUNT)
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        start = builder.mul(args[1], ir.Constant(args[1].type, MF61_PARAMETER_COUNT))
+        return builder.load(builder.gep(array.data, [start]),
+                            typ=context.get_value_type(row_type))
+
+    return row_type(table, row), codegen
+
+
+@overload(parameter_row, inline="always")
+def _parameter_row_overload(table, row):
+    if (isinstance(table, types.Array) and table.ndim == 2 and table.layout == "C"
+            and table.dtype == types.float64 and isinstance(row, types.Integer)):
+        def impl(table, row):
+            return _parameter_row_intrinsic(table, row)
+        return impl
+    return None
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _forces_many(p2d, tyre, kappa, alpha, gamma, fz, pressure, mu, fx_out, fy_out):
     for i in range(kappa.size):
-        fx, fy = mf61_forces(p2d[tyre[i]], kappa[i], alpha[i], gamma[i], fz[i], pressure[i],
-                             mu[i])
+        fx, fy = mf61_forces(parameter_row(p2d, tyre[i]), kappa[i], alpha[i], gamma[i], fz[i],
+                             pressure[i], mu[i])
         fx_out[i] = fx
         fy_out[i] = fy
 
@@ -632,14 +668,15 @@ def _forces_many(p2d, tyre, kappa, alpha, gamma, fz, pressure, mu, fx_out, fy_ou
 @numba.njit(cache=True, error_model="numpy")
 def _moment_many(p2d, tyre, kappa, alpha, gamma, fz, pressure, mu, mz_out):
     for i in range(kappa.size):
-        mz_out[i] = mf61_forces_moment(p2d[tyre[i]], kappa[i], alpha[i], gamma[i], fz[i],
-                                       pressure[i], mu[i])[2]
+        mz_out[i] = mf61_forces_moment(parameter_row(p2d, tyre[i]), kappa[i], alpha[i],
+                                       gamma[i], fz[i], pressure[i], mu[i])[2]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _characteristics_many(p2d, tyre, fz, gamma, pressure, mu, kxk, kya, mux, muy):
     for i in range(fz.size):
-        a, b, c, d = mf61_characteristics(p2d[tyre[i]], fz[i], gamma[i], pressure[i], mu[i])
+        a, b, c, d = mf61_characteristics(parameter_row(p2d, tyre[i]), fz[i], gamma[i],
+                                          pressure[i], mu[i])
         kxk[i] = a
         kya[i] = b
         mux[i] = c

@@ -9,7 +9,7 @@ What ``sim`` relies on beyond numba's public API (issue 11, item 4):
   reference-counted inside the lane loops, which stops LLVM's vectoriser;
 * hand-written LLVM through ``numba.extending.intrinsic`` and llvmlite's IR builder: the
   ``llvm.fma.f64`` intrinsic, ``fdiv`` and ``bitcast`` (``sim/fastmath.py``), a typed ``load``
-  of a tuple through a ``gep`` (``sim/chassis/two_track.py``, ``_tyre_row``);
+  of a tuple through a ``gep`` (``sim/tyre/mf61.py``, ``parameter_row``);
 * LLVM's loop vectoriser turning a lane loop over ``sim.fastmath`` into packed code with no
   calls left in it.
 
@@ -113,12 +113,11 @@ def test_bit_casts_and_bare_division():
     assert "fdiv" in "\n".join(div.inspect_llvm().values())
 
 
-def test_tyre_row_intrinsic_loads_a_row_as_a_tuple():
-    from sim.chassis import two_track as tt
-    from sim.tyre.mf61 import MF61_PARAMETER_COUNT
+def test_parameter_row_intrinsic_loads_a_row_as_a_tuple():
+    from sim.tyre.mf61 import MF61_PARAMETER_COUNT, parameter_row
 
     table = np.arange(2.0 * MF61_PARAMETER_COUNT).reshape(2, MF61_PARAMETER_COUNT)
-    row = numba.njit(cache=False)(lambda t, axle: tt._tyre_row(t, axle))
+    row = numba.njit(cache=False)(lambda t, axle: parameter_row(t, axle))
     assert row(table, 1) == tuple(table[1])
     assert row(table, 0) == tuple(table[0])
 
