@@ -225,9 +225,10 @@ def _substeps(bound, h, n, substeps, h_sub):
 
 
 @_lanes
-def _copy(table, rows, n, out):
-    """Copy lanes ``0..n-1`` of a lane table of ``rows`` rows into ``out``."""
-    for i in range(rows):
+def _copy(table, n, out):
+    """Copy lanes ``0..n-1`` of a lane table into ``out`` (as many rows; the row count is
+    read from the table, not passed: a literal count compiled a copy per table kind)."""
+    for i in range(table.size // LANES):
         for lane in range(n):
             out[i * LANES + lane] = table[i * LANES + lane]
 
@@ -479,19 +480,19 @@ def _ros_increment_explicit(f, h, n, rows, out):
 
 
 @_lanes
-def _ros_stage(x, a1, a2, a3, k1, k2, k3, n, rows, out):
-    """Stage state ``out = x + a1 K1 + a2 K2 + a3 K3``."""
-    for i in range(rows):
+def _ros_stage(x, a1, a2, a3, k1, k2, k3, n, out):
+    """Stage state ``out = x + a1 K1 + a2 K2 + a3 K3`` (every row of the lane table ``x``)."""
+    for i in range(x.size // LANES):
         for lane in range(n):
             at = i * LANES + lane
             out[at] = x[at] + a1 * k1[at] + a2 * k2[at] + a3 * k3[at]
 
 
 @_lanes
-def _ros_update(x, k1, k2, k3, k4, n, rows):
-    """``x += sum b_i K_i``."""
+def _ros_update(x, k1, k2, k3, k4, n):
+    """``x += sum b_i K_i`` (every row of the lane table ``x``)."""
     b1, b2, b3, b4 = _ROS_B
-    for i in range(rows):
+    for i in range(x.size // LANES):
         for lane in range(n):
             at = i * LANES + lane
             x[at] = x[at] + (b1 * k1[at] + b2 * k2[at] + b3 * k3[at] + b4 * k4[at])
@@ -532,29 +533,29 @@ def _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws
     _ros_increment(k1, diag, 0.0, 0.0, 0.0, k1, k1, k1, h, n, k1)
     _ros_increment_explicit(e1, h, n, ne, e1)
     # stage 2
-    _ros_stage(x, _ROS_A21, 0.0, 0.0, k1, k1, k1, n, N_STATES, stage)
-    _ros_stage(xe, _ROS_A21, 0.0, 0.0, e1, e1, e1, n, ne, stage_e)
+    _ros_stage(x, _ROS_A21, 0.0, 0.0, k1, k1, k1, n, stage)
+    _ros_stage(xe, _ROS_A21, 0.0, 0.0, e1, e1, e1, n, stage_e)
     _steer_lanes(inputs, ln, members, n, t, 0, _ROS_C2, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k2, e2, ws)
     _ros_increment(k2, diag, _ROS_G21, 0.0, 0.0, k1, k1, k1, h, n, k2)
     _ros_increment_explicit(e2, h, n, ne, e2)
     # stage 3
-    _ros_stage(x, _ROS_A31, _ROS_A32, 0.0, k1, k2, k2, n, N_STATES, stage)
-    _ros_stage(xe, _ROS_A31, _ROS_A32, 0.0, e1, e2, e2, n, ne, stage_e)
+    _ros_stage(x, _ROS_A31, _ROS_A32, 0.0, k1, k2, k2, n, stage)
+    _ros_stage(xe, _ROS_A31, _ROS_A32, 0.0, e1, e2, e2, n, stage_e)
     _steer_lanes(inputs, ln, members, n, t, 0, _ROS_C3, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k3, e3, ws)
     _ros_increment(k3, diag, _ROS_G31, _ROS_G32, 0.0, k1, k2, k2, h, n, k3)
     _ros_increment_explicit(e3, h, n, ne, e3)
     # stage 4 (a41 = a42 = 0)
-    _ros_stage(x, 0.0, 0.0, _ROS_A43, k1, k2, k3, n, N_STATES, stage)
-    _ros_stage(xe, 0.0, 0.0, _ROS_A43, e1, e2, e3, n, ne, stage_e)
+    _ros_stage(x, 0.0, 0.0, _ROS_A43, k1, k2, k3, n, stage)
+    _ros_stage(xe, 0.0, 0.0, _ROS_A43, e1, e2, e3, n, stage_e)
     _steer_lanes(inputs, ln, members, n, t, 0, 1.0, ws.h_sub)
     _evaluate(ln, n, tyre_params, v_low, stage, stage_e, k4, e4, ws)
     _ros_increment(k4, diag, _ROS_G41, _ROS_G42, _ROS_G43, k1, k2, k3, h, n, k4)
     _ros_increment_explicit(e4, h, n, ne, e4)
     _slip_error(ln, n, x, k1, k2, k3, k4, v_low, ws.err)
-    _ros_update(x, k1, k2, k3, k4, n, N_STATES)
-    _ros_update(xe, e1, e2, e3, e4, n, ne)
+    _ros_update(x, k1, k2, k3, k4, n)
+    _ros_update(xe, e1, e2, e3, e4, n)
 
 
 #: Wheel speed [m/s at the rolling radius] below which regenerative torque hands over to the
@@ -873,8 +874,8 @@ def _time_loop(controller):
                         xe, ln)
             if step == stepping.n_steps:
                 break
-            _copy(x, N_STATES, n, ws.last_x)
-            _copy(xe, N_ENERGY_STATES, n, ws.last_xe)
+            _copy(x, n, ws.last_x)
+            _copy(xe, n, ws.last_xe)
             if stepping.scheme == SCHEME_ROSENBROCK:
                 _rosenbrock_step(t, h, tyre_params, ln, n, members, inputs, v_low, x, xe, ws)
                 if _reject_steps(n, x, xe, ws) > 0:
