@@ -51,7 +51,7 @@ SCALE_TOLERANCE = 1e-12
 SCALE_MAX_ITERATIONS = 60
 
 
-@_kernel
+@_function
 def wheel_drive_unit_power(dup, ratio, wheel_torque_nm, omega_wheel_radps, bus_voltage_v):
     """Drive unit ``dup`` (a vector laid out by
     :data:`sim.powertrain.electric_machine.DRIVE_UNIT_PARAMETER_NAMES`) behind a reduction of
@@ -60,7 +60,9 @@ def wheel_drive_unit_power(dup, ratio, wheel_torque_nm, omega_wheel_radps, bus_v
     ``bus_voltage_v`` [V].
 
     Returns ``(dc_power_w, copper_w, iron_w, friction_w, inverter_w, cable_w, lumped_w,
-    gear_w, shaft_torque_nm)``."""
+    gear_w, shaft_torque_nm)``. Compiled once and called (the slot sums and regeneration's
+    "does it return energy" test call it; numba's IR inlining lowered the whole drive unit
+    again at each call site)."""
     w_s = omega_wheel_radps * ratio
     t_s = gear_input_torque_nm(wheel_torque_nm, w_s, ratio, dup[LP_GEAR_EFFICIENCY])
     dc, cu, fe, fr, inv, cable, lumped = drive_unit_dc_power(dup, t_s, w_s, bus_voltage_v)

@@ -90,6 +90,11 @@ _RPM_TO_RADPS = math.pi / 30.0
 
 #: Decorator of the scalar kernels: inlined into compiled callers, IEEE division.
 _kernel = numba.njit(cache=True, error_model="numpy", inline="always")
+#: The kernels the gearbox calls at several sites (the full-load curve, the fuel map, the
+#: operating point) are compiled once as functions of their own: numba's IR inlining lowered
+#: the fuel map's bilinear interpolation once per call site (``combustion_drive`` alone took
+#: 6.4 s of a cold compile, electric cars included).
+_function = numba.njit(cache=True, error_model="numpy", _nrt=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -137,7 +142,7 @@ def interp_bilinear(table, x_start, nx, y_start, ny, z_start, row_stride, x, y):
 # --------------------------------------------------------------------------------------
 
 
-@_kernel
+@_function
 def engine_full_load_torque_nm(ep, engine_speed_radps):
     """Full-load brake torque [N·m] at ``engine_speed_radps`` [rad/s]: the curve, constant
     below its first speed, 0 above the rev limit."""
@@ -154,7 +159,7 @@ def engine_friction_torque_nm(ep, engine_speed_radps):
     return interp_linear(ep, IX_SPEED_RADPS, IX_FRICTION_TORQUE_NM, n, engine_speed_radps)
 
 
-@_kernel
+@_function
 def engine_fuel_flow_kgps(ep, engine_speed_radps, brake_torque_nm):
     """Fuel mass flow [kg/s] of the fuelled engine at ``engine_speed_radps`` [rad/s] and
     ``brake_torque_nm`` [N·m], the torque clamped to ``[0, full load]`` (no cut-off here; see
@@ -174,7 +179,7 @@ def engine_fuel_cut(ep, engine_speed_radps, torque_demand_nm):
             or engine_speed_radps > ep[IX_MAX_SPEED_RADPS])
 
 
-@_kernel
+@_function
 def engine_operating_point(ep, engine_speed_radps, torque_demand_nm):
     """Brake torque [N·m] and fuel flow [kg/s] for a crankshaft torque demand [N·m] at
     ``engine_speed_radps`` [rad/s] (module docstring, "Operating point"): driving, limited by
