@@ -87,8 +87,7 @@ from sim.powertrain.battery import (
     BATTERY_PARAMETER_NAMES,
     BATTERY_STATE_COUNT,
     BATTERY_STATE_NAMES,
-    available_charge_power_w,
-    available_discharge_power_w,
+    available_powers_w,
     battery_rates,
     bus_voltage_v,
 )
@@ -523,8 +522,9 @@ def powertrain_limits(ln, n, xe, bx):
             continue
         bp = ln.bp[ln.member[lane]]
         _gather(xe, lane, bx)
-        ln.pt[PT_DISCHARGE_W * LANES + lane] = available_discharge_power_w(bp, bx)
-        ln.pt[PT_CHARGE_W * LANES + lane] = available_charge_power_w(bp, bx)
+        discharge, charge = available_powers_w(bp, bx)
+        ln.pt[PT_DISCHARGE_W * LANES + lane] = discharge
+        ln.pt[PT_CHARGE_W * LANES + lane] = charge
         v, _ = bus_voltage_v(bp, bx, ln.pt[PT_STEP_POWER_W * LANES + lane])
         ln.pt[PT_LOSS_V * LANES + lane] = v
 

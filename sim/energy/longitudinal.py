@@ -351,11 +351,6 @@ def _combustion_flows(ep, gp, gear, omega_wheel, w_e, t_clutch, slipping, coasti
                                   coasting, axle, fuel, aux_power_w)
 
 
-@_step
-def _available_powers(bp, bx):
-    return available_powers_w(bp, bx)
-
-
 @_kernel
 def _slope(lp):
     """``(cos, sin)`` of the road grade (constant per member: computed once)."""
@@ -391,7 +386,7 @@ def _electric_step(lp, dup, twins, shares, slope, bp, bx, v, v_target, h, wheel_
     # drive units' losses depend on it only weakly)
     p_prev = scratch[_SCRATCH_P_PREV]
     v_bus = _bus_voltage(bp, bx, p_prev)
-    available_discharge, available_charge = _available_powers(bp, bx)
+    available_discharge, available_charge = available_powers_w(bp, bx)
     ratio, active = _slot_inputs(lp)
     no_torque = (0.0, 0.0, 0.0, 0.0)
     # Forces are held through the step and evaluated at its mean speed; a car that follows

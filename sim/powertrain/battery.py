@@ -47,8 +47,9 @@ Available power (what controllers saturate to), from the present state:
 Parameters reach compiled code as a 1-D float64 vector laid out by
 :data:`BATTERY_PARAMETER_NAMES` (a batch stacks as ``(N, P)``); the state is a 1-D vector
 laid out by :data:`BATTERY_STATE_NAMES`. Kernels are ``numba.njit(inline="always",
-error_model="numpy", cache=True)``: callable from compiled step code and, through the numpy
-wrappers at the bottom, from Python; their ``.py_func`` compute the same.
+error_model="numpy", cache=True)`` (:func:`available_powers_w`, large and called from several
+places, is compiled once and called instead): callable from compiled step code and, through
+the numpy wrappers at the bottom, from Python; their ``.py_func`` compute the same.
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ LIMIT_NAMES = ("cell_voltage", "cell_current", "charger_current", "charger_volta
                "charger_power")
 
 _kernel = numba.njit(inline="always", error_model="numpy", cache=True)
+_function = numba.njit(cache=True, error_model="numpy", _nrt=False)
 
 
 # --- cell -----------------------------------------------------------------------------------
@@ -428,11 +430,12 @@ def available_charge_power_w(p, x):
     return min(max(v * g * (v - e), 0.0), p[IX_CHARGE_POWER_CAP_W])
 
 
-@_kernel
+@_function
 def available_powers_w(p, x):
     """``(available discharge power, available charge power)`` [W] (both >= 0, as
     :func:`available_discharge_power_w` and :func:`available_charge_power_w`) from one
-    evaluation of the bus."""
+    evaluation of the bus. Compiled once and called by the time loops and the numpy edge
+    (inlined, its six pack evaluations were lowered again at each call site)."""
     e, g = bus_source(p, x)
     v = _discharge_floor_v(p, x, e)
     vc, _ = _charge_ceiling_v(p, x, e, g, math.inf, math.inf, math.inf)
@@ -571,10 +574,15 @@ def _operating_points(p, x, power, v, ok, i_pack, i_cell, heat, chem, dx):
         v[n] = vb
         ok[n] = feasible
         for k in range(MAX_PACKS):
-            i_cell[n, k] = cell_current_a(p[n], x[n], k, vb)
-            i_pack[n, k] = pack_current_a(p[n], x[n], k, vb)
-            heat[n, k] = pack_heat_w(p[n], x[n], k, vb)
-            chem[n, k] = pack_chemical_power_w(p[n], x[n], k, vb)
+            # one evaluation of the pack for what cell_current_a, pack_current_a, pack_heat_w
+            # and pack_chemical_power_w each read from it (the same products)
+            flows = _pack_flows(p[n], x[n], k, vb)
+            strings = p[n, IX_PACK0_STRINGS + k]
+            cells = p[n, IX_CELLS_IN_SERIES] * strings
+            i_cell[n, k] = flows[0]
+            i_pack[n, k] = strings * flows[0]
+            heat[n, k] = cells * flows[4]
+            chem[n, k] = cells * flows[3]
 
 
 def battery_operating_point(params, state, power_w) -> BatteryOperatingPoint:
@@ -598,8 +606,7 @@ def battery_operating_point(params, state, power_w) -> BatteryOperatingPoint:
 @numba.njit(cache=True, error_model="numpy")
 def _available(p, x, dis, ch, pmax):
     for n in range(p.shape[0]):
-        dis[n] = available_discharge_power_w(p[n], x[n])
-        ch[n] = available_charge_power_w(p[n], x[n])
+        dis[n], ch[n] = available_powers_w(p[n], x[n])
         pmax[n] = bus_max_power_w(p[n], x[n])
 
 
