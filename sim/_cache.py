@@ -69,14 +69,15 @@ def configure() -> None:
 
 
 #: The line :func:`announce_compiles` writes (``{cache}``: the cache folder). The figures are
-#: cold compiles on idle 2-core AMD EPYC hosts (README, Speed: 92 s to 136 s to a first
-#: two-track result, 101 s to 171 s module-on, about 56 s to a first cycle, on two hosts of
-#: the same kind); a busy machine takes longer.
+#: cold compiles on idle 2-core AMD EPYC hosts (``tools/compile_profile.py --scenario all``,
+#: README, Speed: 72 s to a first two-track result, 90 s module-on, 37 s to a first cycle on
+#: the faster of two hosts of the same kind; the slower one took about 1.5x as long); a busy
+#: machine takes longer.
 COMPILE_NOTICE = (
     "sim: compiling numba kernels into {cache} (first run after an install or a kernel change; "
-    "about one and a half to two and a half minutes before a first two-track result, a little "
-    "more before a first module-on one and one before a first cycle result on 2 cores, longer "
-    "on a busy machine; later runs load them in about a second)\n")
+    "about one to two minutes before a first two-track result, a little more before a first "
+    "module-on one and under a minute before a first cycle result on 2 cores, longer on a busy "
+    "machine; later runs load them in about a second)\n")
 
 
 def announce_compiles(stream=None) -> None:
