@@ -291,32 +291,40 @@ def cell_current_a(p, x, k, bus_voltage):
 
 
 @_kernel
+def pack_totals(p, x, k, bus_voltage):
+    """Pack ``k`` at bus voltage [V], from one evaluation of its cell (:func:`cell_flows`):
+    ``(cell current [A], pack current [A], heat [W], chemical power [W], power into the RC
+    pairs [W])``, each as the function of that name gives it (0 for a missing pack)."""
+    flows = _pack_flows(p, x, k, bus_voltage)
+    strings = p[IX_PACK0_STRINGS + k]
+    cells = p[IX_CELLS_IN_SERIES] * strings
+    return flows[0], strings * flows[0], cells * flows[4], cells * flows[3], cells * flows[5]
+
+
+@_kernel
 def pack_current_a(p, x, k, bus_voltage):
     """Current of pack ``k`` [A] (> 0 discharging) = Np x cell current = G_k (E_k - V)."""
-    return p[IX_PACK0_STRINGS + k] * cell_current_a(p, x, k, bus_voltage)
+    return pack_totals(p, x, k, bus_voltage)[1]
 
 
 @_kernel
 def pack_heat_w(p, x, k, bus_voltage):
     """Heat of pack ``k`` [W] (the "battery internal" loss, >= 0): Ns Np (I² R + V_rc² / R1)
     per cell, connection resistance included."""
-    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * _pack_flows(p, x, k,
-                                                                         bus_voltage)[4]
+    return pack_totals(p, x, k, bus_voltage)[2]
 
 
 @_kernel
 def pack_chemical_power_w(p, x, k, bus_voltage):
     """Chemical power of pack ``k`` [W] (> 0 released) = Ns Np OCV(SOC) I_cell."""
-    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * _pack_flows(p, x, k,
-                                                                         bus_voltage)[3]
+    return pack_totals(p, x, k, bus_voltage)[3]
 
 
 @_kernel
 def pack_rc_power_w(p, x, k, bus_voltage):
     """Power flowing into the RC pairs' capacitors of pack ``k`` [W] (stored, not lost; either
     sign): ``Ns Np V_rc (I - V_rc / R1)`` per cell."""
-    return p[IX_CELLS_IN_SERIES] * p[IX_PACK0_STRINGS + k] * _pack_flows(p, x, k,
-                                                                         bus_voltage)[5]
+    return pack_totals(p, x, k, bus_voltage)[4]
 
 
 @_kernel
@@ -574,15 +582,8 @@ def _operating_points(p, x, power, v, ok, i_pack, i_cell, heat, chem, dx):
         v[n] = vb
         ok[n] = feasible
         for k in range(MAX_PACKS):
-            # one evaluation of the pack for what cell_current_a, pack_current_a, pack_heat_w
-            # and pack_chemical_power_w each read from it (the same products)
-            flows = _pack_flows(p[n], x[n], k, vb)
-            strings = p[n, IX_PACK0_STRINGS + k]
-            cells = p[n, IX_CELLS_IN_SERIES] * strings
-            i_cell[n, k] = flows[0]
-            i_pack[n, k] = strings * flows[0]
-            heat[n, k] = cells * flows[4]
-            chem[n, k] = cells * flows[3]
+            i_cell[n, k], i_pack[n, k], heat[n, k], chem[n, k], _ = pack_totals(p[n], x[n], k,
+                                                                              vb)
 
 
 def battery_operating_point(params, state, power_w) -> BatteryOperatingPoint:
